@@ -1,0 +1,152 @@
+"""Checkpoints: one ``.npz`` of named float arrays plus JSON metadata, never pickle.
+
+The metadata (array ``__meta__``, UTF-8 JSON bytes) says what model to build (kind, sizes,
+reversal), how to read and write text (vocabulary and widths), and where the weights came
+from (task, data source, seed, training summary). Loading builds that model, then checks
+that the file holds exactly its arrays with the right shapes; anything else is refused with
+a :class:`CheckpointError` saying what is wrong.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from s2s.data import Codec
+from s2s.models import ModelConfig, Seq2seq, build_model
+
+FORMAT = "s2s-checkpoint"
+VERSION = 1
+META_KEY = "__meta__"
+MAX_BYTES = 50 * 1024 * 1024  # our largest model is a few MB; refuse anything far bigger
+
+
+class CheckpointError(ValueError):
+    """A file that is not a valid checkpoint of this project."""
+
+
+@dataclass
+class Checkpoint:
+    """A loaded model with its codec and metadata."""
+
+    model: Seq2seq
+    codec: Codec
+    meta: dict
+
+
+def save_checkpoint(path: str | Path, model: Seq2seq, codec: Codec, **info) -> None:
+    """Write atomically: a temporary file in the same folder, then one rename over ``path``.
+
+    ``info`` goes into the metadata (task, data_source, seed, training summary, ...).
+    """
+    path = Path(path)
+    meta = {"format": FORMAT, "version": VERSION, "model": model.config.to_dict(), "codec": codec.to_dict(), **info}
+    arrays = {name: np.ascontiguousarray(p, dtype=np.float32) for name, p, _ in model.named_parameters()}
+    arrays[META_KEY] = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez_compressed(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def checkpoint_bytes(model: Seq2seq, codec: Codec, **info) -> bytes:
+    """The bytes save_checkpoint would write (for downloads)."""
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "model.npz"
+        save_checkpoint(p, model, codec, **info)
+        return p.read_bytes()
+
+
+def _read_meta(raw: np.ndarray) -> dict:
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise CheckpointError("the metadata array is not UTF-8 bytes")
+    try:
+        meta = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CheckpointError(f"the metadata is not valid JSON ({e})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"the metadata does not say format {FORMAT!r}: not a checkpoint of this project")
+    if meta.get("version") != VERSION:
+        raise CheckpointError(f"checkpoint version {meta.get('version')!r} is not supported (expected {VERSION})")
+    return meta
+
+
+def load_checkpoint(source: str | Path | bytes | BinaryIO, max_bytes: int = MAX_BYTES) -> Checkpoint:
+    """Load and check a checkpoint from a path, bytes or a binary file object."""
+    if isinstance(source, (str, Path)):
+        name = str(source)
+        try:
+            size = os.path.getsize(source)
+            if size > max_bytes:
+                raise CheckpointError(
+                    f"{name}: {size / 2**20:.0f} MB is too large (at most {max_bytes / 2**20:.0f} MB)")
+            data = Path(source).read_bytes()
+        except OSError as e:
+            raise CheckpointError(f"{name}: cannot read the file ({e.strerror or e})") from None
+    else:
+        name = "upload"
+        data = source if isinstance(source, bytes) else source.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise CheckpointError(f"the file is too large (at most {max_bytes / 2**20:.0f} MB)")
+    try:
+        return _load(data)
+    except CheckpointError as e:
+        raise CheckpointError(f"{name}: {e}") from None
+
+
+def _load(data: bytes) -> Checkpoint:
+    if not data:
+        raise CheckpointError("the file is empty")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise CheckpointError("not an .npz checkpoint (not a zip archive, or truncated)")
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except ValueError as e:
+        if "pickle" in str(e):
+            raise CheckpointError("it holds Python objects (pickle), which are never loaded") from None
+        raise CheckpointError(f"an array cannot be read ({e})") from None
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
+        raise CheckpointError(f"damaged or truncated archive ({e})") from None
+    if META_KEY not in arrays:
+        raise CheckpointError(f"no metadata ({META_KEY}): not a checkpoint of this project")
+    meta = _read_meta(arrays.pop(META_KEY))
+    try:
+        codec = Codec.from_dict(meta["codec"])
+        config = ModelConfig(**meta["model"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise CheckpointError(f"the metadata does not describe a model and vocabulary ({e})") from None
+    if config.vocab_size != len(codec.vocab):
+        raise CheckpointError(f"the model has {config.vocab_size} symbols but the vocabulary {len(codec.vocab)}")
+    model = build_model(config, np.random.default_rng(0))
+    expected = {name: p for name, p, _ in model.named_parameters()}
+    missing, extra = sorted(set(expected) - set(arrays)), sorted(set(arrays) - set(expected))
+    if missing or extra:
+        raise CheckpointError(
+            "the arrays do not match a " + config.kind + " model"
+            + (f"; missing: {', '.join(missing[:5])}" if missing else "")
+            + (f"; unexpected: {', '.join(extra[:5])}" if extra else ""))
+    for name, p in expected.items():
+        a = arrays[name]
+        if a.shape != p.shape:
+            raise CheckpointError(f"array {name} has shape {a.shape}, expected {p.shape}")
+        if a.dtype.kind != "f":
+            raise CheckpointError(f"array {name} has dtype {a.dtype}, expected floating point")
+        if not np.isfinite(a).all():
+            raise CheckpointError(f"array {name} holds inf or NaN")
+        p[...] = a
+    return Checkpoint(model, codec, meta)

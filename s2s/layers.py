@@ -1,0 +1,347 @@
+"""Layers over time for the Seq2seq models of chapters 7-8 (『ゼロから作るDeep Learning ❷』).
+
+Every layer follows one protocol: ``params`` and ``grads`` are dicts with the same keys,
+``forward(...)`` stores one cache and ``backward(dout)`` unpacks it on its first line and
+returns the gradients the caller needs. Weight gradients are written *in place* into
+``grads`` so an optimiser can hold references to them.
+
+Shape letters: N batch, T time, D embedding (wordvec), H hidden, V vocabulary.
+The dtype of every computation follows the weights: float32 for training, float64 for
+gradient checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+GATE_NAMES = ("forget", "candidate", "input", "output")  # the book's order: f, g, i, o
+
+
+class Module:
+    """Base of layers and models: named parameters gathered recursively."""
+
+    params: dict[str, np.ndarray]
+    grads: dict[str, np.ndarray]
+
+    def children(self) -> dict[str, Module]:
+        """Sub-modules by name (a layer has none)."""
+        return {}
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+        """Yield (qualified name, parameter, gradient); each array owned by exactly one module."""
+        for name, p in getattr(self, "params", {}).items():
+            yield prefix + name, p, self.grads[name]
+        for child_name, child in self.children().items():
+            yield from child.named_parameters(prefix + child_name + ".")
+
+
+def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Logistic function as one tanh call: sigmoid(x) = 0.5 * tanh(x / 2) + 0.5 (no overflow)."""
+    out = np.multiply(x, 0.5, out=out)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis, shifted by the maximum for stability."""
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
+
+
+class TimeEmbedding(Module):
+    """Look up one row of W per token id, for every time step."""
+
+    def __init__(self, W: np.ndarray):
+        self.params = {"W": W}
+        self.grads = {"W": np.zeros_like(W)}
+        self.cache = None
+
+    def forward(self, xs: np.ndarray) -> np.ndarray:
+        """xs (N, T) int -> (N, T, D)."""
+        self.cache = xs
+        return self.params["W"][xs]
+
+    def backward(self, dout: np.ndarray) -> None:
+        """dout (N, T, D); token ids have no gradient, so nothing is returned."""
+        xs = self.cache
+        dW = self.grads["W"]
+        dW[...] = 0
+        np.add.at(dW, xs.ravel(), dout.reshape(-1, dout.shape[-1]))
+
+
+@dataclass
+class LSTMRecord:
+    """States of an LSTM over time, for pictures: every array is (N, T, H)."""
+
+    h: np.ndarray
+    c: np.ndarray
+    input: np.ndarray
+    forget: np.ndarray
+    output: np.ndarray
+    candidate: np.ndarray
+
+
+def lstm_gates(a: np.ndarray, H: int) -> np.ndarray:
+    """Turn pre-activations a (N, 4H) into gates in place: f, i, o by sigmoid and g by tanh."""
+    sigmoid(a[:, :H], out=a[:, :H])
+    np.tanh(a[:, H:2 * H], out=a[:, H:2 * H])
+    sigmoid(a[:, 2 * H:], out=a[:, 2 * H:])
+    return a
+
+
+class TimeLSTM(Module):
+    """An LSTM run over T steps; returns every hidden state.
+
+    Gate layout of the 4H columns follows the book: forget f, candidate g, input i, output o.
+    ``stateful=True`` carries (h, c) from one forward call to the next; ``set_state`` sets
+    the initial state (the decoder starts from the encoder's last h).
+    """
+
+    def __init__(self, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray, stateful: bool = False):
+        self.params = {"Wx": Wx, "Wh": Wh, "b": b}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.stateful = stateful
+        self.h: np.ndarray | None = None
+        self.c: np.ndarray | None = None
+        self.cache = None
+
+    def set_state(self, h: np.ndarray, c: np.ndarray | None = None) -> None:
+        """Start the next forward from hidden state h (N, H) and cell state c (zeros if None)."""
+        self.h, self.c = h, c
+
+    def reset_state(self) -> None:
+        """Forget the carried state."""
+        self.h, self.c = None, None
+
+    def forward(self, xs: np.ndarray, xbias: np.ndarray | None = None) -> np.ndarray:
+        """xs (N, T, D) -> hs (N, T, H).
+
+        xbias (N, 4H), optional, is added to every step's pre-activation: the Peeky decoder
+        passes the encoder's context through it (see PeekyDecoder).
+        """
+        Wx, Wh, b = self.params["Wx"], self.params["Wh"], self.params["b"]
+        N, T, D = xs.shape
+        H = Wh.shape[0]
+        dtype = Wx.dtype
+        # Speed: the input projection of all T steps is one matrix product before the loop.
+        A = (xs.reshape(N * T, D) @ Wx).reshape(N, T, 4 * H)  # (N, T, 4H)
+        A += b
+        if xbias is not None:
+            A += xbias[:, None, :]
+        h0 = np.zeros((N, H), dtype) if self.h is None else np.asarray(self.h, dtype)
+        c0 = np.zeros((N, H), dtype) if self.c is None else np.asarray(self.c, dtype)
+        hs = np.empty((N, T, H), dtype)
+        cs = np.empty((N, T, H), dtype)
+        tanh_cs = np.empty((N, T, H), dtype)
+        h, c = h0, c0
+        for t in range(T):
+            a = A[:, t]
+            a += h @ Wh
+            lstm_gates(a, H)  # A now holds the gates f, g, i, o
+            f, g, i, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+            c = cs[:, t]
+            np.multiply(f, c0 if t == 0 else cs[:, t - 1], out=c)
+            c += g * i
+            np.tanh(c, out=tanh_cs[:, t])
+            h = hs[:, t]
+            np.multiply(o, tanh_cs[:, t], out=h)
+        self.cache = (xs, h0, c0, A, hs, cs, tanh_cs, xbias is not None)
+        if self.stateful:
+            self.h, self.c = hs[:, -1].copy(), cs[:, -1].copy()
+        else:
+            self.h, self.c = None, None
+        return hs
+
+    def step(self, x: np.ndarray, h: np.ndarray, c: np.ndarray, xbias: np.ndarray | None = None):
+        """One step for decoding, no cache: x (N, D), h, c (N, H) -> (h, c, gates (N, 4H))."""
+        Wx, Wh, b = self.params["Wx"], self.params["Wh"], self.params["b"]
+        H = Wh.shape[0]
+        a = x @ Wx
+        a += h @ Wh
+        a += b
+        if xbias is not None:
+            a += xbias
+        lstm_gates(a, H)
+        f, g, i, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+        c = f * c + g * i
+        h = o * np.tanh(c)
+        return h, c, a
+
+    def record(self) -> LSTMRecord:
+        """Copies of the states of the last forward, for traces (not for backward)."""
+        _, _, _, A, hs, cs, _, _ = self.cache
+        H = hs.shape[-1]
+        return LSTMRecord(
+            h=hs.copy(), c=cs.copy(),
+            forget=A[:, :, :H].copy(), candidate=A[:, :, H:2 * H].copy(),
+            input=A[:, :, 2 * H:3 * H].copy(), output=A[:, :, 3 * H:].copy(),
+        )
+
+    def backward(self, dhs: np.ndarray, dh_last: np.ndarray | None = None):
+        """dhs (N, T, H) -> (dxs (N, T, D), dh0 (N, H), dxbias (N, 4H) or None).
+
+        dh_last, optional, is extra gradient flowing into the last hidden state.
+        """
+        xs, h0, c0, A, hs, cs, tanh_cs, has_xbias = self.cache
+        Wx, Wh = self.params["Wx"], self.params["Wh"]
+        N, T, D = xs.shape
+        H = Wh.shape[0]
+        dA = np.empty_like(A)  # (N, T, 4H): gradients of all pre-activations
+        dh = np.zeros((N, H), A.dtype) if dh_last is None else dh_last.copy()
+        dc = np.zeros((N, H), A.dtype)
+        for t in reversed(range(T)):
+            a = A[:, t]
+            f, g, i, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+            dh = dh + dhs[:, t]
+            tc = tanh_cs[:, t]
+            c_prev = c0 if t == 0 else cs[:, t - 1]
+            ds = dc + dh * o * (1 - tc * tc)
+            da = dA[:, t]
+            np.multiply(ds, c_prev, out=da[:, :H])
+            da[:, :H] *= f * (1 - f)
+            np.multiply(ds, i, out=da[:, H:2 * H])
+            da[:, H:2 * H] *= 1 - g * g
+            np.multiply(ds, g, out=da[:, 2 * H:3 * H])
+            da[:, 2 * H:3 * H] *= i * (1 - i)
+            np.multiply(dh, tc, out=da[:, 3 * H:])
+            da[:, 3 * H:] *= o * (1 - o)
+            dc = ds * f
+            dh = da @ Wh.T
+        # Speed: weight gradients of all steps are one matrix product each, after the loop.
+        dA2 = dA.reshape(N * T, 4 * H)
+        h_prev = np.concatenate([h0[:, None, :], hs[:, :-1]], axis=1).reshape(N * T, H)
+        self.grads["Wx"][...] = xs.reshape(N * T, D).T @ dA2
+        self.grads["Wh"][...] = h_prev.T @ dA2
+        self.grads["b"][...] = dA2.sum(axis=0)
+        dxs = (dA2 @ Wx.T).reshape(N, T, D)
+        dxbias = dA.sum(axis=1) if has_xbias else None
+        return dxs, dh, dxbias
+
+
+class TimeAffine(Module):
+    """x @ W + b applied to every time step."""
+
+    def __init__(self, W: np.ndarray, b: np.ndarray):
+        self.params = {"W": W, "b": b}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.cache = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """x (N, T, H) -> (N, T, V)."""
+        self.cache = x
+        N, T, H = x.shape
+        W, b = self.params["W"], self.params["b"]
+        return (x.reshape(N * T, H) @ W + b).reshape(N, T, -1)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """dout (N, T, V) -> dx (N, T, H)."""
+        x = self.cache
+        N, T, H = x.shape
+        dout2 = dout.reshape(N * T, -1)
+        self.grads["W"][...] = x.reshape(N * T, H).T @ dout2
+        self.grads["b"][...] = dout2.sum(axis=0)
+        return (dout2 @ self.params["W"].T).reshape(N, T, H)
+
+
+class TimeSoftmaxWithLoss(Module):
+    """Softmax and mean cross-entropy over all N*T positions; label -1 is ignored."""
+
+    ignore_label = -1
+
+    def __init__(self):
+        self.params, self.grads = {}, {}
+        self.cache = None
+
+    def forward(self, xs: np.ndarray, ts: np.ndarray) -> float:
+        """scores xs (N, T, V), targets ts (N, T) int -> mean loss."""
+        N, T, V = xs.shape
+        xs2, ts2 = xs.reshape(N * T, V), ts.reshape(N * T)
+        mask = ts2 != self.ignore_label
+        # log-softmax computed exactly (no log(p + eps)), so the gradient below is exact too
+        shifted = xs2 - xs2.max(axis=1, keepdims=True)
+        logsum = np.log(np.exp(shifted).sum(axis=1))
+        ys = np.exp(shifted - logsum[:, None])
+        picked = shifted[np.arange(N * T), np.where(mask, ts2, 0)] - logsum
+        count = max(int(mask.sum()), 1)
+        loss = -float(np.sum(picked * mask)) / count
+        self.cache = (ts2, ys, mask, count, (N, T, V))
+        return loss
+
+    def backward(self, dout: float = 1.0) -> np.ndarray:
+        """-> dscores (N, T, V)."""
+        ts2, ys, mask, count, shape = self.cache
+        dx = ys.copy()
+        dx[np.arange(len(ts2)), np.where(mask, ts2, 0)] -= 1
+        dx *= (dout / count) * mask[:, None]
+        return dx.reshape(shape)
+
+
+class AttentionWeight(Module):
+    """Scores of every decoder state against every encoder state, softmaxed: the 'where to look'."""
+
+    def __init__(self):
+        self.params, self.grads = {}, {}
+        self.cache = None
+
+    def forward(self, hs_enc: np.ndarray, hs_dec: np.ndarray) -> np.ndarray:
+        """hs_enc (N, Te, H), hs_dec (N, Td, H) -> a (N, Td, Te), rows summing to 1."""
+        s = hs_dec @ hs_enc.transpose(0, 2, 1)  # (N, Td, Te): dot products h_dec . h_enc
+        a = softmax(s)
+        self.cache = (hs_enc, hs_dec, a)
+        return a
+
+    def backward(self, da: np.ndarray):
+        """da (N, Td, Te) -> (dhs_enc, dhs_dec)."""
+        hs_enc, hs_dec, a = self.cache
+        ds = a * (da - np.sum(da * a, axis=-1, keepdims=True))  # softmax backward
+        return ds.transpose(0, 2, 1) @ hs_dec, ds @ hs_enc
+
+
+class WeightSum(Module):
+    """Context vectors: the attention-weighted sum of the encoder states."""
+
+    def __init__(self):
+        self.params, self.grads = {}, {}
+        self.cache = None
+
+    def forward(self, hs_enc: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """hs_enc (N, Te, H), a (N, Td, Te) -> c (N, Td, H)."""
+        self.cache = (hs_enc, a)
+        return a @ hs_enc
+
+    def backward(self, dc: np.ndarray):
+        """dc (N, Td, H) -> (dhs_enc, da)."""
+        hs_enc, a = self.cache
+        return a.transpose(0, 2, 1) @ dc, dc @ hs_enc.transpose(0, 2, 1)
+
+
+class TimeAttention(Module):
+    """Attention (weights + weighted sum) for all decoder steps at once.
+
+    The book loops over decoder steps with one Attention layer each; the same maths is a
+    batched matrix product over Td, which is what we compute.
+    """
+
+    def __init__(self):
+        self.params, self.grads = {}, {}
+        self.weight = AttentionWeight()
+        self.wsum = WeightSum()
+        self.attention_weights: np.ndarray | None = None
+
+    def forward(self, hs_enc: np.ndarray, hs_dec: np.ndarray) -> np.ndarray:
+        """hs_enc (N, Te, H), hs_dec (N, Td, H) -> contexts (N, Td, H)."""
+        a = self.weight.forward(hs_enc, hs_dec)
+        self.attention_weights = a
+        return self.wsum.forward(hs_enc, a)
+
+    def backward(self, dc: np.ndarray):
+        """dc (N, Td, H) -> (dhs_enc, dhs_dec)."""
+        dhs_enc1, da = self.wsum.backward(dc)
+        dhs_enc2, dhs_dec = self.weight.backward(da)
+        return dhs_enc1 + dhs_enc2, dhs_dec

@@ -1,0 +1,374 @@
+"""Encoder-decoder models of chapters 7 and 8: Seq2seq, PeekySeq2seq, AttentionSeq2seq.
+
+The encoder reads the question (reversed first when ``reverse`` is set, the book's
+section 7.5.1); the decoder starts from the encoder's state and writes the answer one
+character at a time. ``generate`` decodes greedily for a whole batch at once and can return
+a :class:`Trace` with every state the app draws, so no caller reads a layer's cache.
+
+Shapes: N batch, Te encoder steps, Td decoder steps, D wordvec, H hidden, V vocabulary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from s2s.layers import (
+    LSTMRecord,
+    Module,
+    TimeAffine,
+    TimeAttention,
+    TimeEmbedding,
+    TimeLSTM,
+    TimeSoftmaxWithLoss,
+    softmax,
+)
+
+MODEL_KINDS = ("seq2seq", "peeky", "attention")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """What a model is: kind, sizes, and whether it reads its input reversed."""
+
+    kind: str
+    vocab_size: int
+    wordvec_size: int = 16
+    hidden_size: int = 128
+    reverse: bool = False
+
+    def __post_init__(self):
+        if self.kind not in MODEL_KINDS:
+            raise ValueError(f"unknown model kind {self.kind!r}; choose one of {', '.join(MODEL_KINDS)}")
+        for name in ("vocab_size", "wordvec_size", "hidden_size"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be a positive integer")
+
+    def to_dict(self) -> dict:
+        """Plain dict for JSON."""
+        return asdict(self)
+
+
+@dataclass
+class Trace:
+    """Everything one greedy decoding computed, as plain arrays (N examples).
+
+    input_ids are the question as the encoder read it (reversed if the model reverses).
+    encoder states are (N, Te, H); decoder states (N, Td, H); probs (N, Td, V) is the softmax
+    at each decoder step; attention (N, Td, Te) for the attention model; context (N, H) is
+    what every decoder step receives besides its own state (the encoder's last h).
+    """
+
+    input_ids: np.ndarray
+    output_ids: np.ndarray
+    encoder: LSTMRecord
+    decoder: LSTMRecord
+    probs: np.ndarray
+    attention: np.ndarray | None = None
+    context: np.ndarray | None = None
+
+
+def _randn(rng: np.random.Generator, shape, scale: float, dtype) -> np.ndarray:
+    return (rng.standard_normal(shape) * scale).astype(dtype)
+
+
+def _lstm(rng, D: int, H: int, dtype, stateful: bool, fan_in: int | None = None) -> TimeLSTM:
+    """LSTM weights initialised as in the book: N(0, 1/fan_in), biases zero."""
+    fan_in = fan_in or D
+    return TimeLSTM(
+        _randn(rng, (D, 4 * H), 1 / np.sqrt(fan_in), dtype),
+        _randn(rng, (H, 4 * H), 1 / np.sqrt(H), dtype),
+        np.zeros(4 * H, dtype),
+        stateful=stateful,
+    )
+
+
+def _stack_record(hs, cs, gates, H: int) -> LSTMRecord:
+    """Per-step lists of (N, H) / (N, 4H) arrays -> an LSTMRecord of (N, T, H) arrays."""
+    G = np.stack(gates, axis=1)
+    return LSTMRecord(
+        h=np.stack(hs, axis=1), c=np.stack(cs, axis=1),
+        forget=G[..., :H], candidate=G[..., H:2 * H], input=G[..., 2 * H:3 * H], output=G[..., 3 * H:],
+    )
+
+
+class Encoder(Module):
+    """Embedding then LSTM; the last hidden state summarises the question."""
+
+    def __init__(self, vocab_size: int, wordvec_size: int, hidden_size: int,
+                 rng: np.random.Generator, dtype=np.float32):
+        V, D, H = vocab_size, wordvec_size, hidden_size
+        self.embed = TimeEmbedding(_randn(rng, (V, D), 0.01, dtype))
+        self.lstm = _lstm(rng, D, H, dtype, stateful=False)
+        self.hs_shape = None
+
+    def children(self):
+        return {"embed": self.embed, "lstm": self.lstm}
+
+    def forward(self, xs: np.ndarray) -> np.ndarray:
+        """xs (N, Te) ids -> h (N, H), the last hidden state."""
+        hs = self.lstm.forward(self.embed.forward(xs))
+        self.hs_shape = hs.shape
+        return hs[:, -1, :]
+
+    def backward(self, dh: np.ndarray) -> None:
+        """dh (N, H): gradient of the last hidden state only."""
+        dhs = np.zeros(self.hs_shape, dh.dtype)
+        dhs[:, -1, :] = dh
+        dxs, _, _ = self.lstm.backward(dhs)
+        self.embed.backward(dxs)
+
+
+class Decoder(Module):
+    """Embedding, LSTM started from the encoder's h, affine to scores over the vocabulary."""
+
+    def __init__(self, vocab_size: int, wordvec_size: int, hidden_size: int,
+                 rng: np.random.Generator, dtype=np.float32):
+        V, D, H = vocab_size, wordvec_size, hidden_size
+        self.embed = TimeEmbedding(_randn(rng, (V, D), 0.01, dtype))
+        self.lstm = _lstm(rng, D, H, dtype, stateful=True)
+        self.affine = TimeAffine(_randn(rng, (H, V), 1 / np.sqrt(H), dtype), np.zeros(V, dtype))
+
+    def children(self):
+        return {"embed": self.embed, "lstm": self.lstm, "affine": self.affine}
+
+    def forward(self, xs: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """xs (N, Td) ids, h (N, H) -> scores (N, Td, V)."""
+        self.lstm.set_state(h)
+        return self.affine.forward(self.lstm.forward(self.embed.forward(xs)))
+
+    def backward(self, dscore: np.ndarray) -> np.ndarray:
+        """dscore (N, Td, V) -> dh (N, H) for the encoder."""
+        dxs, dh, _ = self.lstm.backward(self.affine.backward(dscore))
+        self.embed.backward(dxs)
+        return dh
+
+    def _score(self, h: np.ndarray, enc) -> tuple[np.ndarray, np.ndarray | None]:
+        """Scores (N, V) of one step from its hidden state; second value: attention (N, Te) or None."""
+        return h @ self.affine.params["W"] + self.affine.params["b"], None
+
+    def _xbias(self, enc) -> np.ndarray | None:
+        return None
+
+    def _init_h(self, enc) -> np.ndarray:
+        return enc
+
+    def generate(self, enc, start_id: int, sample_size: int, record: bool = False):
+        """Greedy decoding for a batch.
+
+        enc is what the encoder returned. Returns ids (N, sample_size) and, when ``record``,
+        (LSTMRecord, probs (N, Td, V), attention (N, Td, Te) or None); otherwise None.
+        """
+        h = self._init_h(enc)
+        N, H = h.shape
+        c = np.zeros_like(h)
+        W = self.embed.params["W"]
+        xbias = self._xbias(enc)
+        x = np.full(N, start_id, dtype=np.int64)
+        ids = np.empty((N, sample_size), dtype=np.int64)
+        hs, cs, gates, probs, atts = [], [], [], [], []
+        for t in range(sample_size):
+            h, c, g = self.lstm.step(W[x], h, c, xbias)
+            score, att = self._score(h, enc)
+            x = score.argmax(axis=1)
+            ids[:, t] = x
+            if record:
+                hs.append(h)
+                cs.append(c)
+                gates.append(g)
+                probs.append(softmax(score))
+                atts.append(att)
+        self.lstm.reset_state()
+        if not record:
+            return ids, None
+        attention = None if atts[0] is None else np.stack(atts, axis=1)
+        return ids, (_stack_record(hs, cs, gates, H), np.stack(probs, axis=1), attention)
+
+
+class PeekyDecoder(Decoder):
+    """The decoder of section 7.5.2: every step also 'peeks' at the encoder's h.
+
+    The book concatenates h to each step's LSTM input and affine input. Multiplying a
+    concatenation [h, x] by a weight matrix equals h @ W_h + x @ W_x, so we keep the h part
+    as its own weights (Wpeek for the LSTM, Wpeek_out for the affine) and compute it once per
+    sequence instead of once per step.
+    """
+
+    def __init__(self, vocab_size: int, wordvec_size: int, hidden_size: int,
+                 rng: np.random.Generator, dtype=np.float32):
+        V, D, H = vocab_size, wordvec_size, hidden_size
+        self.embed = TimeEmbedding(_randn(rng, (V, D), 0.01, dtype))
+        self.lstm = _lstm(rng, D, H, dtype, stateful=True, fan_in=H + D)
+        self.affine = TimeAffine(_randn(rng, (H, V), 1 / np.sqrt(2 * H), dtype), np.zeros(V, dtype))
+        self.params = {
+            "Wpeek": _randn(rng, (H, 4 * H), 1 / np.sqrt(H + D), dtype),
+            "Wpeek_out": _randn(rng, (H, V), 1 / np.sqrt(2 * H), dtype),
+        }
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.cache = None
+
+    def forward(self, xs: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """xs (N, Td) ids, h (N, H) -> scores (N, Td, V)."""
+        self.lstm.set_state(h)
+        hs = self.lstm.forward(self.embed.forward(xs), xbias=h @ self.params["Wpeek"])
+        score = self.affine.forward(hs)
+        score += (h @ self.params["Wpeek_out"])[:, None, :]
+        self.cache = h
+        return score
+
+    def backward(self, dscore: np.ndarray) -> np.ndarray:
+        """dscore (N, Td, V) -> dh (N, H)."""
+        h = self.cache
+        dsum = dscore.sum(axis=1)  # (N, V): the peek is the same at every step
+        self.grads["Wpeek_out"][...] = h.T @ dsum
+        dxs, dh, dxbias = self.lstm.backward(self.affine.backward(dscore))
+        self.embed.backward(dxs)
+        self.grads["Wpeek"][...] = h.T @ dxbias
+        return dh + dsum @ self.params["Wpeek_out"].T + dxbias @ self.params["Wpeek"].T
+
+    def _xbias(self, enc):
+        return enc @ self.params["Wpeek"]
+
+    def _score(self, h, enc):
+        score = h @ self.affine.params["W"] + self.affine.params["b"]
+        score += enc @ self.params["Wpeek_out"]
+        return score, None
+
+
+class AttentionEncoder(Encoder):
+    """The encoder of chapter 8: returns every hidden state, not just the last."""
+
+    def forward(self, xs: np.ndarray) -> np.ndarray:
+        """xs (N, Te) ids -> hs (N, Te, H)."""
+        return self.lstm.forward(self.embed.forward(xs))
+
+    def backward(self, dhs: np.ndarray) -> None:
+        """dhs (N, Te, H)."""
+        dxs, _, _ = self.lstm.backward(dhs)
+        self.embed.backward(dxs)
+
+
+class AttentionDecoder(Decoder):
+    """Decoder with attention (section 8.2): each step mixes the encoder states it attends to.
+
+    The affine layer reads the concatenation [context, hidden state], (N, Td, 2H), as in the book.
+    """
+
+    def __init__(self, vocab_size: int, wordvec_size: int, hidden_size: int,
+                 rng: np.random.Generator, dtype=np.float32):
+        V, D, H = vocab_size, wordvec_size, hidden_size
+        self.embed = TimeEmbedding(_randn(rng, (V, D), 0.01, dtype))
+        self.lstm = _lstm(rng, D, H, dtype, stateful=True)
+        self.attention = TimeAttention()
+        self.affine = TimeAffine(_randn(rng, (2 * H, V), 1 / np.sqrt(2 * H), dtype), np.zeros(V, dtype))
+
+    def forward(self, xs: np.ndarray, enc_hs: np.ndarray) -> np.ndarray:
+        """xs (N, Td) ids, enc_hs (N, Te, H) -> scores (N, Td, V)."""
+        self.lstm.set_state(enc_hs[:, -1])
+        dec_hs = self.lstm.forward(self.embed.forward(xs))
+        c = self.attention.forward(enc_hs, dec_hs)
+        return self.affine.forward(np.concatenate((c, dec_hs), axis=2))  # (N, Td, 2H)
+
+    def backward(self, dscore: np.ndarray) -> np.ndarray:
+        """dscore (N, Td, V) -> denc_hs (N, Te, H)."""
+        dout = self.affine.backward(dscore)
+        H = dout.shape[2] // 2
+        dc, ddec_hs0 = dout[:, :, :H], dout[:, :, H:]
+        denc_hs, ddec_hs1 = self.attention.backward(dc)
+        dxs, dh, _ = self.lstm.backward(ddec_hs0 + ddec_hs1)
+        self.embed.backward(dxs)
+        denc_hs[:, -1] += dh
+        return denc_hs
+
+    def _init_h(self, enc_hs):
+        return enc_hs[:, -1]
+
+    def _score(self, h, enc_hs):
+        a = softmax(np.einsum("nth,nh->nt", enc_hs, h))  # (N, Te)
+        c = np.einsum("nt,nth->nh", a, enc_hs)  # (N, H)
+        W, b = self.affine.params["W"], self.affine.params["b"]
+        H = h.shape[1]
+        return c @ W[:H] + h @ W[H:] + b, a
+
+
+class Seq2seq(Module):
+    """Encoder + Decoder + softmax-with-loss (section 7.3)."""
+
+    encoder_class = Encoder
+    decoder_class = Decoder
+
+    def __init__(self, vocab_size: int, wordvec_size: int = 16, hidden_size: int = 128,
+                 reverse: bool = False, rng: np.random.Generator | None = None, dtype=np.float32):
+        rng = rng if rng is not None else np.random.default_rng(0)
+        V, D, H = vocab_size, wordvec_size, hidden_size
+        self.reverse = reverse
+        self.encoder = self.encoder_class(V, D, H, rng, dtype)
+        self.decoder = self.decoder_class(V, D, H, rng, dtype)
+        self.softmax = TimeSoftmaxWithLoss()
+        self.config = ModelConfig(self.kind, V, D, H, reverse)
+
+    kind = "seq2seq"
+
+    def children(self):
+        return {"encoder": self.encoder, "decoder": self.decoder}
+
+    def read(self, xs: np.ndarray) -> np.ndarray:
+        """The question as the encoder reads it: reversed (section 7.5.1) when configured."""
+        return xs[:, ::-1] if self.reverse else xs
+
+    def scores(self, xs: np.ndarray, decoder_xs: np.ndarray) -> np.ndarray:
+        """Teacher forcing: xs (N, Te), decoder_xs (N, Td) -> scores (N, Td, V)."""
+        return self.decoder.forward(decoder_xs, self.encoder.forward(self.read(xs)))
+
+    def forward(self, xs: np.ndarray, ts: np.ndarray) -> float:
+        """xs (N, Te) question ids, ts (N, 1 + Td) answer ids starting with '_' -> mean loss."""
+        score = self.scores(xs, ts[:, :-1])
+        return self.softmax.forward(score, ts[:, 1:])
+
+    def backward(self, dout: float = 1.0) -> None:
+        """Fill every parameter's gradient."""
+        self.encoder.backward(self.decoder.backward(self.softmax.backward(dout)))
+
+    def generate(self, xs: np.ndarray, start_id: int, sample_size: int, trace: bool = False):
+        """Greedy decoding of a batch: xs (N, Te) -> ids (N, sample_size), plus a Trace if asked."""
+        xs_read = self.read(np.asarray(xs))
+        enc = self.encoder.forward(xs_read)
+        ids, rec = self.decoder.generate(enc, start_id, sample_size, record=trace)
+        if not trace:
+            return ids
+        lstm_rec, probs, attention = rec
+        context = enc if self.kind == "peeky" else None
+        return ids, Trace(
+            input_ids=np.ascontiguousarray(xs_read), output_ids=ids, encoder=self.encoder.lstm.record(),
+            decoder=lstm_rec, probs=probs, attention=attention, context=context,
+        )
+
+
+class PeekySeq2seq(Seq2seq):
+    """Seq2seq with the Peeky decoder (section 7.5.2)."""
+
+    kind = "peeky"
+    decoder_class = PeekyDecoder
+
+
+class AttentionSeq2seq(Seq2seq):
+    """Seq2seq with attention (chapter 8)."""
+
+    kind = "attention"
+    encoder_class = AttentionEncoder
+    decoder_class = AttentionDecoder
+
+
+MODEL_CLASSES = {"seq2seq": Seq2seq, "peeky": PeekySeq2seq, "attention": AttentionSeq2seq}
+
+
+def build_model(config: ModelConfig, rng: np.random.Generator | None = None, dtype=np.float32) -> Seq2seq:
+    """A freshly initialised model of the configured kind."""
+    cls = MODEL_CLASSES[config.kind]
+    return cls(config.vocab_size, config.wordvec_size, config.hidden_size, config.reverse, rng, dtype)
+
+
+def count_parameters(model: Module) -> int:
+    """Number of scalar parameters."""
+    return sum(p.size for _, p, _ in model.named_parameters())

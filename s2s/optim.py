@@ -1,0 +1,80 @@
+"""Optimisers and gradient clipping.
+
+An optimiser holds the list of (name, parameter, gradient) triples of a model, taken once
+from ``named_parameters()``; every array appears there exactly once, so every parameter is
+updated exactly once per step. Updates are written in place.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from s2s.layers import Module
+
+
+def global_norm(grads: list[np.ndarray]) -> float:
+    """L2 norm of all gradients taken together."""
+    return math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+
+
+def clip_grads(grads: list[np.ndarray], max_norm: float) -> float:
+    """Scale all gradients so their global norm is at most max_norm; returns the norm before."""
+    norm = global_norm(grads)
+    if max_norm and max_norm > 0 and math.isfinite(norm):
+        rate = max_norm / (norm + 1e-6)
+        if rate < 1:
+            for g in grads:
+                g *= rate
+    return norm
+
+
+class Optimizer:
+    """Common part: the parameters of one model and the step counter."""
+
+    def __init__(self, model: Module, lr: float):
+        self.named = list(model.named_parameters())
+        names = [n for n, _, _ in self.named]
+        if len(set(names)) != len(names) or len({id(p) for _, p, _ in self.named}) != len(names):
+            raise ValueError("a parameter appears twice in the model")
+        self.lr = float(lr)
+        self.t = 0
+
+    @property
+    def grads(self) -> list[np.ndarray]:
+        """The gradient arrays, in parameter order."""
+        return [g for _, _, g in self.named]
+
+
+class SGD(Optimizer):
+    """p -= lr * g."""
+
+    def update(self) -> None:
+        """Apply one update."""
+        self.t += 1
+        for _, p, g in self.named:
+            p -= self.lr * g
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba), in the book's form with the bias correction folded into lr_t."""
+
+    def __init__(self, model: Module, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999):
+        super().__init__(model, lr)
+        self.beta1, self.beta2 = beta1, beta2
+        self.m = [np.zeros_like(p) for _, p, _ in self.named]
+        self.v = [np.zeros_like(p) for _, p, _ in self.named]
+
+    def update(self) -> None:
+        """Apply one update."""
+        self.t += 1
+        b1, b2 = self.beta1, self.beta2
+        lr_t = self.lr * math.sqrt(1.0 - b2 ** self.t) / (1.0 - b1 ** self.t)
+        for (_, p, g), m, v in zip(self.named, self.m, self.v, strict=True):
+            m += (1 - b1) * (g - m)
+            v += (1 - b2) * (g * g - v)
+            p -= lr_t * m / (np.sqrt(v) + 1e-7)
+
+
+OPTIMIZERS = {"adam": Adam, "sgd": SGD}

@@ -1,0 +1,341 @@
+"""Toy sequence-to-sequence tasks: generators of (question, answer) string pairs.
+
+The tasks follow the data of chapters 7-8 of 『ゼロから作るDeep Learning ❷』:
+
+* ``addition``: ``"16+75" -> "91"`` (operands 0..999, book's ``addition.txt``),
+* ``date``: many written forms of a date -> ISO ``"YYYY-MM-DD"`` (book's ``date.txt`` plus a few
+  extra forms),
+* ``reverse`` and ``sort``: tiny warm-up tasks that a model learns in seconds.
+
+Every generator has the signature ``sample(rng, n) -> list[tuple[str, str]]``; all randomness comes
+from the ``np.random.Generator`` passed in.  Questions and answers are returned UNPADDED (no trailing
+spaces, no leading ``'_'``); padding to ``question_width`` / ``answer_width`` is done elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+__all__ = [
+    "TASKS",
+    "TaskSpec",
+    "book_date_formats",
+    "classify_date",
+    "date_formats",
+    "format_date",
+    "sample_addition",
+    "sample_date",
+    "sample_reverse",
+    "sample_sort",
+]
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """Static description of one toy task and its sampler."""
+
+    name: str
+    question_width: int  # max question length
+    answer_width: int  # max answer length (WITHOUT the leading '_')
+    # Every character a question or answer may contain, sorted; never '_', and ' ' only where it
+    # occurs inside questions (date), since ' ' is also the padding character.
+    alphabet: str
+    sample: Callable[[np.random.Generator, int], list[tuple[str, str]]]
+    description_en: str
+    description_ja: str
+    examples: tuple[str, ...]  # a few example questions for UI buttons
+
+
+def _check_n(n: int) -> int:
+    """Validate a sample count and return it as a plain int."""
+    n = int(n)
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    return n
+
+
+def _rows_to_strings(codes: np.ndarray) -> list[str]:
+    """Turn an (n, w) uint8 matrix of ASCII codes (0 = end of string) into a list of str."""
+    codes = np.ascontiguousarray(codes, dtype=np.uint8)
+    width = codes.shape[1]
+    # A fixed-width bytes view drops the trailing NUL bytes, which gives variable lengths for free.
+    return codes.view(f"S{width}").ravel().astype(f"U{width}").tolist()
+
+
+# ----------------------------------------------------------------------------------------------
+# addition
+# ----------------------------------------------------------------------------------------------
+
+# Inclusive-exclusive value ranges for numbers with exactly 1, 2 and 3 digits.
+_DIGIT_LOW = np.array([0, 10, 100], dtype=np.int64)
+_DIGIT_HIGH = np.array([10, 100, 1000], dtype=np.int64)
+
+
+def sample_addition(rng: np.random.Generator, n: int) -> list[tuple[str, str]]:
+    """Sample ``n`` pairs ``("a+b", str(a+b))`` with a, b in 0..999 (digit count uniform in 1..3)."""
+    n = _check_n(n)
+    # For each operand independently: number of digits uniform in {1, 2, 3}, then a uniform value.
+    n_digits = rng.integers(0, 3, size=(2, n))
+    values = rng.integers(_DIGIT_LOW[n_digits], _DIGIT_HIGH[n_digits])
+    a_list = values[0].tolist()
+    b_list = values[1].tolist()
+    sums = (values[0] + values[1]).tolist()
+    return [(f"{a}+{b}", str(s)) for a, b, s in zip(a_list, b_list, sums, strict=True)]
+
+
+# ----------------------------------------------------------------------------------------------
+# date
+# ----------------------------------------------------------------------------------------------
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+Case = Literal["title", "lower", "upper"]
+_CASES: tuple[str, ...] = ("title", "lower", "upper")
+_CASE_PROBS = (0.5, 0.25, 0.25)  # same mix as the book's date.txt
+
+
+def _cased(names: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """Return the names in Title, lower and UPPER case (indexed like ``_CASES``)."""
+    return (names, tuple(s.lower() for s in names), tuple(s.upper() for s in names))
+
+
+# Name tables indexed as [case][abbreviated][month 1..12] and [case][weekday 0..6 = Mon..Sun].
+_MONTH_TABLE = tuple(
+    (("", *full), ("", *abbr))
+    for full, abbr in zip(_cased(_MONTHS), _cased(tuple(m[:3] for m in _MONTHS)), strict=True)
+)
+_WEEKDAY_TABLE = _cased(_WEEKDAYS)
+
+# Written forms: the first three are the book's forms, the last three are extra.
+_FORM_MDY = "Month D, YYYY"
+_FORM_WMDY = "Weekday, Month D, YYYY"
+_FORM_SLASH = "M/D/YY"
+_FORM_DMY = "D Month YYYY"
+_FORM_ISO = "YYYY-MM-DD"
+_FORM_DOTTED = "DD.MM.YYYY"
+_DATE_FORMS = (_FORM_MDY, _FORM_WMDY, _FORM_SLASH, _FORM_DMY, _FORM_ISO, _FORM_DOTTED)
+_BOOK_FORMS = (_FORM_MDY, _FORM_WMDY, _FORM_SLASH)
+# About 80% of the mass on the book's forms (in the book's own 2:1:1 ratio), 20% on the extras.
+_DATE_FORM_PROBS = (0.40, 0.20, 0.20, 0.10, 0.05, 0.05)
+# Probability of a 3-letter month name; the book never abbreviates in the weekday form, so less there.
+_ABBR_PROB = 0.5
+_ABBR_PROB_WEEKDAY = 0.2
+
+# Year ranges: four-digit forms use 1900..2099; two-digit years use the POSIX pivot window.
+_YEARS_4 = (1900, 2099)
+_YEARS_2 = (1969, 2068)  # yy 69..99 -> 19yy, 00..68 -> 20yy
+_EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
+
+_DATE_PATTERNS = (
+    (_FORM_MDY, re.compile(r"[A-Za-z]+ \d{1,2}, \d{4}")),
+    (_FORM_WMDY, re.compile(r"[A-Za-z]+, [A-Za-z]+ \d{1,2}, \d{4}")),
+    (_FORM_SLASH, re.compile(r"\d{1,2}/\d{1,2}/\d{2}")),
+    (_FORM_DMY, re.compile(r"\d{1,2} [A-Za-z]+ \d{4}")),
+    (_FORM_ISO, re.compile(r"\d{4}-\d{2}-\d{2}")),
+    (_FORM_DOTTED, re.compile(r"\d{2}\.\d{2}\.\d{4}")),
+)
+
+
+def date_formats() -> list[str]:
+    """Return the names of the written date forms (the book's three forms first)."""
+    return list(_DATE_FORMS)
+
+
+def book_date_formats() -> list[str]:
+    """Return the names of the written date forms that occur in the book's ``date.txt``."""
+    return list(_BOOK_FORMS)
+
+
+def classify_date(question: str) -> str | None:
+    """Return the name of the written form of a date question, or None if it matches none."""
+    text = question.strip(" _")
+    for name, pattern in _DATE_PATTERNS:
+        if pattern.fullmatch(text):
+            return name
+    return None
+
+
+def _render_date(form: str, year: int, month: int, day: int, weekday: int, case: int, abbr: int) -> str:
+    """Render one date in a written form; ``case`` indexes ``_CASES``, ``weekday`` 0 = Monday."""
+    if form == _FORM_MDY:
+        return f"{_MONTH_TABLE[case][abbr][month]} {day}, {year}"
+    if form == _FORM_WMDY:
+        return f"{_WEEKDAY_TABLE[case][weekday]}, {_MONTH_TABLE[case][abbr][month]} {day}, {year}"
+    if form == _FORM_SLASH:
+        return f"{month}/{day}/{year % 100:02d}"
+    if form == _FORM_DMY:
+        return f"{day} {_MONTH_TABLE[case][abbr][month]} {year}"
+    if form == _FORM_ISO:
+        return f"{year:04d}-{month:02d}-{day:02d}"
+    if form == _FORM_DOTTED:
+        return f"{day:02d}.{month:02d}.{year:04d}"
+    raise ValueError(f"unknown date form {form!r}; expected one of {list(_DATE_FORMS)}")
+
+
+def format_date(d: datetime.date, form: str, case: Case = "title", abbreviate: bool = False) -> str:
+    """Write a date in one of ``date_formats()``, in the given letter case, optionally 3-letter month."""
+    if case not in _CASES:
+        raise ValueError(f"unknown case {case!r}; expected one of {list(_CASES)}")
+    if form == _FORM_SLASH and not _YEARS_2[0] <= d.year <= _YEARS_2[1]:
+        raise ValueError(f"two-digit years are only unambiguous for {_YEARS_2[0]}..{_YEARS_2[1]}")
+    return _render_date(form, d.year, d.month, d.day, d.weekday(), _CASES.index(case), int(abbreviate))
+
+
+def _ordinal_range(years: tuple[int, int]) -> tuple[int, int]:
+    """Return the inclusive proleptic-Gregorian ordinal range covering the given years."""
+    return datetime.date(years[0], 1, 1).toordinal(), datetime.date(years[1], 12, 31).toordinal()
+
+
+def sample_date(rng: np.random.Generator, n: int) -> list[tuple[str, str]]:
+    """Sample ``n`` pairs (date written in a random form, ISO ``YYYY-MM-DD``)."""
+    n = _check_n(n)
+    form_idx = rng.choice(len(_DATE_FORMS), size=n, p=_DATE_FORM_PROBS)
+    case_idx = rng.choice(len(_CASES), size=n, p=_CASE_PROBS)
+    abbr_prob = np.where(form_idx == _DATE_FORMS.index(_FORM_WMDY), _ABBR_PROB_WEEKDAY, _ABBR_PROB)
+    abbr = (rng.random(n) < abbr_prob).astype(np.int64)
+
+    # A uniform random day in the year window of the form (two-digit years use the pivot window).
+    lo4, hi4 = _ordinal_range(_YEARS_4)
+    lo2, hi2 = _ordinal_range(_YEARS_2)
+    two_digit = form_idx == _DATE_FORMS.index(_FORM_SLASH)
+    ordinals = rng.integers(np.where(two_digit, lo2, lo4), np.where(two_digit, hi2, hi4) + 1)
+
+    # Split the ordinals into calendar fields with numpy's datetime64 (vectorised).
+    days = (ordinals - _EPOCH_ORDINAL).astype("datetime64[D]")
+    months_since_epoch = days.astype("datetime64[M]")
+    years = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    months = months_since_epoch.astype(np.int64) % 12 + 1
+    day_of_month = (days - months_since_epoch).astype(np.int64) + 1
+    weekdays = (ordinals - 1) % 7  # ordinal 1 (0001-01-01) is a Monday
+    answers = np.datetime_as_string(days, unit="D").tolist()
+
+    forms = [_DATE_FORMS[i] for i in form_idx.tolist()]
+    questions = [
+        _render_date(*fields)
+        for fields in zip(
+            forms,
+            years.tolist(),
+            months.tolist(),
+            day_of_month.tolist(),
+            weekdays.tolist(),
+            case_idx.tolist(),
+            abbr.tolist(),
+            strict=True,
+        )
+    ]
+    return list(zip(questions, answers, strict=True))
+
+
+def _date_alphabet() -> str:
+    """Return every character a date question or answer can contain (including ' '), sorted."""
+    names = "".join(_MONTHS + _WEEKDAYS)
+    return "".join(sorted(set("0123456789 ,/-." + names.lower() + names.upper())))
+
+
+# ----------------------------------------------------------------------------------------------
+# reverse and sort (warm-up tasks)
+# ----------------------------------------------------------------------------------------------
+
+_SHORT_MIN_LEN, _SHORT_MAX_LEN = 3, 5
+
+
+def _random_short_strings(
+    rng: np.random.Generator, n: int, alphabet: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Draw ``n`` strings of length 3..5 as a padded code matrix, their lengths and a padding mask."""
+    lengths = rng.integers(_SHORT_MIN_LEN, _SHORT_MAX_LEN + 1, size=n)
+    codes = np.frombuffer(alphabet.encode("ascii"), dtype=np.uint8)
+    chars = codes[rng.integers(0, len(alphabet), size=(n, _SHORT_MAX_LEN))]
+    pad = np.arange(_SHORT_MAX_LEN) >= lengths[:, None]
+    return chars, lengths, pad
+
+
+def sample_reverse(rng: np.random.Generator, n: int) -> list[tuple[str, str]]:
+    """Sample ``n`` pairs (string of 3..5 letters from 'abcde', the same string reversed)."""
+    n = _check_n(n)
+    chars, lengths, pad = _random_short_strings(rng, n, "abcde")
+    # Position j of the reversed string is position length-1-j of the original.
+    src = np.clip(lengths[:, None] - 1 - np.arange(_SHORT_MAX_LEN), 0, _SHORT_MAX_LEN - 1)
+    reversed_chars = np.take_along_axis(chars, src, axis=1)
+    chars[pad] = 0
+    reversed_chars[pad] = 0
+    return list(zip(_rows_to_strings(chars), _rows_to_strings(reversed_chars), strict=True))
+
+
+def sample_sort(rng: np.random.Generator, n: int) -> list[tuple[str, str]]:
+    """Sample ``n`` pairs (3..5 random digits, the same digits sorted ascending)."""
+    n = _check_n(n)
+    chars, _, pad = _random_short_strings(rng, n, "0123456789")
+    # Padding positions get the largest code so they sort to the end, then become terminators.
+    sorted_chars = np.sort(np.where(pad, 255, chars).astype(np.uint8), axis=1)
+    chars[pad] = 0
+    sorted_chars[pad] = 0
+    return list(zip(_rows_to_strings(chars), _rows_to_strings(sorted_chars), strict=True))
+
+
+# ----------------------------------------------------------------------------------------------
+# registry
+# ----------------------------------------------------------------------------------------------
+
+TASKS: dict[str, TaskSpec] = {
+    "addition": TaskSpec(
+        name="addition",
+        question_width=7,
+        answer_width=4,
+        alphabet="+0123456789",
+        sample=sample_addition,
+        description_en="Add two integers of up to three digits.",
+        description_ja="3桁までの整数の足し算",
+        examples=("16+75", "52+607", "999+1", "5+8", "345+678"),
+    ),
+    "date": TaskSpec(
+        name="date",
+        question_width=29,
+        answer_width=10,
+        alphabet=_date_alphabet(),
+        sample=sample_date,
+        description_en="Rewrite a date written in various forms as YYYY-MM-DD.",
+        description_ja="さまざまな書き方の日付を YYYY-MM-DD 形式に変換する",
+        examples=("September 27, 1994", "2/10/93", "TUESDAY, SEPTEMBER 25, 1984", "27 September 1994"),
+    ),
+    "reverse": TaskSpec(
+        name="reverse",
+        question_width=5,
+        answer_width=5,
+        alphabet="abcde",
+        sample=sample_reverse,
+        description_en="Reverse a string of 3 to 5 letters from a-e.",
+        description_ja="a〜e からなる3〜5文字の文字列を逆順にする",
+        examples=("abc", "abcde", "edda", "baec"),
+    ),
+    "sort": TaskSpec(
+        name="sort",
+        question_width=5,
+        answer_width=5,
+        alphabet="0123456789",
+        sample=sample_sort,
+        description_en="Sort 3 to 5 digits in ascending order.",
+        description_ja="3〜5個の数字を小さい順に並べ替える",
+        examples=("3141", "987", "50210", "9192"),
+    ),
+}

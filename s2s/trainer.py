@@ -1,0 +1,146 @@
+"""Training loop as a synchronous step, and batched evaluation.
+
+``Trainer.step()`` trains one mini-batch and returns a metrics dict; an epoch is a loop of
+steps over one shuffled pass of the data (the last incomplete batch is dropped, as in the
+book). Nothing here prints or plots: the command line prints, the app draws.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from s2s.data import Dataset
+from s2s.models import Seq2seq
+from s2s.optim import OPTIMIZERS, clip_grads
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train: batch size, optimiser and learning rate, clipping, seed, epochs."""
+
+    batch_size: int = 128
+    lr: float = 0.001
+    optimizer: str = "adam"
+    clip: float = 5.0
+    seed: int = 0
+    epochs: int = 25
+    schedule: str = "constant"  # or "cosine": lr falls to lr_min_factor * lr over the run
+    lr_min_factor: float = 0.05
+
+    def __post_init__(self):
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+        if self.batch_size < 1:
+            raise ValueError("batch size must be at least 1")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ValueError("learning rate must be a positive number")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+        if self.clip < 0:
+            raise ValueError("clip must be 0 (off) or positive")
+
+    def to_dict(self) -> dict:
+        """Plain dict for JSON."""
+        return asdict(self)
+
+
+SCHEDULES = ("constant", "cosine")
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss or the gradient became inf/NaN; the step was not applied."""
+
+
+class Trainer:
+    """Trains a model on a dataset one mini-batch at a time."""
+
+    def __init__(self, model: Seq2seq, data: Dataset, config: TrainConfig, total_iterations: int | None = None):
+        if len(data) == 0:
+            raise ValueError("the training set is empty")
+        self.model, self.data, self.config = model, data, config
+        self.optimizer = OPTIMIZERS[config.optimizer](model, config.lr)
+        self.rng = np.random.default_rng([config.seed, 2])  # shuffling stream, apart from data and init
+        self.batch_size = min(config.batch_size, len(data))
+        self.iters_per_epoch = len(data) // self.batch_size
+        self.total_iterations = total_iterations or config.epochs * self.iters_per_epoch
+        self.iteration = 0
+        self.train_seconds = 0.0
+        self._order = np.arange(len(data))
+
+    @property
+    def epoch(self) -> float:
+        """Epochs done, fractional."""
+        return self.iteration / self.iters_per_epoch
+
+    def learning_rate(self) -> float:
+        """Learning rate of the next step under the schedule."""
+        c = self.config
+        if c.schedule == "constant":
+            return c.lr
+        progress = min(self.iteration / max(self.total_iterations, 1), 1.0)
+        return c.lr * (c.lr_min_factor + (1 - c.lr_min_factor) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+    def step(self) -> dict:
+        """Train on one mini-batch; returns loss, grad_norm, examples_per_second and counters."""
+        pos = self.iteration % self.iters_per_epoch
+        if pos == 0:
+            self._order = self.rng.permutation(len(self.data))
+        idx = self._order[pos * self.batch_size:(pos + 1) * self.batch_size]
+        xs, ts = self.data.xs[idx], self.data.ts[idx]
+        t0 = time.perf_counter()
+        loss = self.model.forward(xs, ts)
+        self.model.backward()
+        norm = clip_grads(self.optimizer.grads, self.config.clip)
+        if not (math.isfinite(loss) and math.isfinite(norm)):
+            what = "loss" if not math.isfinite(loss) else "gradient norm"
+            raise TrainingDiverged(
+                f"training diverged at iteration {self.iteration + 1}: the {what} became "
+                f"{loss if what == 'loss' else norm}; this step was not applied. Lower the learning rate "
+                f"(now {self.config.lr:g})" + (" or turn gradient clipping on" if not self.config.clip else ""))
+        self.optimizer.lr = self.learning_rate()
+        self.optimizer.update()
+        dt = time.perf_counter() - t0
+        self.iteration += 1
+        self.train_seconds += dt
+        return {
+            "iteration": self.iteration,
+            "epoch": self.epoch,
+            "loss": loss,
+            "grad_norm": norm,
+            "lr": self.optimizer.lr,
+            "seconds": dt,
+            "examples_per_second": len(idx) / dt if dt > 0 else float("inf"),
+        }
+
+    def run_epoch(self) -> dict:
+        """Steps until the next epoch boundary; returns the mean loss and the time spent training."""
+        losses, seconds, n = [], 0.0, 0
+        while True:
+            m = self.step()
+            losses.append(m["loss"])
+            seconds += m["seconds"]
+            n += self.batch_size
+            if self.iteration % self.iters_per_epoch == 0:
+                break
+        return {"epoch": self.epoch, "loss": float(np.mean(losses)), "train_seconds": seconds,
+                "examples_per_second": n / seconds if seconds > 0 else float("inf")}
+
+
+def predict(model: Seq2seq, xs: np.ndarray, sample_size: int, start_id: int, batch_size: int = 2000) -> np.ndarray:
+    """Greedy answers (N, sample_size) for questions xs (N, T), in batches."""
+    out = [model.generate(xs[i:i + batch_size], start_id, sample_size) for i in range(0, len(xs), batch_size)]
+    return np.concatenate(out) if out else np.zeros((0, sample_size), np.int64)
+
+
+def evaluate(model: Seq2seq, data: Dataset, batch_size: int = 2000) -> dict:
+    """Exact-match and per-character accuracy of greedy decoding over the whole dataset."""
+    if len(data) == 0:
+        return {"accuracy": 0.0, "char_accuracy": 0.0, "n": 0}
+    target = data.ts[:, 1:]
+    guess = predict(model, data.xs, target.shape[1], data.codec.vocab.start_id, batch_size)
+    same = guess == target
+    return {"accuracy": float(same.all(axis=1).mean()), "char_accuracy": float(same.mean()), "n": len(data)}
