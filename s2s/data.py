@@ -32,7 +32,15 @@ class DatasetError(ValueError):
 
 
 class QueryError(ValueError):
-    """A question the model cannot read; the message says what is wrong and what is allowed."""
+    """A question the model cannot read; the message says what is wrong and what is allowed.
+
+    ``kind`` is "empty", "unknown" or "too_long"; ``chars`` the offending characters; the app
+    uses these to say the same in its own language.
+    """
+
+    def __init__(self, message: str, kind: str, chars: tuple[str, ...] = (), length: int = 0):
+        super().__init__(message)
+        self.kind, self.chars, self.length = kind, chars, length
 
 
 def describe_chars(chars: Iterable[str]) -> str:
@@ -126,15 +134,17 @@ class Codec:
         """The normalised question, or QueryError saying what is wrong and what is allowed."""
         q = self.normalize(text)
         if not q:
-            raise QueryError(f"the question is empty: {self.allowed()}")
+            raise QueryError(f"the question is empty: {self.allowed()}", "empty")
         allowed = self.query_chars
         bad = sorted({c for c in q if c not in allowed})
         if bad:
             shown = ", ".join(repr(c) if c.isprintable() else f"U+{ord(c):04X}" for c in bad[:8])
             more = f" and {len(bad) - 8} more" if len(bad) > 8 else ""
-            raise QueryError(f"unknown character{'s' if len(bad) > 1 else ''} {shown}{more}: {self.allowed()}")
+            raise QueryError(f"unknown character{'s' if len(bad) > 1 else ''} {shown}{more}: {self.allowed()}",
+                             "unknown", tuple(bad))
         if len(q) > self.question_width:
-            raise QueryError(f"the question is too long ({len(q)} characters): {self.allowed()}")
+            raise QueryError(f"the question is too long ({len(q)} characters): {self.allowed()}",
+                             "too_long", length=len(q))
         return q
 
     def encode_questions(self, questions: Sequence[str]) -> np.ndarray:
@@ -277,13 +287,8 @@ def parse_book_text(text: str, path: str | Path = "<text>", codec: Codec | None 
     return Dataset(xs, ts, codec, f"file:{Path(str(path)).name}")
 
 
-def read_book_file(path: str | Path, codec: Codec | None = None) -> Dataset:
-    """Read a file in the book's format; see parse_book_text."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise DatasetError(f"cannot read the file: {e.strerror or e}", path) from None
+def parse_book_bytes(raw: bytes, path: str | Path, codec: Codec | None = None) -> Dataset:
+    """Bytes of a file in the book's format (UTF-8 text) -> Dataset; see parse_book_text."""
     if b"\x00" in raw[:65536]:
         raise DatasetError("binary data (NUL bytes): expected a text file of 'question_answer' lines", path)
     try:
@@ -292,3 +297,13 @@ def read_book_file(path: str | Path, codec: Codec | None = None) -> Dataset:
         line = raw[:e.start].count(b"\n") + 1
         raise DatasetError("not UTF-8 text (binary data?)", path, line) from None
     return parse_book_text(text, path, codec)
+
+
+def read_book_file(path: str | Path, codec: Codec | None = None) -> Dataset:
+    """Read a file in the book's format; see parse_book_text."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise DatasetError(f"cannot read the file: {e.strerror or e}", path) from None
+    return parse_book_bytes(raw, path, codec)

@@ -369,6 +369,24 @@ def build_model(config: ModelConfig, rng: np.random.Generator | None = None, dty
     return cls(config.vocab_size, config.wordvec_size, config.hidden_size, config.reverse, rng, dtype)
 
 
+def get_weights(model: Module) -> dict[str, np.ndarray]:
+    """Copies of all parameters by name."""
+    return {name: p.copy() for name, p, _ in model.named_parameters()}
+
+
+def set_weights(model: Module, weights: dict[str, np.ndarray]) -> None:
+    """Copy named arrays into the model's parameters (same names and shapes required)."""
+    for name, p, _ in model.named_parameters():
+        p[...] = weights[name]
+
+
+def clone_model(model: Seq2seq) -> Seq2seq:
+    """An independent model with the same configuration and weights (no shared arrays or caches)."""
+    twin = build_model(model.config, np.random.default_rng(0), model.encoder.embed.params["W"].dtype)
+    set_weights(twin, get_weights(model))
+    return twin
+
+
 def count_parameters(model: Module) -> int:
     """Number of scalar parameters."""
     return sum(p.size for _, p, _ in model.named_parameters())

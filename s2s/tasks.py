@@ -33,6 +33,7 @@ __all__ = [
     "sample_date",
     "sample_reverse",
     "sample_sort",
+    "solve",
 ]
 
 
@@ -291,6 +292,62 @@ def sample_sort(rng: np.random.Generator, n: int) -> list[tuple[str, str]]:
     chars[pad] = 0
     sorted_chars[pad] = 0
     return list(zip(_rows_to_strings(chars), _rows_to_strings(sorted_chars), strict=True))
+
+
+# ----------------------------------------------------------------------------------------------
+# true answers of typed questions
+# ----------------------------------------------------------------------------------------------
+
+_MONTH_NUMBER = {name.lower(): i + 1 for i, name in enumerate(_MONTHS)} | {
+    name[:3].lower(): i + 1 for i, name in enumerate(_MONTHS)}
+
+
+def _parse_date(question: str) -> str | None:
+    """ISO date of a question in one of the date forms, or None (unknown form, impossible date)."""
+    form, text = classify_date(question), question.strip()
+    try:
+        if form in (_FORM_MDY, _FORM_WMDY):
+            words = text.replace(",", "").split()
+            month, day, year = _MONTH_NUMBER.get(words[-3].lower()), int(words[-2]), int(words[-1])
+            if month is None:
+                return None
+            d = datetime.date(year, month, day)
+            if form == _FORM_WMDY and _WEEKDAYS[d.weekday()].lower() != words[0].lower():
+                return None
+        elif form == _FORM_SLASH:
+            m, dd, yy = (int(v) for v in text.split("/"))
+            d = datetime.date(1900 + yy if yy >= 69 else 2000 + yy, m, dd)
+        elif form == _FORM_DMY:
+            day, name, year = text.split()
+            month = _MONTH_NUMBER.get(name.lower())
+            if month is None:
+                return None
+            d = datetime.date(int(year), month, int(day))
+        elif form == _FORM_ISO:
+            d = datetime.date.fromisoformat(text)
+        elif form == _FORM_DOTTED:
+            dd, m, y = (int(v) for v in text.split("."))
+            d = datetime.date(y, m, dd)
+        else:
+            return None
+    except ValueError:
+        return None
+    return d.isoformat()
+
+
+def solve(task: str, question: str) -> str | None:
+    """The true answer of a typed question, or None when the question is not a valid one of the task."""
+    q = question.strip()
+    if task == "addition":
+        m = re.fullmatch(r"(\d{1,3})\+(\d{1,3})", q)
+        return None if m is None else str(int(m.group(1)) + int(m.group(2)))
+    if task == "date":
+        return _parse_date(q)
+    if task == "reverse":
+        return q[::-1] if re.fullmatch(r"[a-e]{1,5}", q) else None
+    if task == "sort":
+        return "".join(sorted(q)) if re.fullmatch(r"\d{1,5}", q) else None
+    return None
 
 
 # ----------------------------------------------------------------------------------------------

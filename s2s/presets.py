@@ -1,0 +1,48 @@
+"""Named training set-ups shared by the command line and the app.
+
+``book_*`` presets reproduce the book's settings (wordvec 16, hidden 128 / 256, batch 128,
+Adam 0.001, clip 5.0, 45,000 examples); ``default`` is the fast set-up the app starts with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A model and training set-up for one task."""
+
+    task: str
+    model: str
+    reverse: bool
+    wordvec: int
+    hidden: int
+    batch: int
+    lr: float
+    clip: float
+    epochs: int
+    train_size: int
+    schedule: str = "constant"
+
+
+def _book(task: str, model: str, reverse: bool, hidden: int = 128, epochs: int = 25) -> Preset:
+    return Preset(task, model, reverse, 16, hidden, 128, 0.001, 5.0, epochs, 45000)
+
+
+PRESETS: dict[str, dict[str, Preset]] = {
+    "addition": {
+        "default": Preset("addition", "peeky", True, 16, 128, 128, 0.002, 5.0, 10, 45000),
+        "book_baseline": _book("addition", "seq2seq", False),
+        "book_reversed": _book("addition", "seq2seq", True),
+        "book_peeky": _book("addition", "peeky", True),
+    },
+    "date": {
+        "default": Preset("date", "attention", True, 16, 128, 128, 0.002, 5.0, 3, 45000),
+        "book_baseline": _book("date", "seq2seq", False, 256, 10),
+        "book_peeky": _book("date", "peeky", True, 256, 10),
+        "book_attention": _book("date", "attention", True, 256, 10),
+    },
+    "reverse": {"default": Preset("reverse", "attention", False, 16, 64, 64, 0.005, 5.0, 8, 8000)},
+    "sort": {"default": Preset("sort", "peeky", True, 16, 64, 64, 0.005, 5.0, 8, 8000)},
+}

@@ -1,0 +1,161 @@
+"""Japanese and English texts, and the language switch shown on every page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+LANGS = {"ja": "日本語", "en": "English"}
+
+TEXTS: dict[str, dict[str, str]] = {
+    "app_title": {"ja": "Seq2seq 教室", "en": "Seq2seq classroom"},
+    "language": {"ja": "言語 / Language", "en": "Language / 言語"},
+    "nav_try": {"ja": "試す", "en": "Try"},
+    "nav_train": {"ja": "学習させる", "en": "Train"},
+    "sidebar_about": {
+        "ja": "『ゼロから作るDeep Learning ❷』7・8章の seq2seq を NumPy だけで動かしています。",
+        "en": "The seq2seq models of chapters 7-8 of 『ゼロから作るDeep Learning ❷』, in pure NumPy.",
+    },
+    # tasks
+    "task": {"ja": "課題", "en": "Task"},
+    "task_addition": {"ja": "足し算 (16+75 → 91)", "en": "Addition (16+75 → 91)"},
+    "task_date": {"ja": "日付の正規化 (September 27, 1994 → 1994-09-27)",
+                  "en": "Date normalisation (September 27, 1994 → 1994-09-27)"},
+    "task_reverse": {"ja": "文字列の反転 (abc → cba)", "en": "String reversal (abc → cba)"},
+    "task_sort": {"ja": "数字の並べ替え (3141 → 1134)", "en": "Digit sorting (3141 → 1134)"},
+    "task_upload": {"ja": "アップロードしたデータ ({name})", "en": "Uploaded data ({name})"},
+    # Try page
+    "try_title": {"ja": "学習済みモデルに質問する", "en": "Ask a trained model"},
+    "try_intro": {
+        "ja": "質問を入力すると、デコーダが答えを 1 文字ずつ貪欲に (最も確率の高い文字を) 選びます。",
+        "en": "Type a question: the decoder writes the answer one character at a time, "
+              "always taking the most probable character (greedy decoding).",
+    },
+    "model_source": {"ja": "モデル", "en": "Model"},
+    "model_shipped": {"ja": "同梱の学習済みモデル", "en": "Shipped pretrained model"},
+    "model_session": {"ja": "このセッションで学習中のモデル", "en": "The model trained in this session"},
+    "model_none": {"ja": "この課題のモデルはまだありません。「学習させる」ページで学習させてください。",
+                   "en": "There is no model for this task yet: train one on the Train page."},
+    "model_info": {"ja": "{kind} · 隠れ層 {hidden} · 入力反転 {reverse} · 検証正解率 {acc}",
+                   "en": "{kind} · hidden {hidden} · reversed input {reverse} · held-out accuracy {acc}"},
+    "yes": {"ja": "あり", "en": "yes"},
+    "no": {"ja": "なし", "en": "no"},
+    "query": {"ja": "質問", "en": "Question"},
+    "query_placeholder": {"ja": "例: {example}", "en": "e.g. {example}"},
+    "examples": {"ja": "例", "en": "Examples"},
+    "answer": {"ja": "答え", "en": "Answer"},
+    "step": {"ja": "ステップ {n}", "en": "Step {n}"},
+    "top5": {"ja": "上位 5 候補", "en": "Top 5 candidates"},
+    "candidate": {"ja": "候補の文字", "en": "Candidate"},
+    "probability": {"ja": "確率", "en": "Probability"},
+    "space": {"ja": "␣ (空白)", "en": "␣ (space)"},
+    "truth": {"ja": "正解: {truth}", "en": "True answer: {truth}"},
+    "right": {"ja": "☑ 正解", "en": "☑ right"},
+    "wrong": {"ja": "☒ 不正解", "en": "☒ wrong"},
+    "err_empty": {"ja": "質問が空です。", "en": "The question is empty."},
+    "err_unknown": {"ja": "使えない文字があります: {chars}。", "en": "Unknown character(s): {chars}."},
+    "err_too_long": {"ja": "質問が長すぎます ({n} 文字)。", "en": "The question is too long ({n} characters)."},
+    "allowed": {"ja": "使える文字: {chars}(最大 {width} 文字)", "en": "Allowed: {chars} (at most {width} characters)"},
+    "space_word": {"ja": "空白", "en": "space"},
+    # Train page
+    "train_title": {"ja": "モデルを学習させる", "en": "Train a model"},
+    "train_intro": {
+        "ja": "設定を選んで「開始」を押すと、このセッション専用のモデルがその場で学習します。",
+        "en": "Choose the settings and press Start: a model of your own trains live in this session.",
+    },
+    "preset": {"ja": "プリセット", "en": "Preset"},
+    "preset_default": {"ja": "速く学習する既定の設定", "en": "Fast default"},
+    "preset_book_baseline": {"ja": "本の設定: 素の seq2seq", "en": "Book: plain seq2seq"},
+    "preset_book_reversed": {"ja": "本の設定: 入力反転", "en": "Book: reversed input"},
+    "preset_book_peeky": {"ja": "本の設定: Peeky + 入力反転", "en": "Book: Peeky + reversed"},
+    "preset_book_attention": {"ja": "本の設定: Attention", "en": "Book: attention"},
+    "model_kind": {"ja": "モデルの種類", "en": "Model kind"},
+    "kind_seq2seq": {"ja": "Seq2seq", "en": "Seq2seq"},
+    "kind_peeky": {"ja": "Peeky Seq2seq", "en": "Peeky Seq2seq"},
+    "kind_attention": {"ja": "Attention Seq2seq", "en": "Attention Seq2seq"},
+    "reverse": {"ja": "入力を反転する", "en": "Reverse the input"},
+    "wordvec": {"ja": "埋め込みの次元", "en": "Word vector size"},
+    "hidden": {"ja": "隠れ状態の次元", "en": "Hidden size"},
+    "batch": {"ja": "バッチサイズ", "en": "Batch size"},
+    "lr": {"ja": "学習率", "en": "Learning rate"},
+    "clip": {"ja": "勾配クリッピング (0 でなし)", "en": "Gradient clipping (0 = off)"},
+    "seed": {"ja": "乱数シード", "en": "Random seed"},
+    "epochs": {"ja": "エポック数", "en": "Epochs"},
+    "train_size": {"ja": "学習データの数", "en": "Training examples"},
+    "settings": {"ja": "設定", "en": "Settings"},
+    "settings_pending": {"ja": "設定の変更は「リセット」で反映されます。",
+                         "en": "Changed settings take effect when you press Reset."},
+    "start": {"ja": "▶ 開始", "en": "▶ Start"},
+    "pause": {"ja": "⏸ 一時停止", "en": "⏸ Pause"},
+    "step_btn": {"ja": "⏭ 1 バッチ", "en": "⏭ Step"},
+    "reset": {"ja": "↺ リセット", "en": "↺ Reset"},
+    "status_idle": {"ja": "待機中", "en": "Ready"},
+    "status_running": {"ja": "学習中", "en": "Training"},
+    "status_paused": {"ja": "一時停止中", "en": "Paused"},
+    "status_finished": {"ja": "完了", "en": "Finished"},
+    "status_diverged": {"ja": "発散して停止", "en": "Stopped: diverged"},
+    "idle_paused": {"ja": "しばらく誰も見ていなかったので一時停止しました。",
+                    "en": "Paused because nobody was watching for a while."},
+    "diverged_help": {
+        "ja": "損失が inf/NaN になったため学習を止めました。モデルは最後の有限な重みのままです。"
+              "学習率を下げる (例: {lr}) か、勾配クリッピングを有効にしてから「リセット」してください。",
+        "en": "The loss became inf/NaN, so training stopped; the model keeps its last finite weights. "
+              "Lower the learning rate (e.g. to {lr}) or turn gradient clipping on, then press Reset.",
+    },
+    "epoch": {"ja": "エポック", "en": "Epoch"},
+    "iteration": {"ja": "イテレーション", "en": "Iteration"},
+    "speed": {"ja": "例/秒", "en": "Examples/s"},
+    "elapsed": {"ja": "学習時間", "en": "Training time"},
+    "val_acc": {"ja": "検証正解率", "en": "Held-out accuracy"},
+    "loss_chart": {"ja": "損失 (バッチごと)", "en": "Loss per batch"},
+    "acc_chart": {"ja": "検証データの正解率", "en": "Held-out accuracy"},
+    "loss": {"ja": "損失", "en": "Loss"},
+    "smoothed": {"ja": "平滑化", "en": "smoothed"},
+    "per_batch": {"ja": "バッチ", "en": "batch"},
+    "exact_match": {"ja": "完全一致", "en": "exact match"},
+    "per_char": {"ja": "文字ごと", "en": "per character"},
+    "accuracy": {"ja": "正解率", "en": "Accuracy"},
+    "series": {"ja": "系列", "en": "Series"},
+    "probes": {"ja": "検証データの 10 問 (学習には使っていません)", "en": "10 held-out questions (never trained on)"},
+    "probe_q": {"ja": "質問", "en": "Question"},
+    "probe_truth": {"ja": "正解", "en": "True answer"},
+    "probe_guess": {"ja": "モデルの答え", "en": "Model's answer"},
+    "probe_ok": {"ja": "判定", "en": "Result"},
+    "numbers": {"ja": "数値を表で見る", "en": "Show the numbers as a table"},
+    "save_load": {"ja": "保存・読み込み・データ", "en": "Save, load, data"},
+    "download": {"ja": "⬇ モデルを保存 (.npz)", "en": "⬇ Save the model (.npz)"},
+    "upload_weights": {"ja": "モデルを読み込む (.npz)", "en": "Load a model (.npz)"},
+    "upload_data": {"ja": "学習データをアップロード (本の形式 question_answer の .txt)",
+                    "en": "Upload training data (the book's question_answer format, .txt)"},
+    "upload_data_help": {"ja": "例: 16+75  _91  (1 行 1 問、固定幅)",
+                         "en": "e.g. 16+75  _91  (one per line, fixed width)"},
+    "loaded_weights": {"ja": "モデル {name} を読み込みました (課題: {task})。",
+                       "en": "Loaded model {name} (task: {task})."},
+    "bad_weights": {"ja": "このファイルは読み込めません: {err} 今のモデルはそのままです。",
+                    "en": "This file cannot be loaded: {err} The current model is kept."},
+    "loaded_data": {"ja": "{name}: {n} 問を読み込みました。学習にはこのデータを使います。",
+                    "en": "{name}: read {n} examples; training now uses this data."},
+    "bad_data": {"ja": "このデータは使えません: {err}", "en": "This data cannot be used: {err}"},
+    "use_generated": {"ja": "生成データに戻す", "en": "Back to generated data"},
+    "size_limit": {"ja": "上限 {mb} MB", "en": "At most {mb} MB"},
+    "no_run": {"ja": "「開始」か「1 バッチ」を押すと学習が始まります。", "en": "Press Start or Step to begin."},
+}
+
+
+def lang() -> str:
+    """The current language code."""
+    value = st.session_state.get("lang", "ja")
+    return value if value in LANGS else "ja"
+
+
+def t(key: str, **kwargs) -> str:
+    """The text for key in the current language, formatted with kwargs."""
+    text = TEXTS[key][lang()]
+    return text.format(**kwargs) if kwargs else text
+
+
+def language_switch() -> None:
+    """The 日本語/English switch (sidebar); the choice lasts for the session."""
+    if "lang" not in st.session_state:
+        q = st.query_params.get("lang")
+        st.session_state["lang"] = q if q in LANGS else "ja"
+    st.sidebar.radio("Language / 言語", options=list(LANGS), format_func=LANGS.get, key="lang", horizontal=True)

@@ -1,0 +1,262 @@
+"""Train: choose settings, then start, pause, step and reset a model of the session's own,
+with live loss and accuracy charts and ten held-out questions turning right."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from s2s.checkpoint import CheckpointError, checkpoint_bytes, load_checkpoint
+from s2s.data import Dataset, DatasetError, make_split, parse_book_bytes, split_dataset, task_codec
+from s2s.models import MODEL_KINDS, ModelConfig
+from s2s.presets import PRESETS
+from s2s.tasks import TASKS
+from s2s.trainer import TrainConfig
+from ui import charts
+from ui.i18n import t
+from ui.pages.try_page import task_label
+from ui.runner import Snapshot, TrainingRunner, TrainSetup
+from ui.state import TASK_NAMES, get_runner, set_runner
+
+MAX_UPLOAD_MB = 60  # also server.maxUploadSize in .streamlit/config.toml
+POLL_SECONDS = 0.5
+FIELDS = ("model", "reverse", "wordvec", "hidden", "batch", "lr", "clip", "seed", "epochs", "train_size")
+
+
+def _presets(task: str) -> dict:
+    return PRESETS.get(task, PRESETS["addition"] if task == "upload" else {})
+
+
+def _apply_preset() -> None:
+    """Fill the setting widgets from the chosen preset."""
+    ss = st.session_state
+    task = ss.get("train_task", "addition")
+    preset = _presets(task).get(ss.get("train_preset", "default"))
+    if preset is None:
+        return
+    for name in FIELDS:
+        if name != "seed":
+            ss[f"train_{name}"] = getattr(preset, name)
+
+
+def _on_task_change() -> None:
+    st.session_state["train_preset"] = "default"
+    _apply_preset()
+
+
+def _settings() -> TrainSetup | None:
+    """Setting widgets -> TrainSetup (None with a message when the combination is invalid)."""
+    ss = st.session_state
+    upload = ss.get("_upload_data")
+    tasks = TASK_NAMES + (["upload"] if upload else [])
+    if ss.get("train_task") not in tasks:
+        ss["train_task"] = "upload" if upload else "addition"
+    if "train_model" not in ss:
+        _apply_preset()
+        ss.setdefault("train_seed", 0)
+    with st.expander(t("settings"), expanded=get_runner() is None):
+        c1, c2 = st.columns(2)
+        c1.selectbox(t("task"), tasks, key="train_task", format_func=task_label, on_change=_on_task_change)
+        presets = list(_presets(ss["train_task"]))
+        if ss.get("train_preset") not in presets:
+            ss["train_preset"] = "default"
+        c2.selectbox(t("preset"), presets, key="train_preset", format_func=lambda p: t(f"preset_{p}"),
+                     on_change=_apply_preset)
+        c1, c2, c3, c4 = st.columns(4)
+        c1.selectbox(t("model_kind"), MODEL_KINDS, key="train_model", format_func=lambda k: t(f"kind_{k}"))
+        c1.checkbox(t("reverse"), key="train_reverse")
+        c2.number_input(t("wordvec"), 1, 256, key="train_wordvec")
+        c2.number_input(t("hidden"), 1, 512, key="train_hidden")
+        c3.number_input(t("batch"), 1, 1024, key="train_batch")
+        c3.number_input(t("lr"), 0.0, 100.0, key="train_lr", format="%.4f", step=0.0005)
+        c4.number_input(t("clip"), 0.0, 1000.0, key="train_clip", step=1.0)
+        c4.number_input(t("seed"), 0, 2**31 - 1, key="train_seed")
+        c1.number_input(t("epochs"), 1, 200, key="train_epochs")
+        c2.number_input(t("train_size"), 100, 1_000_000, key="train_train_size", step=5000,
+                        disabled=ss["train_task"] == "upload")
+    task = ss["train_task"]
+    vocab = len(upload[1].codec.vocab) if task == "upload" else None
+    try:
+        vocab = vocab or len(task_codec(task).vocab)
+        return TrainSetup(
+            task=task,
+            model=ModelConfig(ss["train_model"], vocab, int(ss["train_wordvec"]), int(ss["train_hidden"]),
+                              bool(ss["train_reverse"])),
+            train=TrainConfig(int(ss["train_batch"]), float(ss["train_lr"]), "adam", float(ss["train_clip"]),
+                              int(ss["train_seed"]), int(ss["train_epochs"])),
+            train_size=int(ss["train_train_size"]),
+            data_name=upload[0] if task == "upload" else "",
+        )
+    except ValueError as e:
+        st.error(str(e))
+        return None
+
+
+def _datasets(setup: TrainSetup) -> tuple[Dataset, Dataset]:
+    if setup.task == "upload":
+        data = st.session_state["_upload_data"][1]
+        return split_dataset(data, 0.1, setup.train.seed)
+    return make_split(setup.task, setup.train_size, 1000, setup.train.seed)
+
+
+def _new_runner(setup: TrainSetup, model=None) -> TrainingRunner:
+    train, val = _datasets(setup)
+    runner = TrainingRunner(setup, train, val, model)
+    set_runner(runner)
+    return runner
+
+
+def _ensure_runner(setup: TrainSetup | None) -> TrainingRunner | None:
+    runner = get_runner()
+    if runner is None and setup is not None:
+        runner = _new_runner(setup)
+    return runner
+
+
+def render() -> None:
+    """The Train page."""
+    st.title(t("train_title"))
+    st.caption(t("train_intro"))
+    setup = _settings()
+    runner = get_runner()
+    if runner is not None and setup is not None and setup != runner.setup:
+        st.info(t("settings_pending"))
+
+    row = st.container(horizontal=True)
+    row.button(t("start"), key="train_start", type="primary", disabled=setup is None and runner is None,
+               on_click=lambda: (r := _ensure_runner(setup)) and r.start())
+    row.button(t("pause"), key="train_pause", disabled=runner is None,
+               on_click=lambda: get_runner() and get_runner().pause())
+    row.button(t("step_btn"), key="train_step", disabled=setup is None and runner is None,
+               on_click=lambda: (r := _ensure_runner(setup)) and r.step_once())
+    row.button(t("reset"), key="train_reset", on_click=set_runner, args=(None,))
+
+    runner = get_runner()
+    running = runner is not None and runner.status == "running"
+
+    @st.fragment(run_every=POLL_SECONDS if running else None)
+    def live() -> None:
+        r = get_runner()
+        if r is None:
+            st.info(t("no_run"))
+            return
+        snap = r.snapshot()
+        _draw(snap, r)
+        if running and snap.status != "running":
+            st.rerun(scope="app")  # training ended: redraw the page once and stop polling
+
+    live()
+    _save_load(setup)
+
+
+def _draw(snap: Snapshot, runner: TrainingRunner) -> None:
+    status = t(f"status_{snap.status}")
+    if snap.status == "diverged":
+        st.error(f"**{status}**: {t('diverged_help', lr=f'{runner.setup.train.lr / 10:g}')}\n\n`{snap.message}`")
+    elif snap.message == "idle":
+        st.warning(f"**{status}**: {t('idle_paused')}")
+    else:
+        st.markdown(f"**{status}**")
+    acc = snap.evals[-1, 2] if len(snap.evals) else math.nan
+    cols = st.columns(5)
+    cols[0].metric(t("epoch"), f"{snap.epoch:.2f} / {runner.setup.train.epochs}")
+    cols[1].metric(t("iteration"), f"{snap.iteration:,}")
+    cols[2].metric(t("speed"), f"{snap.examples_per_second:,.0f}")
+    cols[3].metric(t("elapsed"), f"{snap.train_seconds:.1f} s")
+    cols[4].metric(t("val_acc"), "–" if math.isnan(acc) else f"{acc:.1%}")
+
+    left, right = st.columns(2)
+    with left.container(key="loss_chart"):
+        st.markdown(f"**{t('loss_chart')}**")
+        st.altair_chart(charts.loss_chart(charts.loss_frame(snap.losses), t("iteration"), t("loss"),
+                                          t("smoothed")), width="stretch")
+    exact, per_char = t("exact_match"), t("per_char")
+    acc_frame = charts.accuracy_frame(snap.evals, exact, per_char)
+    with right.container(key="acc_chart"):
+        st.markdown(f"**{t('acc_chart')}**")
+        st.altair_chart(charts.accuracy_chart(acc_frame, t("epoch"), t("accuracy"), t("series"), exact, per_char),
+                        width="stretch")
+    st.markdown(f"**{t('probes')}**")
+    st.dataframe(pd.DataFrame({
+        t("probe_q"): [q for q, _, _ in snap.probes],
+        t("probe_truth"): [a for _, a, _ in snap.probes],
+        t("probe_guess"): [g for _, _, g in snap.probes],
+        t("probe_ok"): ["☑" if a == g else "☒" for _, a, g in snap.probes],
+    }), hide_index=True, width="stretch")
+    with st.expander(t("numbers")):
+        st.dataframe(acc_frame, hide_index=True, width="stretch")
+
+
+def _save_load(setup: TrainSetup | None) -> None:
+    runner = get_runner()
+    with st.expander(t("save_load")):
+        if runner is not None and runner.status != "running":
+            meta = {"task": runner.setup.task if runner.setup.task in TASKS else None,
+                    "data_source": runner.setup.data_name or f"generated:{runner.setup.task}",
+                    "seed": runner.setup.train.seed, "train_config": runner.setup.train.to_dict(),
+                    "training": {"iterations": runner.trainer.iteration, "epochs": runner.trainer.epoch}}
+            st.download_button(t("download"), data=checkpoint_bytes(runner.model, runner.codec, **meta),
+                               file_name=f"{runner.setup.task}_{runner.model.config.kind}.npz",
+                               mime="application/octet-stream", key="train_download")
+        st.file_uploader(t("upload_weights"), type=["npz"], key="train_weights_upload",
+                         help=t("size_limit", mb=MAX_UPLOAD_MB), on_change=_load_weights, args=(setup,))
+        st.file_uploader(t("upload_data"), type=["txt"], key="train_data_upload",
+                         help=t("upload_data_help") + " · " + t("size_limit", mb=MAX_UPLOAD_MB),
+                         on_change=_load_data)
+        note = st.session_state.get("_upload_note")
+        if note:
+            (st.success if note[0] == "ok" else st.error)(note[1])
+        if st.session_state.get("_upload_data"):
+            st.button(t("use_generated"), key="train_use_generated", on_click=_forget_data)
+
+
+def _load_weights(setup: TrainSetup | None) -> None:
+    f = st.session_state.get("train_weights_upload")
+    if f is None:
+        return
+    try:
+        ck = load_checkpoint(f.getvalue())
+        task = ck.meta.get("task")
+        if task not in TASKS:
+            raise CheckpointError("it was not trained on a generated task of this app")
+        if ck.codec.to_dict() != task_codec(task).to_dict():
+            raise CheckpointError("its vocabulary does not match the task " + task)
+    except CheckpointError as e:
+        st.session_state["_upload_note"] = ("error", t("bad_weights", err=str(e)))
+        return
+    base = setup.train if setup is not None else TrainConfig()
+    cfg = ck.model.config
+    new = TrainSetup(task=task, model=cfg, train=base)
+    runner = _new_runner(new, ck.model)
+    runner.pause()
+    st.session_state["train_task"] = task
+    for name, value in (("model", cfg.kind), ("reverse", cfg.reverse), ("wordvec", cfg.wordvec_size),
+                        ("hidden", cfg.hidden_size)):
+        st.session_state[f"train_{name}"] = value
+    st.session_state["_upload_note"] = ("ok", t("loaded_weights", name=f.name, task=task_label(task)))
+
+
+def _load_data() -> None:
+    f = st.session_state.get("train_data_upload")
+    if f is None:
+        return
+    try:
+        data = parse_book_bytes(f.getvalue(), f.name)
+        if len(data) < 20:
+            raise DatasetError(f"only {len(data)} examples: at least 20 are needed", f.name)
+    except DatasetError as e:
+        st.session_state["_upload_note"] = ("error", t("bad_data", err=str(e)))
+        return
+    st.session_state["_upload_data"] = (f.name, data)
+    st.session_state["train_task"] = "upload"
+    st.session_state["_upload_note"] = ("ok", t("loaded_data", name=f.name, n=f"{len(data):,}"))
+
+
+def _forget_data() -> None:
+    st.session_state.pop("_upload_data", None)
+    st.session_state.pop("_upload_note", None)
+    st.session_state["train_task"] = "addition"
+    _apply_preset()
+

@@ -1,0 +1,29 @@
+"""The sidebar of every page: language switch, and the session's training status while it runs
+(the status poll also tells the training runner that someone is still watching)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.i18n import language_switch, t
+from ui.state import get_runner
+
+
+def render() -> None:
+    """Language switch and live training status."""
+    language_switch()
+    st.sidebar.caption(t("sidebar_about"))
+    runner = get_runner()
+    running = runner is not None and runner.status == "running"
+
+    @st.fragment(run_every=2.0 if running else None)
+    def status() -> None:
+        r = get_runner()
+        if r is None:
+            return
+        snap = r.snapshot()
+        acc = f" · {snap.evals[-1, 2]:.1%}" if len(snap.evals) else ""
+        st.caption(f"{t(f'status_{snap.status}')} · {t('epoch')} {snap.epoch:.2f}{acc}")
+
+    with st.sidebar:
+        status()
