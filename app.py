@@ -2,12 +2,14 @@
 
 import streamlit as st
 
-from ui import sidebar
+from ui import sidebar, style
 from ui.i18n import t
 
-st.set_page_config(page_title="Seq2seq classroom", page_icon="🔢", layout="wide")
+st.set_page_config(page_title="Seq2seq classroom", page_icon=":material/calculate:", layout="wide")
+style.apply()
 sidebar.render()
 st.navigation([
-    st.Page("app_pages/try.py", title=t("nav_try"), icon="💬", url_path="try", default=True),
-    st.Page("app_pages/train.py", title=t("nav_train"), icon="📈", url_path="train"),
+    st.Page("app_pages/home.py", title=t("nav_try"), url_path="home", default=True, visibility="hidden"),
+    st.Page("app_pages/try.py", title=t("nav_try"), icon=":material/chat:", url_path="try"),
+    st.Page("app_pages/train.py", title=t("nav_train"), icon=":material/monitoring:", url_path="train"),
 ]).run()

@@ -65,30 +65,15 @@ def accuracy_frame(evals: np.ndarray, exact: str, per_char: str) -> pd.DataFrame
     return pd.DataFrame(rows, columns=["epoch", "iteration", "accuracy", "series"])
 
 
-def accuracy_chart(frame: pd.DataFrame, x_title: str, y_title: str, series_title: str,
-                   exact: str, per_char: str) -> alt.Chart:
+def accuracy_chart(frame: pd.DataFrame, x_title: str, y_title: str, exact: str, per_char: str) -> alt.Chart:
     """Held-out exact-match and per-character accuracy over epochs, y fixed to 0..1."""
     return alt.Chart(frame).mark_line(point=True, strokeWidth=3).encode(
-        x=alt.X("epoch:Q", title=x_title),
+        x=alt.X("epoch:Q", title=x_title, scale=alt.Scale(domainMin=0), axis=alt.Axis(format=".2~f")),
         y=alt.Y("accuracy:Q", title=y_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-        color=alt.Color("series:N", title=series_title,
+        color=alt.Color("series:N", title=None,
                         scale=alt.Scale(domain=[exact, per_char], range=[BLUE, ORANGE]),
                         legend=alt.Legend(orient="bottom")),
         strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=[exact, per_char], range=[[1, 0], [6, 3]]),
                                   legend=None),
         tooltip=[alt.Tooltip("epoch:Q", format=".2f"), "series:N", alt.Tooltip("accuracy:Q", format=".2%")],
     ).properties(height=300)
-
-
-def top_candidates_chart(frame: pd.DataFrame, x_title: str, y_title: str, columns: int = 5) -> alt.FacetChart:
-    """One small bar chart per decoder step (columns ``step``, ``rank``, ``label``, ``probability``):
-    its top candidates, the chosen one in blue."""
-    order = list(dict.fromkeys(frame["step"]))
-    return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("probability:Q", title=x_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-        y=alt.Y("label:N", title=y_title, sort=alt.EncodingSortField("rank")),
-        color=alt.condition(alt.datum.rank == 0, alt.value(BLUE), alt.value(GREY)),
-        tooltip=["step:N", "label:N", alt.Tooltip("probability:Q", format=".2%")],
-    ).properties(width=150, height=110).facet(
-        facet=alt.Facet("step:N", sort=order, title=None), columns=columns,
-    ).resolve_scale(y="independent")

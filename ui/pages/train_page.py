@@ -124,14 +124,18 @@ def render() -> None:
     if runner is not None and setup is not None and setup != runner.setup:
         st.info(t("settings_pending"))
 
+    running = runner is not None and runner.status == "running"
+    ended = runner is not None and runner.status in ("finished", "diverged")
     row = st.container(horizontal=True)
-    row.button(t("start"), key="train_start", type="primary", disabled=setup is None and runner is None,
+    row.button(t("start"), key="train_start", type="primary", icon=":material/play_arrow:",
+               disabled=running or ended or (setup is None and runner is None),
                on_click=lambda: (r := _ensure_runner(setup)) and r.start())
-    row.button(t("pause"), key="train_pause", disabled=runner is None,
+    row.button(t("pause"), key="train_pause", icon=":material/pause:", disabled=not running,
                on_click=lambda: get_runner() and get_runner().pause())
-    row.button(t("step_btn"), key="train_step", disabled=setup is None and runner is None,
+    row.button(t("step_btn"), key="train_step", icon=":material/skip_next:",
+               disabled=ended or (setup is None and runner is None),
                on_click=lambda: (r := _ensure_runner(setup)) and r.step_once())
-    row.button(t("reset"), key="train_reset", on_click=set_runner, args=(None,))
+    row.button(t("reset"), key="train_reset", icon=":material/restart_alt:", on_click=set_runner, args=(None,))
 
     runner = get_runner()
     running = runner is not None and runner.status == "running"
@@ -176,7 +180,7 @@ def _draw(snap: Snapshot, runner: TrainingRunner) -> None:
     acc_frame = charts.accuracy_frame(snap.evals, exact, per_char)
     with right.container(key="acc_chart"):
         st.markdown(f"**{t('acc_chart')}**")
-        st.altair_chart(charts.accuracy_chart(acc_frame, t("epoch"), t("accuracy"), t("series"), exact, per_char),
+        st.altair_chart(charts.accuracy_chart(acc_frame, t("epoch"), t("accuracy"), exact, per_char),
                         width="stretch")
     st.markdown(f"**{t('probes')}**")
     st.dataframe(pd.DataFrame({
@@ -193,11 +197,7 @@ def _save_load(setup: TrainSetup | None) -> None:
     runner = get_runner()
     with st.expander(t("save_load")):
         if runner is not None and runner.status != "running":
-            meta = {"task": runner.setup.task if runner.setup.task in TASKS else None,
-                    "data_source": runner.setup.data_name or f"generated:{runner.setup.task}",
-                    "seed": runner.setup.train.seed, "train_config": runner.setup.train.to_dict(),
-                    "training": {"iterations": runner.trainer.iteration, "epochs": runner.trainer.epoch}}
-            st.download_button(t("download"), data=checkpoint_bytes(runner.model, runner.codec, **meta),
+            st.download_button(t("download"), icon=":material/download:", data=lambda: _checkpoint(runner),
                                file_name=f"{runner.setup.task}_{runner.model.config.kind}.npz",
                                mime="application/octet-stream", key="train_download")
         st.file_uploader(t("upload_weights"), type=["npz"], key="train_weights_upload",
@@ -210,6 +210,17 @@ def _save_load(setup: TrainSetup | None) -> None:
             (st.success if note[0] == "ok" else st.error)(note[1])
         if st.session_state.get("_upload_data"):
             st.button(t("use_generated"), key="train_use_generated", on_click=_forget_data)
+
+
+def _checkpoint(runner: TrainingRunner) -> bytes:
+    """The runner's model as checkpoint bytes (made when the download is clicked, under the lock)."""
+    setup = runner.setup
+    with runner.lock:
+        return checkpoint_bytes(
+            runner.model, runner.codec, task=setup.task if setup.task in TASKS else None,
+            data_source=setup.data_name or f"generated:{setup.task}", seed=setup.train.seed,
+            train_config=setup.train.to_dict(),
+            training={"iterations": runner.trainer.iteration, "epochs": runner.trainer.epoch})
 
 
 def _load_weights(setup: TrainSetup | None) -> None:

@@ -10,7 +10,6 @@ import streamlit as st
 from s2s.data import PAD, Codec, QueryError, describe_chars
 from s2s.inference import Answer, answer
 from s2s.tasks import TASKS, solve
-from ui import charts
 from ui.i18n import t
 from ui.state import TASK_NAMES, get_runner, session_model, session_shipped_model
 
@@ -95,12 +94,13 @@ def render() -> None:
     examples = TASKS[task].examples if task in TASKS else []
     if "query" not in st.session_state:
         st.session_state["query"] = examples[0] if examples else ""
-    if examples:
-        row = st.container(horizontal=True)
-        for i, ex in enumerate(examples):
-            row.button(ex, key=f"example_{i}", on_click=_set_query, args=(ex,))
     st.text_input(t("query"), key="query", live=True, max_chars=200,
                   placeholder=t("query_placeholder", example=examples[0]) if examples else None)
+    if examples:
+        row = st.container(horizontal=True, gap="small", vertical_alignment="center")
+        row.markdown(t("examples") + ":", width="content")
+        for i, ex in enumerate(examples):
+            row.button(ex, key=f"example_{i}", on_click=_set_query, args=(ex,), type="tertiary")
     _answer_block(model, codec, task)
 
 
@@ -113,40 +113,49 @@ def _answer_block(model, codec: Codec, task: str) -> None:
         return
     a = answer(model, codec, [q])[0]
     truth = solve(task, q) if task in TASKS else None
-    box.html(_answer_tiles(a, truth))
     if truth is not None:
         ok = a.text == truth
-        box.markdown(f"{t('truth', truth=f'`{truth}`')} &nbsp; **{t('right') if ok else t('wrong')}**")
-    frame = _candidates_frame(a)
+        box.markdown(f"### {t('answer')}: `{a.text}` &nbsp; {t('right') if ok else t('wrong')}")
+        box.caption(t("truth", truth=truth))
+    else:
+        box.markdown(f"### {t('answer')}: `{a.text}`")
     box.caption(t("top5"))
-    box.altair_chart(charts.top_candidates_chart(frame, t("probability"), t("candidate")), width="content")
+    box.html(_answer_tiles(a, truth))
     with box.expander(t("numbers")):
-        st.dataframe(frame.drop(columns=["rank"]), hide_index=True, width="stretch")
+        st.dataframe(_candidates_frame(a), hide_index=True, width="stretch")
 
 
-def _char_label(c: str) -> str:
-    return t("space") if c == PAD else c
+def _shown(c: str) -> str:
+    return '<span style="font-family:sans-serif">␣</span>' if c == PAD else html.escape(c)
 
 
 def _answer_tiles(a: Answer, truth: str | None) -> str:
-    """The answer as one tile per decoder step: the character, big, and its probability."""
+    """One tile per decoder step: the chosen character, big, and its top candidates as bars."""
+    expected = None if truth is None else truth.ljust(len(a.steps))
     tiles = []
     for i, s in enumerate(a.steps):
-        wrong = truth is not None and s.char != (truth.ljust(len(a.steps))[i])
+        wrong = expected is not None and s.char != expected[i]
         border = "#D55E00" if wrong else "#0072B2"
-        char = "␣" if s.char == PAD else html.escape(s.char)
+        bars = "".join(
+            f'<div style="display:flex;align-items:center;gap:4px;font:0.85rem monospace">'
+            f'<span style="width:1.1em;text-align:center">{_shown(c)}</span>'
+            f'<span style="flex:1;background:#eee;height:0.7em"><span style="display:block;height:100%;'
+            f'width:{p:.0%};background:{"#0072B2" if rank == 0 else "#999999"}"></span></span>'
+            f'<span style="width:3.2em;text-align:right">{p:.0%}</span></div>'
+            for rank, (c, p) in enumerate(s.top))
         tiles.append(
-            f'<div style="display:inline-block;text-align:center;margin:0 6px 6px 0;min-width:3.2rem;'
-            f'border:3px solid {border};border-radius:8px;padding:4px 6px">'
-            f'<div style="font:700 2.4rem/1.2 monospace">{char}</div>'
-            f'<div style="font-size:0.9rem">{s.prob:.0%}</div></div>')
-    return f'<div role="group" aria-label="answer {html.escape(a.text)}">{"".join(tiles)}</div>'
+            f'<div style="width:8.2rem;border:3px solid {border};border-radius:8px;padding:4px 8px">'
+            f'<div style="font-size:0.8rem;color:#555">{html.escape(t("step", n=i + 1))}</div>'
+            f'<div style="font:700 2.6rem/1.3 monospace;text-align:center">{_shown(s.char)}</div>'
+            f'{bars}</div>')
+    return (f'<div role="group" aria-label="{html.escape(t("answer"))} {html.escape(a.text)}" '
+            f'style="display:flex;flex-wrap:wrap;gap:8px">{"".join(tiles)}</div>')
 
 
 def _candidates_frame(a: Answer) -> pd.DataFrame:
     rows = []
     for i, s in enumerate(a.steps, 1):
-        for rank, (c, p) in enumerate(s.top):
-            rows.append({"step": t("step", n=i), "rank": rank, "label": _char_label(c), "probability": p})
+        for rank, (c, p) in enumerate(s.top, 1):
+            rows.append({t("step", n=""): i, "#": rank, t("candidate"): "␣" if c == PAD else c,
+                         t("probability"): round(p, 4)})
     return pd.DataFrame(rows)
-

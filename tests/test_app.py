@@ -1,0 +1,156 @@
+"""AppTest of the Try and Train pages: no exception, shipped weights answer, bad input is explained,
+training steps and resets, the language switch, uploads are validated."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from s2s.checkpoint import checkpoint_bytes
+from s2s.data import task_codec
+from s2s.models import ModelConfig, build_model
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TIMEOUT = 60
+
+
+def open_page(page: str, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def answer_text(at: AppTest) -> str:
+    """Everything the answer container shows, as one string."""
+    parts = [m.value for m in at.markdown] + [h.proto.body for h in at.get("html")]
+    parts += [w.value for w in at.warning]
+    return "\n".join(parts)
+
+
+def set_query(at: AppTest, text: str) -> AppTest:
+    at.text_input(key="query").set_value(text).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_root_and_try_load_without_exception():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    at = open_page("try")
+    assert at.text_input(key="query").value  # an example fills the box
+
+
+def test_shipped_addition_model_answers_16_plus_75():
+    at = set_query(open_page("try"), "16+75")
+    text = answer_text(at)
+    assert "`91`" in text
+    assert "☑" in text  # the true sum is shown and the model is marked right
+
+
+def test_full_width_input_is_normalised():
+    at = set_query(open_page("try"), "１６＋７５")
+    assert "`91`" in answer_text(at)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("16+x5", "'x'"),
+    ("1234+5678", "9"),
+    ("   ", "空"),
+])
+def test_bad_input_gets_a_message_with_allowed_characters(text, expected):
+    at = set_query(open_page("try"), text)
+    warnings = [w.value for w in at.warning]
+    assert len(warnings) == 1, warnings
+    assert expected in warnings[0]
+    assert "0-9" in warnings[0] and "7" in warnings[0]  # what is allowed, and the width
+
+
+def test_query_parameters_fill_the_page():
+    at = open_page("try", task="date", q="September 27, 1994")
+    assert at.selectbox(key="task").value == "date"
+    assert at.text_input(key="query").value == "September 27, 1994"
+    assert "`1994-09-27`" in answer_text(at)
+
+
+def test_language_switch_changes_labels():
+    at = open_page("try")
+    ja = at.text_input(key="query").label
+    at.sidebar.radio[0].set_value("en").run()
+    assert at.text_input(key="query").label == "Question" != ja
+
+
+def metric(at: AppTest, index: int) -> str:
+    return at.metric[index].value
+
+
+def test_step_advances_and_reset_clears():
+    at = open_page("train")
+    assert {"train_start", "train_pause", "train_step", "train_reset"} <= {b.key for b in at.button}
+    at.button(key="train_step").click().run()
+    assert not at.exception, at.exception
+    assert metric(at, 1) == "1"
+    runner = at.session_state["runner"]
+    assert len(runner.snapshot().losses) == 1
+    at.button(key="train_step").click().run()
+    assert metric(at, 1) == "2"
+    losses = runner.snapshot().losses
+    assert losses.shape == (2, 2) and np.isfinite(losses).all()
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 2  # loss and accuracy
+    loss_spec = charts[0].proto.spec
+    assert "iteration" in loss_spec and "smoothed" in loss_spec
+    at.button(key="train_reset").click().run()
+    assert not at.exception
+    assert at.session_state["runner"] is None
+    assert len(at.metric) == 0
+
+
+def test_session_model_appears_on_try_after_training_steps():
+    at = open_page("train")
+    at.button(key="train_step").click().run()
+    at.switch_page("app_pages/try.py").run()
+    assert not at.exception
+    assert at.radio(key="model_source").options == ["同梱の学習済みモデル", "このセッションで学習中のモデル"]
+
+
+def test_bad_weights_upload_is_refused_and_model_kept():
+    at = open_page("train")
+    at.button(key="train_step").click().run()
+    runner = at.session_state["runner"]
+    at.get("file_uploader")[0].upload("bad.npz", b"not a zip at all")
+    at.run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any("npz" in e or "zip" in e for e in errors), errors
+    assert at.session_state["runner"] is runner
+
+
+def test_good_weights_upload_replaces_the_model():
+    codec = task_codec("sort")
+    model = build_model(ModelConfig("peeky", len(codec.vocab), 8, 16, True), np.random.default_rng(3))
+    data = checkpoint_bytes(model, codec, task="sort")
+    at = open_page("train")
+    at.get("file_uploader")[0].upload("sort.npz", data)
+    at.run()
+    assert not at.exception
+    runner = at.session_state["runner"]
+    assert runner.setup.task == "sort" and runner.model.config.hidden_size == 16
+    assert any("sort.npz" in s.value for s in at.success)
+
+
+def test_dataset_upload_validated_with_line_number():
+    at = open_page("train")
+    bad = io.BytesIO(b"1+1  _2 \n12+1 _13\n3+3 _6 \n")
+    at.get("file_uploader")[1].upload("bad.txt", bad.getvalue())
+    at.run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any("bad.txt:3" in e for e in errors), errors
