@@ -27,6 +27,7 @@ FORMAT = "s2s-checkpoint"
 VERSION = 1
 META_KEY = "__meta__"
 MAX_BYTES = 50 * 1024 * 1024  # our largest model is a few MB; refuse anything far bigger
+MAX_EXPANSION = 4  # float weights barely compress: more than 4x the file size unpacked is a "zip bomb"
 
 
 class CheckpointError(ValueError):
@@ -104,16 +105,24 @@ def load_checkpoint(source: str | Path | bytes | BinaryIO, max_bytes: int = MAX_
         if len(data) > max_bytes:
             raise CheckpointError(f"the file is too large (at most {max_bytes / 2**20:.0f} MB)")
     try:
-        return _load(data)
+        return _load(data, max_bytes)
     except CheckpointError as e:
         raise CheckpointError(f"{name}: {e}") from None
 
 
-def _load(data: bytes) -> Checkpoint:
+def _load(data: bytes, max_bytes: int = MAX_BYTES) -> Checkpoint:
     if not data:
         raise CheckpointError("the file is empty")
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise CheckpointError("not an .npz checkpoint (not a zip archive, or truncated)")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            unpacked = sum(info.file_size for info in zf.infolist())  # zipfile never inflates beyond these
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as e:
+        raise CheckpointError(f"damaged or truncated archive ({e})") from None
+    if unpacked > MAX_EXPANSION * max_bytes:
+        raise CheckpointError(f"the arrays are too large uncompressed ({unpacked / 2**20:.0f} MB, "
+                              f"at most {MAX_EXPANSION * max_bytes / 2**20:.0f} MB)")
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
@@ -123,6 +132,8 @@ def _load(data: bytes) -> Checkpoint:
         raise CheckpointError(f"an array cannot be read ({e})") from None
     except (OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
         raise CheckpointError(f"damaged or truncated archive ({e})") from None
+    except MemoryError:  # an array header claiming a shape far beyond the data that follows it
+        raise CheckpointError("damaged archive: an array header claims an impossible size") from None
     if META_KEY not in arrays:
         raise CheckpointError(f"no metadata ({META_KEY}): not a checkpoint of this project")
     meta = _read_meta(arrays.pop(META_KEY))
@@ -133,6 +144,13 @@ def _load(data: bytes) -> Checkpoint:
         raise CheckpointError(f"the metadata does not describe a model and vocabulary ({e})") from None
     if config.vocab_size != len(codec.vocab):
         raise CheckpointError(f"the model has {config.vocab_size} symbols but the vocabulary {len(codec.vocab)}")
+    # Sizes first, from two arrays every kind has, so that the metadata cannot make us build a huge model.
+    V, D, H = config.vocab_size, config.wordvec_size, config.hidden_size
+    for name, shape in (("encoder.embed.W", (V, D)), ("encoder.lstm.Wh", (H, 4 * H))):
+        if name not in arrays:
+            raise CheckpointError(f"the arrays do not match a {config.kind} model; missing: {name}")
+        if arrays[name].shape != shape:
+            raise CheckpointError(f"array {name} has shape {arrays[name].shape}, expected {shape}")
     model = build_model(config, np.random.default_rng(0))
     expected = {name: p for name, p, _ in model.named_parameters()}
     missing, extra = sorted(set(expected) - set(arrays)), sorted(set(arrays) - set(expected))
@@ -149,5 +167,9 @@ def _load(data: bytes) -> Checkpoint:
             raise CheckpointError(f"array {name} has dtype {a.dtype}, expected floating point")
         if not np.isfinite(a).all():
             raise CheckpointError(f"array {name} holds inf or NaN")
+        with np.errstate(over="ignore"):
+            a = a.astype(p.dtype)
+        if not np.isfinite(a).all():
+            raise CheckpointError(f"array {name} holds values too large for {p.dtype}")
         p[...] = a
     return Checkpoint(model, codec, meta)

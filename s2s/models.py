@@ -10,6 +10,7 @@ Shapes: N batch, Te encoder steps, Td decoder steps, D wordvec, H hidden, V voca
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -42,8 +43,14 @@ class ModelConfig:
         if self.kind not in MODEL_KINDS:
             raise ValueError(f"unknown model kind {self.kind!r}; choose one of {', '.join(MODEL_KINDS)}")
         for name in ("vocab_size", "wordvec_size", "hidden_size"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be a positive integer")
+            value = getattr(self, name)
+            # an int (numpy ints too), never a bool, float or string: checkpoints' JSON may hold anything
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, not {value!r}")
+            object.__setattr__(self, name, int(value))
+        if self.reverse not in (True, False):
+            raise ValueError(f"reverse must be true or false, not {self.reverse!r}")
+        object.__setattr__(self, "reverse", bool(self.reverse))
 
     def to_dict(self) -> dict:
         """Plain dict for JSON."""

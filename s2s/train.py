@@ -16,6 +16,7 @@ import json
 import math
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -67,6 +68,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--epochs must be a positive number")
     if args.until_accuracy is not None and not 0 < args.until_accuracy <= 1:
         parser.error("--until-accuracy must be in (0, 1]")
+    if args.eval_every < 0:
+        parser.error("--eval-every must be 0 (once per epoch) or positive")
+    out = Path(args.out)
+    if out.is_dir() or not out.parent.is_dir():  # found now, not after the first epoch of training
+        parser.error(f"--out {args.out}: " + ("is a folder" if out.is_dir() else f"no folder {out.parent}"))
     try:
         config = TrainConfig(args.batch, args.lr, args.optimizer, args.clip, args.seed, math.ceil(args.epochs),
                              args.schedule)

@@ -40,8 +40,10 @@ class TrainConfig:
             raise ValueError("learning rate must be a positive number")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
-        if self.clip < 0:
+        if not self.clip >= 0:  # written so that NaN is refused too (NaN < 0 is false)
             raise ValueError("clip must be 0 (off) or positive")
+        if not 0 <= self.lr_min_factor <= 1:
+            raise ValueError("lr_min_factor must be between 0 and 1")
 
     def to_dict(self) -> dict:
         """Plain dict for JSON."""

@@ -51,13 +51,13 @@ def test_root_and_try_load_without_exception():
 def test_shipped_addition_model_answers_16_plus_75():
     at = set_query(open_page("try"), "16+75")
     text = answer_text(at)
-    assert "`91`" in text
+    assert "<code" in text and ">91</code>" in text
     assert "☑" in text  # the true sum is shown and the model is marked right
 
 
 def test_full_width_input_is_normalised():
     at = set_query(open_page("try"), "１６＋７５")
-    assert "`91`" in answer_text(at)
+    assert ">91</code>" in answer_text(at)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -77,7 +77,7 @@ def test_query_parameters_fill_the_page():
     at = open_page("try", task="date", q="September 27, 1994")
     assert at.selectbox(key="task").value == "date"
     assert at.text_input(key="query").value == "September 27, 1994"
-    assert "`1994-09-27`" in answer_text(at)
+    assert ">1994-09-27</code>" in answer_text(at)
 
 
 def test_language_switch_changes_labels():

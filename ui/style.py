@@ -4,7 +4,7 @@ import streamlit as st
 
 CSS = """
 <style>
-[data-testid="stMainBlockContainer"] { padding-top: 2.2rem; padding-bottom: 2rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 3.6rem; padding-bottom: 2rem; }
 h1 { font-size: 2.1rem !important; padding-top: 0 !important; }
 </style>
 """

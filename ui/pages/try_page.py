@@ -113,12 +113,12 @@ def _answer_block(model, codec: Codec, task: str) -> None:
         return
     a = answer(model, codec, [q])[0]
     truth = solve(task, q) if task in TASKS else None
+    verdict = ""
     if truth is not None:
-        ok = a.text == truth
-        box.markdown(f"### {t('answer')}: `{a.text}` &nbsp; {t('right') if ok else t('wrong')}")
-        box.caption(t("truth", truth=truth))
-    else:
-        box.markdown(f"### {t('answer')}: `{a.text}`")
+        verdict = (f'<span style="margin-left:1rem">{html.escape(t("right") if a.text == truth else t("wrong"))}'
+                   f'</span><div style="font-size:1rem;color:#444">{html.escape(t("truth", truth=truth))}</div>')
+    box.html(f'<div style="font-size:1.9rem;font-weight:700">{html.escape(t("answer"))}: '
+             f'<code style="font-size:2rem">{html.escape(a.text)}</code>{verdict}</div>')
     box.caption(t("top5"))
     box.html(_answer_tiles(a, truth))
     with box.expander(t("numbers")):

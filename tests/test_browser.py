@@ -1,0 +1,155 @@
+"""End to end in Debian's Chromium (Playwright for Python) against a real `streamlit run` server.
+
+Screenshots go to test-output/ at projector (1280x720) and laptop (1440x900) sizes. Outside CI a
+missing browser skips these tests; with CI=true it fails them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "test-output"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+SIZES = {"projector": (1280, 720), "laptop": (1440, 900)}
+
+pytestmark = pytest.mark.browser
+
+
+def _require(condition: bool, why: str) -> None:
+    if not condition:
+        if IN_CI:
+            pytest.fail(f"{why} (CI=true: browser tests must run)")
+        pytest.skip(why)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none", "--global.developmentMode", "false"]
+    OUT.mkdir(exist_ok=True)
+    log = open(OUT / "server.log", "w")  # noqa: SIM115 (closed in finally)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.read().decode().strip() == "ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() - started > 60:
+                raise RuntimeError(f"streamlit did not start; see {OUT / 'server.log'}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _require(False, "playwright is not installed (pip install -r requirements-test.txt)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def _open(browser, url: str, size: str):
+    from playwright.sync_api import expect
+
+    w, h = SIZES[size]
+    page = browser.new_page(viewport={"width": w, "height": h})
+    page.goto(url)
+    page.wait_for_selector("[data-testid='stAppViewContainer']", state="attached", timeout=30000)
+    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=30000)
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=30000)
+    return page
+
+
+def _no_errors(page) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_try_page_answers_typed_question(server, browser, size):
+    from playwright.sync_api import expect
+
+    page = _open(browser, server + "/try", size)
+    box = page.locator(".st-key-query input")
+    expect(box).to_be_visible(timeout=30000)
+    box.fill("52+607")
+    box.press("Enter")
+    answer = page.locator(".st-key-answer")
+    expect(answer).to_contain_text("659", timeout=30000)
+    expect(answer).to_contain_text("☑")
+    _no_errors(page)
+    page.screenshot(path=str(OUT / f"try_{size}.png"))
+    box.fill("16+x5")
+    box.press("Enter")
+    expect(page.locator("[data-testid='stAlertContentWarning']")).to_contain_text("'x'", timeout=30000)
+    page.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_train_page_trains_live_and_pauses(server, browser, size):
+    from playwright.sync_api import expect
+
+    page = _open(browser, server + "/train", size)
+    page.locator(".st-key-train_start button").click()
+    metrics = page.get_by_test_id("stMetricValue")
+    expect(metrics.nth(1)).not_to_have_text("0", timeout=30000)
+
+    def iteration() -> int:
+        return int(metrics.nth(1).inner_text().replace(",", ""))
+
+    first = iteration()
+    deadline = time.monotonic() + 30
+    while iteration() <= first and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert iteration() > first, "the iteration counter did not advance while training"
+    # The loss chart has points: its line path has more than one segment.
+    line = page.locator(".st-key-loss_chart .mark-line path").first
+    expect(line).to_have_attribute("d", re.compile(r"L.*L"), timeout=30000)
+    _no_errors(page)
+    page.screenshot(path=str(OUT / f"train_{size}.png"))
+    page.locator(".st-key-train_pause button").click()
+    expect(page.locator(".st-key-train_start button")).to_be_enabled(timeout=30000)
+    paused_at = iteration()
+    time.sleep(2)
+    assert iteration() - paused_at <= 1, "training went on after Pause"
+    page.close()

@@ -1,0 +1,189 @@
+"""Training (s2s.trainer): a warm-up task learnt to 100 %, determinism, divergence, metrics and schedules."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from s2s.data import make_split, task_codec
+from s2s.models import ModelConfig, build_model
+from s2s.optim import global_norm
+from s2s.trainer import TrainConfig, Trainer, TrainingDiverged, evaluate, predict
+
+
+def small_setup(kind="peeky", seed=0, n_train=640, hidden=16, dtype=np.float32, **train):
+    data, val = make_split("sort", n_train, 50, seed=0)
+    model = build_model(ModelConfig(kind, len(data.codec.vocab), 8, hidden, True), np.random.default_rng([seed, 1]),
+                        dtype)
+    config = TrainConfig(**{"batch_size": 64, "lr": 0.01, "seed": seed, **train})
+    return Trainer(model, data, config), val
+
+
+def snapshot(model):
+    return {n: p.copy() for n, p, _ in model.named_parameters()}
+
+
+def test_warm_up_task_reaches_full_accuracy_on_held_out_data():
+    train, val = make_split("reverse", 2000, 500, seed=0)
+    model = build_model(ModelConfig("attention", len(train.codec.vocab), 16, 32, True), np.random.default_rng(0))
+    trainer = Trainer(model, train, TrainConfig(batch_size=64, lr=0.01, seed=0))
+    history = []
+    for _ in range(30):
+        trainer.run_epoch()
+        history.append(evaluate(model, val)["accuracy"])
+        if history[-1] == 1.0:
+            break
+    assert history[-1] == 1.0, f"held-out accuracy per epoch: {history}"
+    result = evaluate(model, val)
+    assert result == {"accuracy": 1.0, "char_accuracy": 1.0, "n": 500}
+    assert history[0] < 1.0  # it was learnt, not given
+
+
+def test_same_seed_gives_bit_identical_losses():
+    runs = []
+    for _ in range(2):
+        trainer, _ = small_setup(seed=4)
+        runs.append([trainer.step()["loss"] for _ in range(30)])  # 3 epochs of 10 steps: reshuffles included
+    assert runs[0] == runs[1]
+    assert runs[0][-1] < runs[0][0]
+    other, _ = small_setup(seed=5)
+    assert [other.step()["loss"] for _ in range(30)] != runs[0]
+
+
+def test_absurd_learning_rate_keeps_everything_finite():
+    # exact log-softmax and saturating gates: even lr=1e4 without clipping gives huge but finite losses
+    trainer, _ = small_setup(lr=1e4, clip=0)
+    losses = [trainer.step()["loss"] for _ in range(20)]
+    assert all(math.isfinite(x) for x in losses)
+    assert max(losses) > 100  # it did go wild
+    assert all(np.isfinite(p).all() for _, p, _ in trainer.model.named_parameters())
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
+def test_divergence_raises_and_the_failing_step_is_not_applied():
+    trainer, _ = small_setup(lr=1e37, clip=0)  # float32 overflows within a couple of steps
+    before = snapshot(trainer.model)
+    with pytest.raises(TrainingDiverged) as e:
+        for _ in range(20):
+            before = snapshot(trainer.model)
+            iteration, t = trainer.iteration, trainer.optimizer.t
+            trainer.step()
+    msg = str(e.value)
+    assert "diverged" in msg and "learning rate" in msg and "clipping" in msg
+    assert trainer.iteration == iteration and trainer.optimizer.t == t
+    for name, p, _ in trainer.model.named_parameters():
+        assert np.isfinite(p).all(), name
+        assert np.array_equal(p, before[name]), name
+
+
+def test_nan_weight_raises_at_once_and_changes_nothing():
+    trainer, _ = small_setup()
+    trainer.model.decoder.affine.params["W"][0, 0] = np.nan
+    before = snapshot(trainer.model)
+    with pytest.raises(TrainingDiverged, match="iteration 1"):
+        trainer.step()
+    assert trainer.iteration == 0
+    for name, p, _ in trainer.model.named_parameters():
+        assert np.array_equal(p, before[name], equal_nan=True), name
+
+
+def test_step_metrics():
+    trainer, _ = small_setup(clip=1e-3)
+    assert trainer.iters_per_epoch == 10
+    for i in range(1, 13):
+        m = trainer.step()
+        assert {"loss", "grad_norm", "examples_per_second", "iteration", "epoch"} <= set(m)
+        assert m["iteration"] == i and trainer.iteration == i
+        assert m["epoch"] == pytest.approx(i / 10)
+        assert math.isfinite(m["loss"]) and m["loss"] > 0
+        assert m["examples_per_second"] > 0
+        assert m["grad_norm"] > 1e-3  # the norm before clipping...
+        assert global_norm(trainer.optimizer.grads) <= 1e-3 * (1 + 1e-6)  # ...and the clipped gradients
+
+
+def test_run_epoch_drops_the_incomplete_batch():
+    trainer, _ = small_setup(n_train=650)
+    result = trainer.run_epoch()
+    assert trainer.iteration == 10 and result["epoch"] == 1.0
+    assert math.isfinite(result["loss"]) and result["train_seconds"] > 0
+    trainer.run_epoch()
+    assert trainer.iteration == 20
+
+
+def test_cosine_schedule_falls_to_the_floor():
+    trainer, _ = small_setup(lr=0.01, schedule="cosine", lr_min_factor=0.05)
+    trainer.total_iterations = 20
+    lrs = [trainer.step()["lr"] for _ in range(20)]
+    assert lrs[0] == pytest.approx(0.01)
+    assert all(b < a for a, b in zip(lrs, lrs[1:], strict=False))
+    assert lrs[10] == pytest.approx(0.01 * (0.05 + 0.95 * 0.5))  # half way: half way between lr and the floor
+    assert lrs[5] == pytest.approx(0.01 * (0.05 + 0.95 * (1 + 0.5**0.5) / 2))  # a quarter: cos(pi / 4), not linear
+    assert lrs[-1] > 0.01 * 0.05
+    assert trainer.learning_rate() == pytest.approx(0.01 * 0.05)  # at the end of the run
+    trainer.step()
+    assert trainer.learning_rate() == pytest.approx(0.01 * 0.05)  # and stays there
+    constant, _ = small_setup(lr=0.01)
+    assert {constant.step()["lr"] for _ in range(5)} == {0.01}
+
+
+@pytest.mark.parametrize("bad", [{"batch_size": 0}, {"lr": 0}, {"lr": -1}, {"lr": math.nan}, {"lr": math.inf},
+                                 {"optimizer": "rmsprop"}, {"schedule": "step"}, {"clip": -1}, {"clip": math.nan},
+                                 {"lr_min_factor": -0.5}, {"lr_min_factor": 2.0}])
+def test_train_config_validation(bad):
+    with pytest.raises(ValueError):
+        TrainConfig(**bad)
+
+
+def test_trainer_refuses_empty_data():
+    data, _ = make_split("sort", 10, 1, seed=0)
+    model = build_model(ModelConfig("seq2seq", len(data.codec.vocab), 4, 4))
+    with pytest.raises(ValueError, match="empty"):
+        Trainer(model, data.subset(np.arange(0)), TrainConfig())
+
+
+class Oracle:
+    """A stand-in model that answers from a table, so evaluate's arithmetic can be checked exactly."""
+
+    def __init__(self, answers):
+        self.answers = answers
+        self.calls = []
+
+    def generate(self, xs, start_id, sample_size):
+        self.calls.append(len(xs))
+        return np.array([self.answers[tuple(x)] for x in xs])[:, :sample_size]
+
+
+def test_evaluate_counts_exact_and_character_matches():
+    _, val = make_split("sort", 0, 60, seed=1)
+    _, first = np.unique(val.xs, axis=0, return_index=True)
+    val = val.subset(np.sort(first)[:40])  # distinct questions, so the table below is unambiguous
+    target = val.ts[:, 1:]
+    table = {}
+    wrong = 0
+    for i, (x, t) in enumerate(zip(val.xs, target, strict=True)):
+        guess = t.copy()
+        if i % 4 == 0:  # every fourth answer has exactly one wrong character
+            guess[0] = (guess[0] + 1) % len(val.codec.vocab)
+            wrong += 1
+        table[tuple(x)] = guess
+    assert len(table) == 40
+    oracle = Oracle(table)
+    result = evaluate(oracle, val, batch_size=7)
+    assert result["n"] == 40
+    assert result["accuracy"] == pytest.approx(1 - wrong / 40)
+    assert result["char_accuracy"] == pytest.approx(1 - wrong / target.size)
+    assert oracle.calls == [7, 7, 7, 7, 7, 5]
+    assert evaluate(oracle, val.subset(np.arange(0))) == {"accuracy": 0.0, "char_accuracy": 0.0, "n": 0}
+
+
+def test_predict_in_batches_equals_one_batch():
+    trainer, val = small_setup()
+    for _ in range(5):
+        trainer.step()
+    start = task_codec("sort").vocab.start_id
+    whole = predict(trainer.model, val.xs, 5, start)
+    assert whole.shape == (len(val), 5)
+    assert np.array_equal(predict(trainer.model, val.xs, 5, start, batch_size=3), whole)
+    assert predict(trainer.model, val.xs[:0], 5, start).shape == (0, 5)
