@@ -44,7 +44,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "examples": {"ja": "例", "en": "Examples"},
     "answer": {"ja": "答え", "en": "Answer"},
     "step": {"ja": "ステップ {n}", "en": "Step {n}"},
-    "top5": {"ja": "上位 5 候補", "en": "Top 5 candidates"},
+    "top5": {"ja": "上位 5", "en": "top 5"},
     "candidate": {"ja": "候補の文字", "en": "Candidate"},
     "probability": {"ja": "確率", "en": "Probability"},
     "space": {"ja": "␣ (空白)", "en": "␣ (space)"},

@@ -115,11 +115,12 @@ def _answer_block(model, codec: Codec, task: str) -> None:
     truth = solve(task, q) if task in TASKS else None
     verdict = ""
     if truth is not None:
-        verdict = (f'<span style="margin-left:1rem">{html.escape(t("right") if a.text == truth else t("wrong"))}'
-                   f'</span><div style="font-size:1rem;color:#444">{html.escape(t("truth", truth=truth))}</div>')
+        ok = a.text == truth
+        verdict = f'<span style="margin-left:1rem">{html.escape(t("right") if ok else t("wrong"))}</span>'
+        if not ok:
+            verdict += f'<div style="font-size:1.1rem;color:#444">{html.escape(t("truth", truth=truth))}</div>'
     box.html(f'<div style="font-size:1.9rem;font-weight:700">{html.escape(t("answer"))}: '
              f'<code style="font-size:2rem">{html.escape(a.text)}</code>{verdict}</div>')
-    box.caption(t("top5"))
     box.html(_answer_tiles(a, truth))
     with box.expander(t("numbers")):
         st.dataframe(_candidates_frame(a), hide_index=True, width="stretch")
@@ -145,7 +146,8 @@ def _answer_tiles(a: Answer, truth: str | None) -> str:
             for rank, (c, p) in enumerate(s.top))
         tiles.append(
             f'<div style="width:8.2rem;border:3px solid {border};border-radius:8px;padding:4px 8px">'
-            f'<div style="font-size:0.8rem;color:#555">{html.escape(t("step", n=i + 1))}</div>'
+            f'<div style="font-size:0.8rem;color:#555">'
+            f'{html.escape(t("step", n=i + 1))} · {html.escape(t("top5"))}</div>'
             f'<div style="font:700 2.6rem/1.3 monospace;text-align:center">{_shown(s.char)}</div>'
             f'{bars}</div>')
     return (f'<div role="group" aria-label="{html.escape(t("answer"))} {html.escape(a.text)}" '
