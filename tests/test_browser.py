@@ -41,7 +41,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def server_process():
+    """(url, pid) of a streamlit server for this module."""
     port = _free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
@@ -62,7 +63,7 @@ def server():
             if proc.poll() is not None or time.monotonic() - started > 60:
                 raise RuntimeError(f"streamlit did not start; see {OUT / 'server.log'}")
             time.sleep(0.3)
-        yield url
+        yield url, proc.pid
     finally:
         proc.terminate()
         try:
@@ -70,6 +71,11 @@ def server():
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(server_process):
+    return server_process[0]
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +159,26 @@ def test_train_page_trains_live_and_pauses(server, browser, size):
     time.sleep(2)
     assert iteration() - paused_at <= 1, "training went on after Pause"
     page.close()
+
+
+def _threads(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/task"))
+
+
+def test_closing_the_tab_ends_the_training_thread(server_process, browser):
+    """The worker thread of a session ends within a few seconds of its tab closing (Linux /proc)."""
+    from playwright.sync_api import expect
+
+    url, pid = server_process
+    _require(Path(f"/proc/{pid}/task").exists(), "needs /proc to count the server's threads")
+    page = _open(browser, url + "/train", "projector")
+    expect(page.locator(".st-key-train_start button")).to_be_enabled(timeout=30000)
+    before = _threads(pid)
+    page.locator(".st-key-train_start button").click()
+    expect(page.get_by_test_id("stMetricValue").nth(1)).not_to_have_text("0", timeout=30000)
+    assert _threads(pid) > before, "no training thread appeared"
+    page.close()
+    deadline = time.monotonic() + 10
+    while _threads(pid) > before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _threads(pid) <= before, f"{_threads(pid) - before} thread(s) still running 10 s after the tab closed"
