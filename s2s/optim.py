@@ -41,6 +41,10 @@ class Optimizer:
         self.lr = float(lr)
         self.t = 0
 
+    def reset(self) -> None:
+        """Forget the optimiser's state (after the weights were restored)."""
+        self.t = 0
+
     @property
     def grads(self) -> list[np.ndarray]:
         """The gradient arrays, in parameter order."""
@@ -65,6 +69,12 @@ class Adam(Optimizer):
         self.beta1, self.beta2 = beta1, beta2
         self.m = [np.zeros_like(p) for _, p, _ in self.named]
         self.v = [np.zeros_like(p) for _, p, _ in self.named]
+
+    def reset(self) -> None:
+        """Forget the moments and the step count."""
+        super().reset()
+        for a in self.m + self.v:
+            a[...] = 0
 
     def update(self) -> None:
         """Apply one update."""

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from s2s.data import Dataset
-from s2s.models import Seq2seq
+from s2s.models import Seq2seq, get_weights, set_weights
 from s2s.optim import OPTIMIZERS, clip_grads
 
 
@@ -54,7 +54,11 @@ SCHEDULES = ("constant", "cosine")
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss or the gradient became inf/NaN; the step was not applied."""
+    """The loss blew up or became inf/NaN; the weights were restored to the last good ones."""
+
+
+GOOD_EVERY = 20  # iterations between copies of weights known to give a sane loss
+BLOWUP_FACTOR = 20  # a loss this many times the chance level (ln V) means training diverged
 
 
 class Trainer:
@@ -72,6 +76,9 @@ class Trainer:
         self.iteration = 0
         self.train_seconds = 0.0
         self._order = np.arange(len(data))
+        # Chance level: predicting every symbol with probability 1/V costs ln V per position.
+        self.max_loss = BLOWUP_FACTOR * max(1.0, math.log(len(data.codec.vocab)))
+        self._good: tuple[int, dict[str, np.ndarray]] = (0, get_weights(model))
 
     @property
     def epoch(self) -> float:
@@ -97,12 +104,10 @@ class Trainer:
         loss = self.model.forward(xs, ts)
         self.model.backward()
         norm = clip_grads(self.optimizer.grads, self.config.clip)
-        if not (math.isfinite(loss) and math.isfinite(norm)):
-            what = "loss" if not math.isfinite(loss) else "gradient norm"
-            raise TrainingDiverged(
-                f"training diverged at iteration {self.iteration + 1}: the {what} became "
-                f"{loss if what == 'loss' else norm}; this step was not applied. Lower the learning rate "
-                f"(now {self.config.lr:g})" + (" or turn gradient clipping on" if not self.config.clip else ""))
+        if not (math.isfinite(loss) and math.isfinite(norm) and loss <= self.max_loss):
+            raise self._diverged(loss, norm)
+        if self.iteration % GOOD_EVERY == 0:
+            self._good = (self.iteration, get_weights(self.model))  # these weights just gave a sane loss
         self.optimizer.lr = self.learning_rate()
         self.optimizer.update()
         dt = time.perf_counter() - t0
@@ -117,6 +122,21 @@ class Trainer:
             "seconds": dt,
             "examples_per_second": len(idx) / dt if dt > 0 else float("inf"),
         }
+
+    def _diverged(self, loss: float, norm: float) -> TrainingDiverged:
+        """Restore the last good weights, forget the optimiser's state, and say what happened."""
+        good_iteration, weights = self._good
+        set_weights(self.model, weights)
+        self.optimizer.reset()
+        what = (f"the loss became {loss:.4g}" if not math.isfinite(loss) or loss > self.max_loss
+                else f"the gradient norm became {norm}")
+        advice = f"lower the learning rate (now {self.config.lr:g})"
+        if not self.config.clip:
+            advice += " or turn gradient clipping on"
+        return TrainingDiverged(
+            f"training diverged at iteration {self.iteration + 1}: {what} (chance level is about "
+            f"{self.max_loss / BLOWUP_FACTOR:.2f}); the weights were restored to those of iteration "
+            f"{good_iteration}. To go on, {advice}")
 
     def run_epoch(self) -> dict:
         """Steps until the next epoch boundary; returns the mean loss and the time spent training."""

@@ -154,3 +154,20 @@ def test_dataset_upload_validated_with_line_number():
     assert not at.exception
     errors = [e.value for e in at.error]
     assert any("bad.txt:3" in e for e in errors), errors
+
+
+def test_diverging_training_stops_and_says_what_to_change():
+    at = open_page("train")
+    at.number_input(key="train_lr").set_value(10.0)
+    at.number_input(key="train_clip").set_value(0.0).run()
+    for _ in range(3):
+        at.button(key="train_step").click().run()
+        if at.session_state["runner"].status == "diverged":
+            break
+    assert not at.exception
+    runner = at.session_state["runner"]
+    assert runner.status == "diverged"
+    assert all(np.isfinite(p).all() for _, p, _ in runner.model.named_parameters())
+    errors = " ".join(e.value for e in at.error)
+    assert "学習率" in errors and "1" in errors  # what to change, with a suggested rate
+    assert at.button(key="train_start").disabled

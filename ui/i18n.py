@@ -96,10 +96,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "idle_paused": {"ja": "しばらく誰も見ていなかったので一時停止しました。",
                     "en": "Paused because nobody was watching for a while."},
     "diverged_help": {
-        "ja": "損失が inf/NaN になったため学習を止めました。モデルは最後の有限な重みのままです。"
-              "学習率を下げる (例: {lr}) か、勾配クリッピングを有効にしてから「リセット」してください。",
-        "en": "The loss became inf/NaN, so training stopped; the model keeps its last finite weights. "
-              "Lower the learning rate (e.g. to {lr}) or turn gradient clipping on, then press Reset.",
+        "ja": "損失が発散した (inf/NaN、または当て推量の何十倍にもなった) ので学習を止め、"
+              "モデルを最後の健全な重みに戻しました。学習率を下げる (例: {lr}) か"
+              "勾配クリッピングを有効にしてから「リセット」してください。",
+        "en": "The loss blew up (inf/NaN, or tens of times worse than guessing), so training stopped and the model "
+              "went back to its last good weights. Lower the learning rate (e.g. to {lr}) or turn gradient clipping "
+              "on, then press Reset.",
     },
     "epoch": {"ja": "エポック", "en": "Epoch"},
     "iteration": {"ja": "イテレーション", "en": "Iteration"},

@@ -115,8 +115,8 @@ class TrainingRunner:
         self.pause()
         with self.lock:
             if self.status not in ("finished", "diverged"):
-                self._train_step()
-                self.status = "paused" if self.status != "finished" else self.status
+                if self._train_step():
+                    self.status = "paused"
                 self._publish(force=True)
 
     def close(self, timeout: float = 5.0) -> None:

@@ -70,7 +70,7 @@ def _settings() -> TrainSetup | None:
         c2.number_input(t("wordvec"), 1, 256, key="train_wordvec")
         c2.number_input(t("hidden"), 1, 512, key="train_hidden")
         c3.number_input(t("batch"), 1, 1024, key="train_batch")
-        c3.number_input(t("lr"), 0.0, 100.0, key="train_lr", format="%.4f", step=0.0005)
+        c3.number_input(t("lr"), 0.00001, 100.0, key="train_lr", format="%.5f", step=0.0005)
         c4.number_input(t("clip"), 0.0, 1000.0, key="train_clip", step=1.0)
         c4.number_input(t("seed"), 0, 2**31 - 1, key="train_seed")
         c1.number_input(t("epochs"), 1, 200, key="train_epochs")

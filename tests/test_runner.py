@@ -1,0 +1,124 @@
+"""The per-session training runner (ui/runner.py) without Streamlit: threads, pause, step, watchdog."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+
+import numpy as np
+
+from s2s.data import make_split
+from s2s.models import ModelConfig
+from s2s.trainer import TrainConfig
+from ui import runner as runner_module
+from ui.runner import TrainingRunner, TrainSetup
+
+
+def make_runner(lr: float = 0.005, clip: float = 5.0, epochs: int = 2) -> TrainingRunner:
+    train, val = make_split("sort", 640, 64, 0)
+    setup = TrainSetup("sort", ModelConfig("peeky", len(train.codec.vocab), 8, 16, True),
+                       TrainConfig(batch_size=64, lr=lr, clip=clip, epochs=epochs))
+    return TrainingRunner(setup, train, val)
+
+
+def wait_until(condition, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def trainer_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "s2s-trainer"]
+
+
+def test_step_once_trains_one_batch_and_records_it():
+    r = make_runner()
+    r.step_once()
+    snap = r.snapshot()
+    assert snap.iteration == 1 and snap.status == "paused"
+    assert snap.losses.shape == (1, 2) and snap.losses[0, 0] == 1
+    assert len(snap.probes) == 10 and all(len(p) == 3 for p in snap.probes)
+    assert snap.evals.shape[1] == 4 and snap.evals[0, 0] == 0  # evaluated once before training
+
+
+def test_start_runs_to_the_end_then_the_thread_idles_and_close_ends_it():
+    r = make_runner(epochs=2)
+    r.start()
+    assert wait_until(lambda: r.snapshot().status == "finished", 60)
+    snap = r.snapshot()
+    assert snap.iteration == snap.total_iterations == 20
+    assert snap.evals[-1, 0] == 20  # the final evaluation
+    version, weights = r.published_weights()
+    for name, p, _ in r.model.named_parameters():
+        assert np.array_equal(weights[name], p), name  # the published copy is the final model
+    r.close()
+    assert not r.alive
+
+
+def test_pause_stops_training_and_start_resumes():
+    r = make_runner(epochs=200)
+    r.start()
+    assert wait_until(lambda: r.snapshot().iteration >= 3)
+    r.pause()
+    stopped = r.snapshot().iteration
+    time.sleep(0.3)
+    assert r.snapshot().iteration == stopped and r.snapshot().status == "paused"
+    r.start()
+    assert wait_until(lambda: r.snapshot().iteration > stopped)
+    r.close()
+    assert not r.alive and r.snapshot().status == "paused"
+
+
+def _thread_of_a_dropped_runner() -> threading.Thread:
+    r = make_runner(epochs=200)
+    r.start()
+    assert wait_until(lambda: r.snapshot().iteration >= 1)
+    r.pause()
+    return r._thread  # the runner itself goes out of scope here, as when a session ends
+
+
+def test_dropping_the_runner_ends_its_thread():
+    thread = _thread_of_a_dropped_runner()
+    gc.collect()
+    thread.join(5)
+    assert not thread.is_alive(), "the worker outlived its session's runner"
+
+
+def test_watchdog_pauses_when_nobody_watches(monkeypatch):
+    monkeypatch.setattr(runner_module, "IDLE_PAUSE", 0.2)
+    r = make_runner(epochs=200)
+    r.start()
+    assert wait_until(lambda: r.status == "paused", 10)  # status read directly: snapshot() would feed the dog
+    assert r.message == "idle"
+    r.close()
+
+
+def test_divergence_is_reported_and_weights_stay_finite():
+    r = make_runner(lr=1e4, clip=0)
+    r.start()
+    assert wait_until(lambda: r.snapshot().status == "diverged", 30)
+    assert "diverged" in r.snapshot().message
+    assert all(np.isfinite(p).all() for _, p, _ in r.model.named_parameters())
+    r.step_once()  # refused: the run is over until Reset
+    assert r.snapshot().status == "diverged"
+    r.close()
+
+
+def test_sessions_train_independently():
+    runners = [make_runner(epochs=200) for _ in range(3)]
+    for r in runners[:2]:
+        r.start()
+    assert wait_until(lambda: all(r.snapshot().iteration >= 3 for r in runners[:2]))
+    for r in runners:
+        r.pause()
+    assert runners[2].snapshot().iteration == 0  # never started, never trained
+    trained = {n: p.copy() for n, p, _ in runners[0].model.named_parameters()}
+    untouched = {n: p for n, p, _ in runners[2].model.named_parameters()}
+    assert any(not np.array_equal(trained[k], untouched[k]) for k in trained)  # same init, one trained
+    for r in runners:
+        r.close()
+    assert not trainer_threads()
