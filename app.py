@@ -12,4 +12,5 @@ st.navigation([
     st.Page("app_pages/home.py", title=t("nav_try"), url_path="home", default=True, visibility="hidden"),
     st.Page("app_pages/try.py", title=t("nav_try"), icon=":material/chat:", url_path="try"),
     st.Page("app_pages/train.py", title=t("nav_train"), icon=":material/monitoring:", url_path="train"),
+    st.Page("app_pages/inside.py", title=t("nav_inside"), icon=":material/neurology:", url_path="inside"),
 ]).run()

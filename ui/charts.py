@@ -77,3 +77,51 @@ def accuracy_chart(frame: pd.DataFrame, x_title: str, y_title: str, exact: str, 
                                   legend=None),
         tooltip=[alt.Tooltip("epoch:Q", format=".2f"), "series:N", alt.Tooltip("accuracy:Q", format=".2%")],
     ).properties(height=300)
+
+
+def heatmap(frame: pd.DataFrame, x_title: str, y_title: str, value_title: str,
+            diverging: bool = True, height: int | None = None) -> alt.Chart:
+    """Rectangles (columns ``x`` (ordered labels), ``y`` (ordered labels), ``value``): a diverging
+    colour scale centred on 0 for states, or a sequential one from 0 for weights."""
+    x_order = list(dict.fromkeys(frame["x"])) if len(frame) else []
+    y_order = list(dict.fromkeys(frame["y"])) if len(frame) else []
+    scale = (alt.Scale(scheme="blueorange", domainMid=0, domain=[-1, 1], clamp=False) if diverging
+             else alt.Scale(scheme="viridis", domain=[0, 1]))
+    chart = alt.Chart(frame).mark_rect().encode(
+        x=alt.X("x:N", title=x_title, sort=x_order, axis=alt.Axis(labelAngle=0, labelFontSize=14)),
+        y=alt.Y("y:N", title=y_title, sort=y_order),
+        color=alt.Color("value:Q", title=value_title, scale=scale),
+        tooltip=[alt.Tooltip("x:N", title=x_title), alt.Tooltip("y:N", title=y_title),
+                 alt.Tooltip("value:Q", title=value_title, format=".4f")],
+    )
+    return chart.properties(height=height or max(120, 14 * len(y_order)))
+
+
+def bars(frame: pd.DataFrame, x_title: str, y_title: str, domain_max: float | None = 1.0) -> alt.Chart:
+    """Horizontal bars (columns ``label`` (ordered), ``value``, ``highlight`` bool)."""
+    order = list(dict.fromkeys(frame["label"])) if len(frame) else []
+    x = alt.X("value:Q", title=x_title, scale=alt.Scale(domain=[0, domain_max]) if domain_max else alt.Undefined)
+    return alt.Chart(frame).mark_bar().encode(
+        x=x, y=alt.Y("label:N", title=y_title, sort=order, axis=alt.Axis(labelFontSize=14)),
+        color=alt.condition(alt.datum.highlight, alt.value(BLUE), alt.value(GREY)),
+        tooltip=["label:N", alt.Tooltip("value:Q", format=".4f")],
+    ).properties(height=max(100, 22 * len(order)))
+
+
+def pca_map(frame: pd.DataFrame, colour_title: str, quantitative: bool, x_title: str, y_title: str,
+            question_title: str, answer_title: str) -> alt.LayerChart:
+    """Scatter of encoder states (columns ``pc1``, ``pc2``, ``colour``, ``question``, ``answer``, ``mark``):
+    held-out questions as dots coloured by a property, the typed question as a large labelled cross."""
+    colour = alt.Color("colour:Q" if quantitative else "colour:N", title=colour_title,
+                       scale=alt.Scale(scheme="viridis") if quantitative else alt.Scale(scheme="tableau10"))
+    tips = [alt.Tooltip("question:N", title=question_title), alt.Tooltip("answer:N", title=answer_title),
+            alt.Tooltip("colour:Q" if quantitative else "colour:N", title=colour_title)]
+    base = alt.Chart(frame).encode(x=alt.X("pc1:Q", title=x_title), y=alt.Y("pc2:Q", title=y_title))
+    dots = base.transform_filter(alt.datum.mark == "held-out").mark_circle(size=45, opacity=0.8).encode(
+        color=colour, tooltip=tips)
+    typed = base.transform_filter(alt.datum.mark == "typed")
+    cross = typed.mark_point(shape="cross", size=500, color="#D55E00", filled=True, strokeWidth=1).encode(
+        tooltip=tips)
+    label = typed.mark_text(align="left", dx=14, dy=-12, fontSize=18, fontWeight="bold", color="#D55E00").encode(
+        text="question:N")
+    return (dots + cross + label).properties(height=460).interactive()

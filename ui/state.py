@@ -80,8 +80,9 @@ def runner_task(runner: TrainingRunner) -> str:
     return runner.setup.task
 
 
-def session_model(task: str) -> tuple[Seq2seq, Codec] | None:
-    """A decoding copy of the session's training model for this task, refreshed when weights change."""
+def session_model(task: str) -> tuple[Seq2seq, Codec, int] | None:
+    """A decoding copy of the session's training model for this task, refreshed when weights change,
+    with its weights version."""
     runner = get_runner()
     if runner is None or runner_task(runner) != task:
         return None
@@ -92,7 +93,7 @@ def session_model(task: str) -> tuple[Seq2seq, Codec] | None:
         set_weights(model, weights)
         cached = (runner, version, model)
         st.session_state["_session_model"] = cached
-    return cached[2], runner.codec
+    return cached[2], runner.codec, version
 
 
 def codec_for(task: str) -> Codec | None:

@@ -16,12 +16,13 @@ from s2s.tasks import TASKS
 from s2s.trainer import TrainConfig
 from ui import charts
 from ui.i18n import t
-from ui.pages.try_page import task_label
 from ui.runner import Snapshot, TrainingRunner, TrainSetup
 from ui.state import TASK_NAMES, get_runner, set_runner
+from ui.widgets import task_label
 
 MAX_UPLOAD_MB = 60  # also server.maxUploadSize in .streamlit/config.toml
 POLL_SECONDS = 0.5
+KEEP = {"persist_state": "session"}  # settings survive a visit to another page
 FIELDS = ("model", "reverse", "wordvec", "hidden", "batch", "lr", "clip", "seed", "epochs", "train_size")
 
 
@@ -58,23 +59,23 @@ def _settings() -> TrainSetup | None:
         ss.setdefault("train_seed", 0)
     with st.expander(t("settings"), expanded=get_runner() is None):
         c1, c2 = st.columns(2)
-        c1.selectbox(t("task"), tasks, key="train_task", format_func=task_label, on_change=_on_task_change)
+        c1.selectbox(t("task"), tasks, key="train_task", format_func=task_label, on_change=_on_task_change, **KEEP)
         presets = list(_presets(ss["train_task"]))
         if ss.get("train_preset") not in presets:
             ss["train_preset"] = "default"
         c2.selectbox(t("preset"), presets, key="train_preset", format_func=lambda p: t(f"preset_{p}"),
-                     on_change=_apply_preset)
+                     on_change=_apply_preset, **KEEP)
         c1, c2, c3, c4 = st.columns(4)
-        c1.selectbox(t("model_kind"), MODEL_KINDS, key="train_model", format_func=lambda k: t(f"kind_{k}"))
-        c1.checkbox(t("reverse"), key="train_reverse")
-        c2.number_input(t("wordvec"), 1, 256, key="train_wordvec")
-        c2.number_input(t("hidden"), 1, 512, key="train_hidden")
-        c3.number_input(t("batch"), 1, 1024, key="train_batch")
-        c3.number_input(t("lr"), 0.00001, 100.0, key="train_lr", format="%.5f", step=0.0005)
-        c4.number_input(t("clip"), 0.0, 1000.0, key="train_clip", step=1.0)
-        c4.number_input(t("seed"), 0, 2**31 - 1, key="train_seed")
-        c1.number_input(t("epochs"), 1, 200, key="train_epochs")
-        c2.number_input(t("train_size"), 100, 1_000_000, key="train_train_size", step=5000,
+        c1.selectbox(t("model_kind"), MODEL_KINDS, key="train_model", format_func=lambda k: t(f"kind_{k}"), **KEEP)
+        c1.checkbox(t("reverse"), key="train_reverse", **KEEP)
+        c2.number_input(t("wordvec"), 1, 256, key="train_wordvec", **KEEP)
+        c2.number_input(t("hidden"), 1, 512, key="train_hidden", **KEEP)
+        c3.number_input(t("batch"), 1, 1024, key="train_batch", **KEEP)
+        c3.number_input(t("lr"), 0.00001, 100.0, key="train_lr", **KEEP, format="%.5f", step=0.0005)
+        c4.number_input(t("clip"), 0.0, 1000.0, key="train_clip", **KEEP, step=1.0)
+        c4.number_input(t("seed"), 0, 2**31 - 1, key="train_seed", **KEEP)
+        c1.number_input(t("epochs"), 1, 200, key="train_epochs", **KEEP)
+        c2.number_input(t("train_size"), 100, 1_000_000, key="train_train_size", **KEEP, step=5000,
                         disabled=ss["train_task"] == "upload")
     task = ss["train_task"]
     vocab = len(upload[1].codec.vocab) if task == "upload" else None

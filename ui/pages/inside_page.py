@@ -1,0 +1,275 @@
+"""Inside: hidden states, cells and gates over time, attention, a step-through of the decoder,
+a PCA map of the encoder, and one unit across many questions."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from s2s.analysis import PROPERTIES, pca, question_properties, unit_order
+from s2s.data import PAD, Codec, QueryError, make_split
+from s2s.inference import Answer, answer
+from s2s.layers import LSTMRecord
+from s2s.tasks import TASKS
+from ui import charts
+from ui.i18n import t
+from ui.state import get_runner
+from ui.widgets import PickedModel, pick_model, query_error_text, question_box
+
+STATE_KINDS = ("h", "c", "input", "forget", "output", "candidate")
+MAP_SIZE = 500
+NEURON_QUESTIONS = 10
+KEEP = {"persist_state": "session"}
+
+
+def _shown(c: str) -> str:
+    return "␣" if c == PAD else c
+
+
+def step_labels(chars: list[str]) -> list[str]:
+    """Unique axis labels '1 a', '2 b', ... for time steps."""
+    return [f"{i + 1} {_shown(c)}" for i, c in enumerate(chars)]
+
+
+def state_frame(record: LSTMRecord, kind: str, chars: list[str], units: np.ndarray) -> pd.DataFrame:
+    """Long frame (x = step label, y = unit, value) of one state of one LSTM for the given units."""
+    values = record.h if kind == "h" else record.c if kind == "c" else getattr(record, kind)  # (T, H)
+    labels = step_labels(chars)
+    rows = [(labels[ti], f"#{u}", float(values[ti, u])) for u in units for ti in range(len(labels))]
+    return pd.DataFrame(rows, columns=["x", "y", "value"])
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _held_out(task: str, n: int) -> list[str]:
+    """Held-out questions of a generated task (never in any training set of the app)."""
+    _, val = make_split(task, 0, n, 7)
+    return val.questions()
+
+
+def _map_questions(picked: PickedModel) -> list[str]:
+    if picked.task in TASKS:
+        return _held_out(picked.task, MAP_SIZE)
+    runner = get_runner()
+    return runner.val.questions()[:MAP_SIZE] if runner is not None else []
+
+
+def map_data(picked: PickedModel) -> dict:
+    """Traces of the held-out questions and their PCA, computed once per model version (per session)."""
+    cache = st.session_state.setdefault("_inside_maps", {})
+    if picked.version not in cache:
+        questions = _map_questions(picked)
+        answers = answer(picked.model, picked.codec, questions)
+        final = np.stack([a.trace.encoder.h[-1] for a in answers])  # (N, H): the encoder's last state
+        dec1 = np.stack([a.trace.decoder.h[0] for a in answers])  # (N, H): the decoder's first state
+        props = question_properties(picked.task, questions) if picked.task in PROPERTIES else {}
+        props.setdefault("answer_length", np.array([len(a.text) for a in answers]))
+        cache.clear()  # one model version at a time: memory stays bounded
+        cache[picked.version] = {"questions": questions, "answers": [a.text for a in answers], "final": final,
+                                 "dec1": dec1, "pca": pca(final), "props": props, "traces": answers}
+    return cache[picked.version]
+
+
+def _prop_label(name: str) -> str:
+    return t(f"prop_{name}")
+
+
+def render() -> None:
+    """The Inside page."""
+    st.title(t("inside_title"))
+    st.caption(t("inside_intro"))
+    picked = pick_model()
+    if picked is None:
+        return
+    text = question_box(picked.task)
+    try:
+        q = picked.codec.validate(text)
+    except QueryError as e:
+        st.warning(query_error_text(e, picked.codec))
+        return
+    a = answer(picked.model, picked.codec, [q])[0]
+    st.html(f'<div style="font-size:1.6rem;font-weight:700">{html.escape(q)} → '
+            f'<code style="font-size:1.7rem">{html.escape(a.text)}</code></div>')
+    data = map_data(picked)
+    _states(picked, a, data)
+    if a.trace.attention is not None:
+        _attention(a, picked.codec)
+    if a.trace.context is not None:
+        _peeky_context(a)
+    _stepper(a, picked.codec)
+    _map(picked, a, data)
+    _neurons(picked, data)
+
+
+def _chars(a: Answer, codec: Codec) -> tuple[list[str], list[str]]:
+    chars = codec.vocab.chars
+    return [chars[i] for i in a.trace.input_ids], [chars[i] for i in a.trace.output_ids]
+
+
+def _states(picked: PickedModel, a: Answer, data: dict) -> None:
+    st.subheader(t("states_header"))
+    H = picked.model.config.hidden_size
+    c1, c2, c3 = st.columns([3, 2, 2])
+    kind = c1.segmented_control(t("state_kind"), STATE_KINDS, default="h", key="inside_state",
+                                format_func=lambda k: t(f"state_{k}"), **KEEP) or "h"
+    order_by = c2.selectbox(t("sort_units"), ("variance", "correlation", "index"), key="inside_sort",
+                            format_func=lambda k: t(f"sort_{k}"), **KEEP)
+    props = list(data["props"])
+    prop = None
+    if order_by == "correlation":
+        if st.session_state.get("inside_prop") not in props:
+            st.session_state["inside_prop"] = props[0]
+        prop = c2.selectbox(t("property"), props, key="inside_prop", format_func=_prop_label, **KEEP)
+    default_k = min(H, 32)
+    if not isinstance(st.session_state.get("inside_k"), int) or st.session_state["inside_k"] > H:
+        st.session_state["inside_k"] = default_k
+    k = c3.slider(t("top_k"), 1, H, key="inside_k", **KEEP)
+    enc_chars, dec_chars = _chars(a, picked.codec)
+    rev = t("yes") if picked.model.config.reverse else t("no")
+    left, right = st.columns([3, 2])
+    for col, name, record, chars, summary in (
+        (left, "encoder", a.trace.encoder, enc_chars, data["final"]),
+        (right, "decoder", a.trace.decoder, dec_chars, data["dec1"]),
+    ):
+        values = record.h if kind == "h" else record.c if kind == "c" else getattr(record, kind)
+        if order_by == "index":
+            units = np.arange(k)
+        elif order_by == "variance":
+            units = unit_order(values, "variance", k=k)
+        else:
+            units = unit_order(summary, "correlation", _numeric(data["props"][prop]), k=k)
+        frame = state_frame(record, kind, chars, units)
+        with col.container(key=f"heatmap_{name}"):
+            st.markdown(f"**{t(name)}**" + (f" · {t('encoder_reads', rev=rev)}" if name == "encoder" else ""))
+            st.altair_chart(charts.heatmap(frame, t("time_step"), t("unit"), t("value"), diverging=True),
+                            width="stretch")
+            with st.expander(t("numbers")):
+                st.dataframe(frame.pivot(index="y", columns="x", values="value").reindex(
+                    index=[f"#{u}" for u in units], columns=step_labels(chars)), width="stretch")
+
+
+def _numeric(values: np.ndarray) -> np.ndarray:
+    """Property values as numbers; nominal values become integer codes (for a rough correlation)."""
+    if np.issubdtype(values.dtype, np.number):
+        return values.astype(np.float64)
+    return np.unique(values, return_inverse=True)[1].astype(np.float64)
+
+
+def _attention(a: Answer, codec: Codec) -> None:
+    st.subheader(t("attention_header"))
+    enc_chars, dec_chars = _chars(a, codec)
+    att = a.trace.attention  # (Td, Te)
+    xs, ys = step_labels(enc_chars), step_labels(dec_chars)
+    frame = pd.DataFrame([(xs[j], ys[i], float(att[i, j])) for i in range(len(ys)) for j in range(len(xs))],
+                         columns=["x", "y", "value"])
+    with st.container(key="attention_chart"):
+        st.altair_chart(charts.heatmap(frame, t("attention_x"), t("attention_y"), t("weight"), diverging=False,
+                                       height=32 * len(ys)), width="stretch")
+        with st.expander(t("numbers")):
+            st.dataframe(pd.DataFrame(att, index=ys, columns=xs).round(4), width="stretch")
+
+
+def _peeky_context(a: Answer) -> None:
+    st.subheader(t("peeky_header"))
+    ctx = a.trace.context
+    frame = pd.DataFrame({"x": [f"#{u}" for u in range(len(ctx))], "y": ["h"] * len(ctx), "value": ctx})
+    st.altair_chart(charts.heatmap(frame, t("unit"), "", t("value"), diverging=True, height=70), width="stretch")
+
+
+def _stepper(a: Answer, codec: Codec) -> None:
+    st.subheader(t("stepper_header"))
+    enc_chars, dec_chars = _chars(a, codec)
+    n = len(dec_chars)
+    if st.session_state.get("inside_step", 1) > n:
+        st.session_state["inside_step"] = 1
+    step = st.slider(t("decoder_step"), 1, n, key="inside_step", **KEEP) if n > 1 else 1
+    i = step - 1
+    s = a.steps[i]
+    cols = st.columns(3 if a.trace.attention is not None else 2)
+    col = 0
+    if a.trace.attention is not None:
+        labels = step_labels(enc_chars)
+        row = a.trace.attention[i]
+        frame = pd.DataFrame({"label": labels, "value": row, "highlight": row == row.max()})
+        cols[0].markdown(f"**{t('attends_to')}**")
+        cols[0].altair_chart(charts.bars(frame, t("weight"), t("attention_x")), width="stretch")
+        col = 1
+    # quoted, so that digit candidates stay labels (Vega would read "1" as a number)
+    top = pd.DataFrame({"label": [f"'{_shown(c)}'" for c, _ in s.top], "value": [p for _, p in s.top],
+                        "highlight": [j == 0 for j in range(len(s.top))]})
+    cols[col].markdown(f"**{t('next_char')}**: `{_shown(s.char)}`")
+    cols[col].altair_chart(charts.bars(top, t("probability"), t("candidate")), width="stretch")
+    h = a.trace.decoder.h[i]
+    units = np.argsort(-np.abs(h))[:12]
+    hf = pd.DataFrame({"label": [f"#{u}" for u in units], "value": h[units], "highlight": h[units] > 0})
+    cols[col + 1].markdown(f"**{t('hidden_now')}**")
+    cols[col + 1].altair_chart(charts.bars(hf, t("value"), t("unit"), domain_max=None), width="stretch")
+
+
+def _map(picked: PickedModel, a: Answer, data: dict) -> None:
+    st.subheader(t("map_header"))
+    props = list(data["props"])
+    if st.session_state.get("inside_colour") not in props:
+        st.session_state["inside_colour"] = props[0]
+    prop = st.selectbox(t("colour_by"), props, key="inside_colour", format_func=_prop_label, **KEEP)
+    p = data["pca"]
+    coords = p.transform(data["final"])
+    mine = p.transform(a.trace.encoder.h[-1][None, :])[0]
+    values = data["props"][prop]
+    typed_value = _typed_property(picked.task, a.question, prop, a.text)
+    frame = pd.DataFrame({"pc1": coords[:, 0], "pc2": coords[:, 1], "colour": values,
+                          "question": data["questions"], "answer": data["answers"], "mark": "held-out"})
+    frame.loc[len(frame)] = {"pc1": mine[0], "pc2": mine[1], "colour": typed_value, "question": a.question,
+                             "answer": a.text, "mark": "typed"}
+    quantitative = PROPERTIES.get(picked.task, {}).get(prop, "quantitative") == "quantitative"
+    x_title = t("pc", n=1, pct=f"{p.explained[0]:.0%}")
+    y_title = t("pc", n=2, pct=f"{p.explained[1]:.0%}")
+    with st.container(key="pca_chart"):
+        st.altair_chart(charts.pca_map(frame, _prop_label(prop), quantitative, x_title, y_title, t("probe_q"),
+                                       t("model_answer")), width="stretch")
+        with st.expander(t("numbers")):
+            st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def _typed_property(task: str, question: str, prop: str, model_answer: str):
+    if prop == "answer_length" and task not in PROPERTIES:
+        return len(model_answer)
+    try:
+        return question_properties(task, [question])[prop][0]
+    except (ValueError, KeyError, IndexError):
+        return None
+
+
+def _neurons(picked: PickedModel, data: dict) -> None:
+    st.subheader(t("neuron_header"))
+    H = picked.model.config.hidden_size
+    default = int(unit_order(data["final"], "variance", k=1)[0])
+    if not isinstance(st.session_state.get("inside_unit"), int) or st.session_state["inside_unit"] >= H:
+        st.session_state["inside_unit"] = default
+    unit = st.number_input(t("neuron_unit"), 0, H - 1, key="inside_unit", **KEEP)
+    chars = picked.codec.vocab.chars
+    lines = []
+    reverse = picked.model.config.reverse
+    for a in data["traces"][:NEURON_QUESTIONS]:
+        ids, vals = a.trace.input_ids, a.trace.encoder.h[:, unit]
+        if reverse:  # show the question as written; each character keeps the value after reading it
+            ids, vals = ids[::-1], vals[::-1]
+        text = [chars[i] for i in ids]
+        n = len("".join(text).rstrip(PAD))
+        spans = "".join(_coloured(c, v) for c, v in zip(text[:n], vals[:n], strict=True))
+        lines.append(f'<div style="font:1.3rem monospace;margin:2px 0">{spans}'
+                     f'<span style="color:#666;font-size:1rem"> → {html.escape(a.text)}</span></div>')
+    st.caption(t("neuron_note"))
+    st.html(f'<div>{"".join(lines)}</div>')
+
+
+def _coloured(c: str, v: float) -> str:
+    """One character with a background from blue (-1) through white to orange (+1)."""
+    v = float(np.clip(v, -1, 1))
+    rgb = (230, 159, 0) if v > 0 else (0, 114, 178)
+    alpha = abs(v)
+    title = f"{v:+.3f}"
+    return (f'<span title="{title}" style="background:rgba({rgb[0]},{rgb[1]},{rgb[2]},{alpha:.2f});'
+            f'padding:0 2px">{html.escape(_shown(c))}</span>')
