@@ -13,4 +13,5 @@ st.navigation([
     st.Page("app_pages/try.py", title=t("nav_try"), icon=":material/chat:", url_path="try"),
     st.Page("app_pages/train.py", title=t("nav_train"), icon=":material/monitoring:", url_path="train"),
     st.Page("app_pages/inside.py", title=t("nav_inside"), icon=":material/neurology:", url_path="inside"),
+    st.Page("app_pages/compare.py", title=t("nav_compare"), icon=":material/leaderboard:", url_path="compare"),
 ]).run()

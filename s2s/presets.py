@@ -46,3 +46,27 @@ PRESETS: dict[str, dict[str, Preset]] = {
     "reverse": {"default": Preset("reverse", "attention", False, 16, 64, 64, 0.005, 5.0, 8, 8000)},
     "sort": {"default": Preset("sort", "peeky", True, 16, 64, 64, 0.005, 5.0, 8, 8000)},
 }
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One model of a comparison, and the book's final accuracy for it where the book reports one."""
+
+    model: str
+    reverse: bool
+    book_accuracy: float | None = None
+
+
+# The book's comparisons (chapter 7 on addition, chapter 8 on dates), trained on the same data and seed.
+# book_accuracy: the final held-out accuracy the book reports, read off its figures (approximate).
+COMPARISONS: dict[str, dict[str, Variant]] = {
+    "addition": {
+        "baseline": Variant("seq2seq", False, 0.10),
+        "reversed": Variant("seq2seq", True, 0.50),
+        "peeky_reversed": Variant("peeky", True, 0.99),
+    },
+    "date": {
+        "baseline": Variant("seq2seq", True),
+        "attention": Variant("attention", True, 1.0),
+    },
+}

@@ -40,15 +40,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server_process():
-    """(url, pid) of a streamlit server for this module."""
+def _start_server():
+    """Start `streamlit run` on a free port; yields (url, pid) and stops it afterwards."""
     port = _free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", "--global.developmentMode", "false"]
     OUT.mkdir(exist_ok=True)
-    log = open(OUT / "server.log", "w")  # noqa: SIM115 (closed in finally)
+    log = open(OUT / f"server-{port}.log", "w")  # noqa: SIM115 (closed in finally)
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     started = time.monotonic()
@@ -61,7 +60,7 @@ def server_process():
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() - started > 60:
-                raise RuntimeError(f"streamlit did not start; see {OUT / 'server.log'}")
+                raise RuntimeError(f"streamlit did not start; see {log.name}")
             time.sleep(0.3)
         yield url, proc.pid
     finally:
@@ -71,6 +70,18 @@ def server_process():
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server_process():
+    """(url, pid) of a streamlit server shared by this module's page tests."""
+    yield from _start_server()
+
+
+@pytest.fixture()
+def own_server():
+    """(url, pid) of a server for one test alone (its threads are counted)."""
+    yield from _start_server()
 
 
 @pytest.fixture(scope="module")
@@ -165,11 +176,11 @@ def _threads(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/task"))
 
 
-def test_closing_the_tab_ends_the_training_thread(server_process, browser):
+def test_closing_the_tab_ends_the_training_thread(own_server, browser):
     """The worker thread of a session ends within a few seconds of its tab closing (Linux /proc)."""
     from playwright.sync_api import expect
 
-    url, pid = server_process
+    url, pid = own_server
     _require(Path(f"/proc/{pid}/task").exists(), "needs /proc to count the server's threads")
     page = _open(browser, url + "/train", "projector")
     expect(page.locator(".st-key-train_start button")).to_be_enabled(timeout=30000)
@@ -182,3 +193,44 @@ def test_closing_the_tab_ends_the_training_thread(server_process, browser):
     while _threads(pid) > before and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _threads(pid) <= before, f"{_threads(pid) - before} thread(s) still running 10 s after the tab closed"
+
+
+def _charts_rendered(page, minimum: int) -> None:
+    """At least `minimum` Vega charts drew marks (SVG paths or a canvas)."""
+    from playwright.sync_api import expect
+
+    charts = page.get_by_test_id("stVegaLiteChart")
+    expect(charts.nth(minimum - 1)).to_be_attached(timeout=30000)
+    drawn = page.locator("[data-testid='stVegaLiteChart'] .marks, [data-testid='stVegaLiteChart'] canvas")
+    expect(drawn.nth(minimum - 1)).to_be_attached(timeout=30000)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_inside_page_draws_its_charts(server, browser, size):
+    from playwright.sync_api import expect
+
+    page = _open(browser, server + "/inside?task=date&q=September%2027,%201994", size)
+    expect(page.locator(".st-key-attention_chart")).to_be_visible(timeout=30000)
+    _charts_rendered(page, 5)  # two heatmaps, attention, step-through bars, the map
+    _no_errors(page)
+    page.screenshot(path=str(OUT / f"inside_{size}.png"))
+    page.locator(".st-key-pca_chart").scroll_into_view_if_needed()
+    page.screenshot(path=str(OUT / f"inside_map_{size}.png"))
+    page.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_compare_page_races_the_variants(server, browser, size):
+    from playwright.sync_api import expect
+
+    page = _open(browser, server + "/compare", size)
+    page.locator(".st-key-compare_step button").click()
+    _charts_rendered(page, 2)
+    page.locator(".st-key-compare_start button").click()
+    expect(page.locator(".st-key-compare_pause button")).to_be_enabled(timeout=30000)
+    time.sleep(4)
+    _no_errors(page)
+    page.screenshot(path=str(OUT / f"compare_{size}.png"))
+    page.locator(".st-key-compare_pause button").click()
+    expect(page.locator(".st-key-compare_start button")).to_be_enabled(timeout=30000)
+    page.close()

@@ -125,3 +125,37 @@ def pca_map(frame: pd.DataFrame, colour_title: str, quantitative: bool, x_title:
     label = typed.mark_text(align="left", dx=14, dy=-12, fontSize=18, fontWeight="bold", color="#D55E00").encode(
         text="question:N")
     return (dots + cross + label).properties(height=460).interactive()
+
+
+VARIANT_COLOURS = [BLUE, ORANGE, GREEN, "#D55E00", "#CC79A7"]  # Okabe-Ito
+
+
+def _variant_legend() -> alt.Legend:
+    return alt.Legend(orient="bottom", columns=2, labelLimit=300, labelFontSize=14, symbolStrokeWidth=4)
+
+
+def compare_accuracy_chart(frame: pd.DataFrame, book: pd.DataFrame, names: list[str], x_title: str,
+                           y_title: str, colour_title: str) -> alt.LayerChart:
+    """Held-out accuracy per variant over epochs, with the book's final accuracies as dashed rules."""
+    colour = alt.Color("variant:N", title=colour_title, legend=_variant_legend(),
+                       scale=alt.Scale(domain=names, range=VARIANT_COLOURS[:len(names)]))
+    lines = alt.Chart(frame).mark_line(point=True, strokeWidth=3).encode(
+        x=alt.X("epoch:Q", title=x_title, scale=alt.Scale(domainMin=0), axis=alt.Axis(format=".2~f")),
+        y=alt.Y("accuracy:Q", title=y_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        color=colour, tooltip=["variant:N", alt.Tooltip("epoch:Q", format=".2f"),
+                               alt.Tooltip("accuracy:Q", format=".1%")])
+    rules = alt.Chart(book).mark_rule(strokeDash=[6, 4], strokeWidth=2).encode(
+        y="accuracy:Q", color=colour, tooltip=["variant:N", alt.Tooltip("accuracy:Q", format=".0%")])
+    return (lines + rules).properties(height=320)
+
+
+def compare_loss_chart(frame: pd.DataFrame, names: list[str], x_title: str, y_title: str,
+                       colour_title: str) -> alt.Chart:
+    """Smoothed loss per variant over iterations (log scale)."""
+    return alt.Chart(frame).mark_line(strokeWidth=3).encode(
+        x=alt.X("iteration:Q", title=x_title),
+        y=alt.Y("smoothed:Q", title=y_title, scale=alt.Scale(type="log")),
+        color=alt.Color("variant:N", title=colour_title, legend=_variant_legend(),
+                        scale=alt.Scale(domain=names, range=VARIANT_COLOURS[:len(names)])),
+        tooltip=["variant:N", alt.Tooltip("iteration:Q", format=".0f"), alt.Tooltip("smoothed:Q", format=".4f")],
+    ).properties(height=320)

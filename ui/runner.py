@@ -3,9 +3,12 @@
 The worker never calls Streamlit. It trains one mini-batch at a time under the runner's
 lock and under a global semaphore (so many sessions never oversubscribe the cores), records
 losses and evaluations, and publishes a copy of the weights a few times a second for the
-Try page. The thread holds only a weak reference to its runner: when the session is gone,
-the runner is collected and the thread ends; ``close()`` ends it at once (tab closed), and
-the runner pauses itself when no page has asked for a snapshot for ``IDLE_PAUSE`` seconds.
+pages that decode. The thread holds only a weak reference to its runner: when the session is
+gone, the runner is collected and the thread ends; ``close()`` ends it at once (tab closed),
+and a runner pauses itself when no page has asked for a snapshot for ``IDLE_PAUSE`` seconds.
+
+``TrainingRunner`` trains one model (the Train page); ``CompareRunner`` trains several variants
+on the same data, interleaved (the Compare page). Both share the worker of ``BackgroundRunner``.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from s2s.data import Dataset
-from s2s.models import ModelConfig, Seq2seq, build_model, get_weights
+from s2s.models import ModelConfig, Seq2seq, build_model, clone_model, count_parameters, get_weights
 from s2s.trainer import TrainConfig, Trainer, TrainingDiverged, evaluate, predict
 
 # At most this many training steps run at the same time across all sessions of the server.
@@ -41,53 +44,25 @@ class TrainSetup:
     data_name: str = ""  # the uploaded file's name, for task "upload"
 
 
-@dataclass
-class Snapshot:
-    """A consistent copy of a runner's state for drawing."""
+class BackgroundRunner:
+    """Start, pause, close and the worker thread; subclasses say what one step of work is."""
 
-    status: str
-    message: str
-    iteration: int
-    epoch: float
-    total_iterations: int
-    train_seconds: float
-    examples_per_second: float
-    losses: np.ndarray  # (n, 2): iteration, loss
-    evals: np.ndarray  # (m, 4): iteration, epoch, accuracy, char accuracy
-    probes: list[tuple[str, str, str]] = field(default_factory=list)  # question, truth, current answer
-    weights_version: int = 0
-
-
-class TrainingRunner:
-    """One session's model, trainer and worker thread."""
-
-    def __init__(self, setup: TrainSetup, train: Dataset, val: Dataset, model: Seq2seq | None = None):
-        self.setup = setup
-        self.codec = train.codec
-        self.model = model or build_model(setup.model, np.random.default_rng([setup.train.seed, 1]))
-        iters = max(1, len(train) // min(setup.train.batch_size, len(train)))
-        self.trainer = Trainer(self.model, train, setup.train, iters * setup.train.epochs)
-        self.val = val.subset(np.arange(min(EVAL_SIZE, len(val))))
-        self.probe_data = val.subset(np.arange(min(N_PROBES, len(val))))
-        self._probe_qa = list(zip(self.probe_data.questions(), self.probe_data.answers(), strict=True))
-        self.eval_every = max(1, iters // 4)
+    def __init__(self):
         self.lock = threading.RLock()
         self.status = "idle"  # idle, running, paused, finished, diverged
         self.message = ""
-        self._losses: list[tuple[int, float]] = []
-        self._evals: list[tuple[int, float, float, float]] = []
-        self._probe_answers: list[str] = []
-        self._recent_speed = 0.0
-        self.weights_version = 0
-        self._published = get_weights(self.model)
-        self._published_at = 0.0
         self.last_seen = time.monotonic()
         self._want_run = threading.Event()
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
-        self._evaluate()
 
-    # ----- control (called from the UI thread) -----
+    def _train_step(self) -> bool:
+        """One unit of work under the lock; False when training should stop."""
+        raise NotImplementedError
+
+    def _after_step(self) -> None:
+        """Bookkeeping after a step of the worker (under the lock)."""
+
     def start(self) -> None:
         """Train in the background until paused, finished or diverged."""
         with self.lock:
@@ -108,16 +83,13 @@ class TrainingRunner:
         with self.lock:
             if self.status == "running":
                 self.status, self.message = "paused", message
-            self._publish(force=True)
 
     def step_once(self) -> None:
-        """Pause, then train exactly one mini-batch in the caller's thread."""
+        """Pause, then do exactly one step in the caller's thread."""
         self.pause()
         with self.lock:
-            if self.status not in ("finished", "diverged"):
-                if self._train_step():
-                    self.status = "paused"
-                self._publish(force=True)
+            if self.status not in ("finished", "diverged") and self._train_step():
+                self.status = "paused"
 
     def close(self, timeout: float = 5.0) -> None:
         """End the worker thread (the session's tab is gone); training state is kept."""
@@ -135,74 +107,17 @@ class TrainingRunner:
         """Whether the worker thread is running."""
         return self._thread is not None and self._thread.is_alive()
 
-    # ----- reading (UI thread) -----
-    def snapshot(self) -> Snapshot:
-        """Copy of everything the Train page draws; also tells the watchdog someone is watching."""
-        with self.lock:
-            self.last_seen = time.monotonic()
-            tr = self.trainer
-            probes = [(q, a, g) for (q, a), g in zip(self._probe_qa, self._probe_answers, strict=True)]
-            return Snapshot(
-                status=self.status, message=self.message, iteration=tr.iteration, epoch=tr.epoch,
-                total_iterations=tr.total_iterations, train_seconds=tr.train_seconds,
-                examples_per_second=self._recent_speed,
-                losses=np.array(self._losses, dtype=np.float64).reshape(-1, 2),
-                evals=np.array(self._evals, dtype=np.float64).reshape(-1, 4),
-                probes=probes, weights_version=self.weights_version,
-            )
-
-    def published_weights(self) -> tuple[int, dict[str, np.ndarray]]:
-        """(version, weights) last published for decoding; the arrays are never written again."""
-        with self.lock:
-            self.last_seen = time.monotonic()
-            return self.weights_version, self._published
-
-    # ----- work (worker thread, or step_once) -----
-    def _train_step(self) -> bool:
-        """One mini-batch with bookkeeping; False when training should stop."""
-        try:
-            m = self.trainer.step()
-        except TrainingDiverged as e:
-            self.status, self.message = "diverged", str(e)
-            self._want_run.clear()
-            return False
-        self._losses.append((m["iteration"], m["loss"]))
-        speed = m["examples_per_second"]
-        self._recent_speed = speed if not self._recent_speed else 0.9 * self._recent_speed + 0.1 * speed
-        it = self.trainer.iteration
-        done = it >= self.trainer.total_iterations
-        if it % self.eval_every == 0 or done:
-            self._evaluate()
-        if done:
-            self.status = "finished"
-            self._want_run.clear()
-            self._publish(force=True)
-            return False
-        return True
-
-    def _evaluate(self) -> None:
-        acc = evaluate(self.model, self.val)
-        self._evals.append((self.trainer.iteration, self.trainer.epoch, acc["accuracy"], acc["char_accuracy"]))
-        ids = predict(self.model, self.probe_data.xs, self.codec.answer_width - 1, self.codec.vocab.start_id)
-        self._probe_answers = [self.codec.decode_answer(row) for row in ids]
-
-    def _publish(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if force or now - self._published_at >= PUBLISH_EVERY:
-            self._published = get_weights(self.model)
-            self._published_at = now
-            self.weights_version += 1
-
     def _work_once(self) -> None:
-        """One step from the worker: watchdog, then train under the global slots and the lock."""
+        """One step from the worker: watchdog, then work under the global slots and the lock."""
         if time.monotonic() - self.last_seen > IDLE_PAUSE:
             self.pause("idle")
             return
         with STEP_SLOTS, self.lock:
             if not self._want_run.is_set():
                 return
-            if self._train_step():
-                self._publish()
+            if not self._train_step():
+                self._want_run.clear()
+            self._after_step()
 
 
 def _work(ref: weakref.ReferenceType) -> None:
@@ -223,3 +138,221 @@ def _work(ref: weakref.ReferenceType) -> None:
         runner._work_once()
         del runner
 
+
+@dataclass
+class Snapshot:
+    """A consistent copy of a runner's state for drawing."""
+
+    status: str
+    message: str
+    iteration: int
+    epoch: float
+    total_iterations: int
+    train_seconds: float
+    examples_per_second: float
+    losses: np.ndarray  # (n, 2): iteration, loss
+    evals: np.ndarray  # (m, 4): iteration, epoch, accuracy, char accuracy
+    probes: list[tuple[str, str, str]] = field(default_factory=list)  # question, truth, current answer
+    weights_version: int = 0
+
+
+class Lane:
+    """One model being trained with its history (a Train run, or one variant of a comparison)."""
+
+    def __init__(self, name: str, model: Seq2seq, train: Dataset, val: Dataset, config: TrainConfig):
+        self.name, self.model, self.codec = name, model, train.codec
+        iters = max(1, len(train) // min(config.batch_size, len(train)))
+        self.trainer = Trainer(model, train, config, iters * config.epochs)
+        self.val = val.subset(np.arange(min(EVAL_SIZE, len(val))))
+        self.eval_every = max(1, iters // 4)
+        self.losses: list[tuple[int, float]] = []
+        self.evals: list[tuple[int, float, float, float]] = []
+        self.speed = 0.0
+        self.evaluate()
+
+    @property
+    def done(self) -> bool:
+        """Whether every planned iteration has run."""
+        return self.trainer.iteration >= self.trainer.total_iterations
+
+    def step(self) -> None:
+        """One mini-batch with bookkeeping; raises TrainingDiverged."""
+        m = self.trainer.step()
+        self.losses.append((m["iteration"], m["loss"]))
+        speed = m["examples_per_second"]
+        self.speed = speed if not self.speed else 0.9 * self.speed + 0.1 * speed
+        if self.trainer.iteration % self.eval_every == 0 or self.done:
+            self.evaluate()
+
+    def evaluate(self) -> None:
+        """Held-out accuracy now."""
+        acc = evaluate(self.model, self.val)
+        self.evals.append((self.trainer.iteration, self.trainer.epoch, acc["accuracy"], acc["char_accuracy"]))
+
+    def history(self) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of the loss (n, 2) and evaluation (m, 4) histories."""
+        return (np.array(self.losses, dtype=np.float64).reshape(-1, 2),
+                np.array(self.evals, dtype=np.float64).reshape(-1, 4))
+
+
+class TrainingRunner(BackgroundRunner):
+    """One session's model, trained on the Train page."""
+
+    def __init__(self, setup: TrainSetup, train: Dataset, val: Dataset, model: Seq2seq | None = None):
+        super().__init__()
+        self.setup = setup
+        model = model or build_model(setup.model, np.random.default_rng([setup.train.seed, 1]))
+        self.lane = Lane("model", model, train, val, setup.train)
+        self.model, self.codec, self.trainer, self.val = model, self.lane.codec, self.lane.trainer, self.lane.val
+        self.probe_data = val.subset(np.arange(min(N_PROBES, len(val))))
+        self._probe_qa = list(zip(self.probe_data.questions(), self.probe_data.answers(), strict=True))
+        self._probe_answers = self._answer_probes()
+        self.weights_version = 0
+        self._published = get_weights(self.model)
+        self._published_at = 0.0
+
+    def pause(self, message: str = "") -> None:
+        """Stop after the current step; the current weights are published."""
+        super().pause(message)
+        with self.lock:
+            self._publish(force=True)
+
+    def step_once(self) -> None:
+        """Pause, then train exactly one mini-batch in the caller's thread."""
+        super().step_once()
+        with self.lock:
+            self._publish(force=True)
+
+    def snapshot(self) -> Snapshot:
+        """Copy of everything the Train page draws; also tells the watchdog someone is watching."""
+        with self.lock:
+            self.last_seen = time.monotonic()
+            tr = self.trainer
+            losses, evals = self.lane.history()
+            probes = [(q, a, g) for (q, a), g in zip(self._probe_qa, self._probe_answers, strict=True)]
+            return Snapshot(
+                status=self.status, message=self.message, iteration=tr.iteration, epoch=tr.epoch,
+                total_iterations=tr.total_iterations, train_seconds=tr.train_seconds,
+                examples_per_second=self.lane.speed, losses=losses, evals=evals, probes=probes,
+                weights_version=self.weights_version,
+            )
+
+    def published_weights(self) -> tuple[int, dict[str, np.ndarray]]:
+        """(version, weights) last published for decoding; the arrays are never written again."""
+        with self.lock:
+            self.last_seen = time.monotonic()
+            return self.weights_version, self._published
+
+    def _train_step(self) -> bool:
+        try:
+            evaluations = len(self.lane.evals)
+            self.lane.step()
+        except TrainingDiverged as e:
+            self.status, self.message = "diverged", str(e)
+            self._publish(force=True)
+            return False
+        if len(self.lane.evals) > evaluations:
+            self._probe_answers = self._answer_probes()
+        if self.lane.done:
+            self.status = "finished"
+            self._publish(force=True)
+            return False
+        return True
+
+    def _after_step(self) -> None:
+        self._publish()
+
+    def _answer_probes(self) -> list[str]:
+        ids = predict(self.model, self.probe_data.xs, self.codec.answer_width - 1, self.codec.vocab.start_id)
+        return [self.codec.decode_answer(row) for row in ids]
+
+    def _publish(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._published_at >= PUBLISH_EVERY:
+            self._published = get_weights(self.model)
+            self._published_at = now
+            self.weights_version += 1
+
+
+@dataclass
+class LaneSnapshot:
+    """One variant of a comparison, copied for drawing."""
+
+    name: str
+    status: str  # running (with the others), finished, diverged
+    message: str
+    iteration: int
+    epoch: float
+    train_seconds: float
+    parameters: int
+    losses: np.ndarray
+    evals: np.ndarray
+
+
+class CompareRunner(BackgroundRunner):
+    """Several variants trained on the same data and seed, one step of each in turn.
+
+    ``budget_seconds`` caps the training time of every variant; a variant that diverges stops
+    while the others go on.
+    """
+
+    def __init__(self, task: str, variants: dict[str, ModelConfig], train: Dataset, val: Dataset,
+                 config: TrainConfig, budget_seconds: float):
+        super().__init__()
+        self.task, self.config, self.budget_seconds = task, config, budget_seconds
+        self.lanes = [Lane(name, build_model(cfg, np.random.default_rng([config.seed, 1])), train, val, config)
+                      for name, cfg in variants.items()]
+        self.failed: dict[str, str] = {}
+        self.weights_version = 0
+
+    def _active(self) -> list[Lane]:
+        return [lane for lane in self.lanes if lane.name not in self.failed and not lane.done
+                and lane.trainer.train_seconds < self.budget_seconds]
+
+    def _train_step(self) -> bool:
+        """One mini-batch of the variant that is furthest behind (so all advance together)."""
+        active = self._active()
+        if active:
+            lane = min(active, key=lambda ln: ln.trainer.iteration)
+            try:
+                lane.step()
+            except TrainingDiverged as e:
+                self.failed[lane.name] = str(e)
+            self.weights_version += 1
+        if not self._active():
+            for lane in self.lanes:
+                if lane.name not in self.failed and (not lane.evals or lane.evals[-1][0] != lane.trainer.iteration):
+                    lane.evaluate()  # a final point for variants stopped by the time budget
+            self.status = "finished"
+            return False
+        return True
+
+    def step_once(self) -> None:
+        """Pause, then one mini-batch of every variant that can still train."""
+        self.pause()
+        with self.lock:
+            for _ in range(len(self._active())):
+                if self.status in ("finished", "diverged") or not self._train_step():
+                    break
+            if self.status not in ("finished", "diverged"):
+                self.status = "paused"
+
+    def snapshot(self) -> tuple[str, list[LaneSnapshot]]:
+        """(status, one LaneSnapshot per variant); tells the watchdog someone is watching."""
+        with self.lock:
+            self.last_seen = time.monotonic()
+            out = []
+            for lane in self.lanes:
+                losses, evals = lane.history()
+                tr = lane.trainer
+                state = ("diverged" if lane.name in self.failed else "finished" if lane not in self._active()
+                         else self.status)
+                out.append(LaneSnapshot(lane.name, state, self.failed.get(lane.name, ""), tr.iteration, tr.epoch,
+                                        tr.train_seconds, count_parameters(lane.model), losses, evals))
+            return self.status, out
+
+    def model_copy(self, name: str) -> Seq2seq:
+        """An independent copy of one variant's model (for decoding on other pages)."""
+        with self.lock:
+            self.last_seen = time.monotonic()
+            return clone_model(next(lane.model for lane in self.lanes if lane.name == name))

@@ -12,7 +12,7 @@ from s2s.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from s2s.data import Codec, task_codec
 from s2s.models import Seq2seq, build_model, clone_model, set_weights
 from s2s.tasks import TASKS
-from ui.runner import TrainingRunner
+from ui.runner import BackgroundRunner, CompareRunner, TrainingRunner
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
 SHIPPED = {
@@ -45,14 +45,14 @@ def session_shipped_model(task: str) -> tuple[Seq2seq, Codec, dict] | None:
 
 
 class _SessionGuard:
-    """Lives as long as the browser session; closing the tab ends the training thread."""
+    """Lives as long as the browser session; closing the tab ends its training threads."""
 
     def __init__(self):
-        self.runner: TrainingRunner | None = None
+        self.workers: dict[str, BackgroundRunner] = {}
 
     def release(self) -> None:
-        if self.runner is not None:
-            self.runner.close()
+        for worker in self.workers.values():
+            worker.close()
 
 
 @st.cache_resource(scope="session", show_spinner=False, on_release=lambda guard: guard.release())
@@ -60,19 +60,51 @@ def _session_guard() -> _SessionGuard:
     return _SessionGuard()
 
 
+def _replace_worker(name: str, worker: BackgroundRunner | None) -> None:
+    old = st.session_state.get(name)
+    if old is not None and old is not worker:
+        old.close()
+    st.session_state[name] = worker
+    guard = _session_guard()
+    if worker is None:
+        guard.workers.pop(name, None)
+    else:
+        guard.workers[name] = worker
+
+
 def get_runner() -> TrainingRunner | None:
-    """The session's training runner, if any."""
+    """The session's training runner (Train page), if any."""
     return st.session_state.get("runner")
 
 
 def set_runner(runner: TrainingRunner | None) -> None:
     """Replace the session's runner; the old worker thread is ended."""
-    old = get_runner()
-    if old is not None and old is not runner:
-        old.close()
-    st.session_state["runner"] = runner
-    _session_guard().runner = runner
+    _replace_worker("runner", runner)
     st.session_state.pop("_session_model", None)
+
+
+def get_compare() -> CompareRunner | None:
+    """The session's comparison (Compare page), if any."""
+    return st.session_state.get("compare")
+
+
+def set_compare(compare: CompareRunner | None) -> None:
+    """Replace the session's comparison; the old worker thread is ended."""
+    _replace_worker("compare", compare)
+    st.session_state.pop("_compare_models", None)
+
+
+def compare_model(name: str) -> tuple[Seq2seq, Codec, int] | None:
+    """A decoding copy of one variant of the session's comparison, refreshed as it trains."""
+    compare = get_compare()
+    if compare is None or name not in [lane.name for lane in compare.lanes]:
+        return None
+    cache = st.session_state.setdefault("_compare_models", {})
+    cached = cache.get(name)
+    if cached is None or cached[0] is not compare or cached[1] != compare.weights_version:
+        cached = (compare, compare.weights_version, compare.model_copy(name))
+        cache[name] = cached
+    return cached[2], compare.lanes[0].codec, cached[1]
 
 
 def runner_task(runner: TrainingRunner) -> str:

@@ -11,7 +11,7 @@ from s2s.data import Codec, QueryError, describe_chars
 from s2s.models import Seq2seq
 from s2s.tasks import TASKS
 from ui.i18n import t
-from ui.state import TASK_NAMES, get_runner, session_model, session_shipped_model
+from ui.state import TASK_NAMES, compare_model, get_compare, get_runner, session_model, session_shipped_model
 
 
 @dataclass
@@ -19,7 +19,7 @@ class PickedModel:
     """The model a page works with, and a key that changes whenever its weights do."""
 
     task: str
-    source: str  # "shipped" or "session"
+    source: str  # "shipped", "session" or "compare:<variant>"
     model: Seq2seq
     codec: Codec
     version: tuple
@@ -31,6 +31,13 @@ def task_label(task: str) -> str:
         runner = get_runner()
         return t("task_upload", name=runner.setup.data_name if runner else "?")
     return t(f"task_{task}")
+
+
+def source_label(source: str) -> str:
+    """Localised name of a model source: shipped, this session's, or a variant of the comparison."""
+    if source.startswith("compare:"):
+        return t("model_compare", name=t(f"variant_{source.split(':', 1)[1]}"))
+    return t("model_shipped") if source == "shipped" else t("model_session")
 
 
 def query_error_text(e: QueryError, codec: Codec) -> str:
@@ -80,23 +87,31 @@ def pick_model() -> PickedModel | None:
                           persist_state="session")
     shipped = session_shipped_model(task) if task in TASKS else None
     own = session_model(task)
-    sources = (["shipped"] if shipped else []) + (["session"] if own else [])
+    compare = get_compare()
+    variants = [lane.name for lane in compare.lanes] if compare is not None and compare.task == task else []
+    sources = (["shipped"] if shipped else []) + (["session"] if own else []) + [f"compare:{v}" for v in variants]
     if not sources:
         st.info(t("model_none"))
         return None
     if st.session_state.get("model_source") not in sources:
         st.session_state["model_source"] = sources[0]
     source = right.radio(t("model_source"), sources, key="model_source", horizontal=True, persist_state="session",
-                         format_func=lambda s: t("model_shipped") if s == "shipped" else t("model_session"))
+                         format_func=source_label)
     if source == "shipped":
         model, codec, meta = shipped
         acc = meta.get("training", {}).get("val_accuracy")
         version: tuple = ("shipped", task)
-    else:
+    elif source == "session":
         model, codec, weights_version = own
         ev = runner.snapshot().evals
         acc = ev[-1, 2] if len(ev) else None
         version = ("session", id(runner), weights_version)
+    else:
+        name = source.split(":", 1)[1]
+        model, codec, weights_version = compare_model(name)
+        ev = next(lane for lane in compare.snapshot()[1] if lane.name == name).evals
+        acc = ev[-1, 2] if len(ev) else None
+        version = ("compare", id(compare), name, weights_version)
     cfg = model.config
     st.caption(t("model_info", kind=t(f"kind_{cfg.kind}"), hidden=cfg.hidden_size,
                  reverse=t("yes") if cfg.reverse else t("no"), acc="–" if acc is None else f"{acc:.2%}"))

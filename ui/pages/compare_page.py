@@ -1,0 +1,150 @@
+"""Compare: the book's variants trained on the same data and seed, interleaved, with live charts."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from s2s.data import make_split, task_codec
+from s2s.models import ModelConfig
+from s2s.presets import COMPARISONS
+from s2s.trainer import TrainConfig
+from ui import charts
+from ui.i18n import t
+from ui.runner import CompareRunner, LaneSnapshot
+from ui.state import get_compare, set_compare
+from ui.widgets import task_label
+
+POLL_SECONDS = 0.7
+KEEP = {"persist_state": "session"}
+DEFAULTS = {"addition": {"hidden": 128, "epochs": 25}, "date": {"hidden": 128, "epochs": 3}}
+
+
+def _settings() -> dict:
+    ss = st.session_state
+    if ss.get("compare_task") not in COMPARISONS:
+        ss["compare_task"] = "addition"
+    c1, c2, c3, c4, c5 = st.columns([3, 2, 2, 2, 2])
+    task = c1.selectbox(t("task"), list(COMPARISONS), key="compare_task", format_func=task_label, **KEEP)
+    if ss.get("_compare_defaults_for") != task:  # new task: its defaults
+        ss["_compare_defaults_for"] = task
+        ss["compare_hidden"] = DEFAULTS[task]["hidden"]
+        ss["compare_epochs"] = DEFAULTS[task]["epochs"]
+    c2.number_input(t("hidden"), 8, 512, key="compare_hidden", **KEEP)
+    c3.number_input(t("epochs"), 1, 100, key="compare_epochs", **KEEP)
+    c4.number_input(t("budget"), 5, 3600, value=300, key="compare_budget", step=30, **KEEP)
+    c5.number_input(t("seed"), 0, 2**31 - 1, value=0, key="compare_seed", **KEEP)
+    if task == "date":
+        st.caption(t("compare_note_date"))
+    return {"task": task, "hidden": int(ss["compare_hidden"]), "epochs": int(ss["compare_epochs"]),
+            "budget": float(ss["compare_budget"]), "seed": int(ss["compare_seed"])}
+
+
+def _new_compare(s: dict) -> CompareRunner:
+    """Book settings: wordvec 16, batch 128, Adam 0.001, clip 5.0, 45,000 examples."""
+    train, val = make_split(s["task"], 45000, 1000, s["seed"])
+    vocab = len(task_codec(s["task"]).vocab)
+    variants = {name: ModelConfig(v.model, vocab, 16, s["hidden"], v.reverse)
+                for name, v in COMPARISONS[s["task"]].items()}
+    config = TrainConfig(batch_size=128, lr=0.001, clip=5.0, seed=s["seed"], epochs=s["epochs"])
+    compare = CompareRunner(s["task"], variants, train, val, config, s["budget"])
+    set_compare(compare)
+    return compare
+
+
+def _ensure(s: dict) -> CompareRunner:
+    compare = get_compare()
+    return compare if compare is not None else _new_compare(s)
+
+
+def render() -> None:
+    """The Compare page."""
+    if st.session_state.pop("_goto_inside", False):  # set by a "look inside" button
+        st.switch_page("app_pages/inside.py")
+    st.title(t("compare_title"))
+    st.caption(t("compare_intro"))
+    settings = _settings()
+    compare = get_compare()
+    if compare is not None and compare.task != settings["task"]:
+        st.info(t("settings_pending"))
+    running = compare is not None and compare.status == "running"
+    ended = compare is not None and compare.status == "finished"
+    row = st.container(horizontal=True)
+    row.button(t("start"), key="compare_start", type="primary", icon=":material/play_arrow:",
+               disabled=running or ended, on_click=lambda: _ensure(settings).start())
+    row.button(t("pause"), key="compare_pause", icon=":material/pause:", disabled=not running,
+               on_click=lambda: get_compare() and get_compare().pause())
+    row.button(t("step_btn"), key="compare_step", icon=":material/skip_next:", disabled=ended,
+               on_click=lambda: _ensure(settings).step_once())
+    row.button(t("reset"), key="compare_reset", icon=":material/restart_alt:", on_click=set_compare, args=(None,))
+
+    @st.fragment(run_every=POLL_SECONDS if running else None)
+    def live() -> None:
+        c = get_compare()
+        if c is None:
+            st.info(t("compare_none"))
+            return
+        status, lanes = c.snapshot()
+        _draw(c, status, lanes)
+        if running and status != "running":
+            st.rerun(scope="app")
+
+    live()
+
+
+def _label(name: str) -> str:
+    return t(f"variant_{name}")
+
+
+def _draw(compare: CompareRunner, status: str, lanes: list[LaneSnapshot]) -> None:
+    st.markdown(f"**{t(f'status_{status}')}**")
+    for lane in lanes:
+        if lane.status == "diverged":
+            st.error(f"{_label(lane.name)}: {lane.message}")
+    names = [_label(lane.name) for lane in lanes]
+    acc_rows, loss_rows = [], []
+    for lane, label in zip(lanes, names, strict=True):
+        for it, ep, acc, _ in lane.evals:
+            acc_rows.append({"epoch": ep, "iteration": it, "accuracy": acc, "variant": label})
+        if len(lane.losses):
+            frame = charts.loss_frame(lane.losses)
+            frame["variant"] = label
+            loss_rows.append(frame[["iteration", "smoothed", "variant"]])
+    acc = pd.DataFrame(acc_rows, columns=["epoch", "iteration", "accuracy", "variant"])
+    loss = pd.concat(loss_rows) if loss_rows else pd.DataFrame(columns=["iteration", "smoothed", "variant"])
+    book = pd.DataFrame([{"variant": _label(n), "accuracy": v.book_accuracy}
+                         for n, v in COMPARISONS[compare.task].items() if v.book_accuracy is not None])
+    left, right = st.columns(2)
+    with left.container(key="compare_acc_chart"):
+        st.markdown(f"**{t('compare_acc_chart')}**")
+        st.altair_chart(charts.compare_accuracy_chart(acc, book, names, t("epoch"), t("accuracy"), t("variant")),
+                        width="stretch")
+    with right.container(key="compare_loss_chart"):
+        st.markdown(f"**{t('compare_loss_chart')}**")
+        st.altair_chart(charts.compare_loss_chart(loss, names, t("iteration"), t("loss"), t("variant")),
+                        width="stretch")
+    table = pd.DataFrame({
+        t("variant"): names,
+        t("epoch"): [round(lane.epoch, 2) for lane in lanes],
+        t("final_acc"): [f"{lane.evals[-1, 2]:.1%}" if len(lane.evals) else "–" for lane in lanes],
+        t("best_acc"): [f"{lane.evals[:, 2].max():.1%}" if len(lane.evals) else "–" for lane in lanes],
+        t("book_acc"): [f"{v.book_accuracy:.0%}" if v.book_accuracy is not None else "–"
+                        for v in COMPARISONS[compare.task].values()],
+        t("train_time"): [round(lane.train_seconds, 1) for lane in lanes],
+        t("parameters"): [f"{lane.parameters:,}" for lane in lanes],
+    })
+    st.markdown(f"**{t('results')}**")
+    st.dataframe(table, hide_index=True, width="stretch")
+    if status != "running":
+        row = st.container(horizontal=True)
+        for lane in lanes:
+            row.button(t("open_inside", name=_label(lane.name)), key=f"compare_inside_{lane.name}",
+                       icon=":material/neurology:", on_click=_open_inside, args=(compare.task, lane.name))
+    with st.expander(t("numbers")):
+        st.dataframe(acc, hide_index=True, width="stretch")
+
+
+def _open_inside(task: str, name: str) -> None:
+    st.session_state["task"] = task
+    st.session_state["model_source"] = f"compare:{name}"
+    st.session_state["_goto_inside"] = True
