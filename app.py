@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import s2s  # noqa: F401  (first: it sets one BLAS thread before numpy loads; see s2s/__init__.py)
 from ui import sidebar, style
 from ui.i18n import t
 

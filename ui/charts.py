@@ -3,6 +3,8 @@ Streamlit swaps the data in place while training instead of re-embedding the cha
 
 from __future__ import annotations
 
+import functools
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -54,6 +56,28 @@ def loss_chart(frame: pd.DataFrame, x_title: str, y_title: str, smooth_title: st
     smooth = base.mark_line(color=BLUE, strokeWidth=3).encode(
         y="smoothed:Q", tooltip=[alt.Tooltip("smoothed:Q", title=smooth_title, format=".4f")])
     return (raw + smooth).properties(height=300)
+
+
+def _without_data(chart: alt.TopLevelMixin) -> dict:
+    """A chart's Vega-Lite spec with its data removed (Streamlit sends the data separately)."""
+    spec = chart.to_dict()
+    spec.pop("data", None)
+    spec.pop("datasets", None)
+    return spec
+
+
+@functools.lru_cache(maxsize=16)
+def loss_spec(x_title: str, y_title: str, smooth_title: str) -> dict:
+    """The loss chart's spec, built once per language: live updates then only send data, and skip
+    Altair's validation on every tick (it costs the training thread time under the GIL)."""
+    return _without_data(loss_chart(loss_frame(np.zeros((0, 2))), x_title, y_title, smooth_title))
+
+
+@functools.lru_cache(maxsize=16)
+def accuracy_spec(x_title: str, y_title: str, exact: str, per_char: str) -> dict:
+    """The accuracy chart's spec, built once per language (see loss_spec)."""
+    return _without_data(accuracy_chart(accuracy_frame(np.zeros((0, 4)), exact, per_char), x_title, y_title,
+                                        exact, per_char))
 
 
 def accuracy_frame(evals: np.ndarray, exact: str, per_char: str) -> pd.DataFrame:

@@ -175,14 +175,14 @@ def _draw(snap: Snapshot, runner: TrainingRunner) -> None:
     left, right = st.columns(2)
     with left.container(key="loss_chart"):
         st.markdown(f"**{t('loss_chart')}**")
-        st.altair_chart(charts.loss_chart(charts.loss_frame(snap.losses), t("iteration"), t("loss"),
-                                          t("smoothed")), width="stretch")
+        st.vega_lite_chart(charts.loss_frame(snap.losses), charts.loss_spec(t("iteration"), t("loss"), t("smoothed")),
+                           width="stretch")
     exact, per_char = t("exact_match"), t("per_char")
     acc_frame = charts.accuracy_frame(snap.evals, exact, per_char)
     with right.container(key="acc_chart"):
         st.markdown(f"**{t('acc_chart')}**")
-        st.altair_chart(charts.accuracy_chart(acc_frame, t("epoch"), t("accuracy"), exact, per_char),
-                        width="stretch")
+        st.vega_lite_chart(acc_frame, charts.accuracy_spec(t("epoch"), t("accuracy"), exact, per_char),
+                           width="stretch")
     st.markdown(f"**{t('probes')}**")
     st.dataframe(pd.DataFrame({
         t("probe_q"): [q for q, _, _ in snap.probes],
