@@ -176,23 +176,37 @@ def _threads(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/task"))
 
 
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _cpu_rate(pid: int, seconds: float = 2.0) -> float:
+    c0 = _cpu_seconds(pid)
+    time.sleep(seconds)
+    return (_cpu_seconds(pid) - c0) / seconds
+
+
 def test_closing_the_tab_ends_the_training_thread(own_server, browser):
-    """The worker thread of a session ends within a few seconds of its tab closing (Linux /proc)."""
+    """The training thread of a session ends within seconds of its tab closing (Linux /proc): the
+    server stops using the CPU and has one thread fewer than while it trained."""
     from playwright.sync_api import expect
 
     url, pid = own_server
-    _require(Path(f"/proc/{pid}/task").exists(), "needs /proc to count the server's threads")
+    _require(Path(f"/proc/{pid}/task").exists(), "needs /proc to watch the server")
     page = _open(browser, url + "/train", "projector")
-    expect(page.locator(".st-key-train_start button")).to_be_enabled(timeout=30000)
-    before = _threads(pid)
     page.locator(".st-key-train_start button").click()
     expect(page.get_by_test_id("stMetricValue").nth(1)).not_to_have_text("0", timeout=30000)
-    assert _threads(pid) > before, "no training thread appeared"
+    busy = _cpu_rate(pid)
+    during = _threads(pid)
+    assert busy > 0.5, f"the server used only {busy:.2f} CPU-seconds per second while training"
     page.close()
-    deadline = time.monotonic() + 10
-    while _threads(pid) > before and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert _threads(pid) <= before, f"{_threads(pid) - before} thread(s) still running 10 s after the tab closed"
+    deadline = time.monotonic() + 15
+    rate = _cpu_rate(pid)
+    while rate > 0.15 and time.monotonic() < deadline:
+        rate = _cpu_rate(pid)
+    assert rate <= 0.15, f"the server still uses {rate:.2f} CPU-seconds per second after the tab closed"
+    assert _threads(pid) < during, "no thread ended when the tab closed"
 
 
 def _charts_rendered(page, minimum: int) -> None:
