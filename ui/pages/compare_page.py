@@ -141,7 +141,9 @@ def _draw(compare: CompareRunner, status: str, lanes: list[LaneSnapshot]) -> Non
             row.button(t("open_inside", name=_label(lane.name)), key=f"compare_inside_{lane.name}",
                        icon=":material/neurology:", on_click=_open_inside, args=(compare.task, lane.name))
     with st.expander(t("numbers")):
-        st.dataframe(acc, hide_index=True, width="stretch")
+        c1, c2 = st.columns(2)
+        c1.dataframe(acc, hide_index=True, width="stretch")
+        c2.dataframe(loss, hide_index=True, width="stretch")
 
 
 def _open_inside(task: str, name: str) -> None:

@@ -176,6 +176,8 @@ def _peeky_context(a: Answer) -> None:
     ctx = a.trace.context
     frame = pd.DataFrame({"x": [f"#{u}" for u in range(len(ctx))], "y": ["h"] * len(ctx), "value": ctx})
     st.altair_chart(charts.heatmap(frame, t("unit"), "", t("value"), diverging=True, height=70), width="stretch")
+    with st.expander(t("numbers")):
+        st.dataframe(frame[["x", "value"]].rename(columns={"x": t("unit"), "value": t("value")}), hide_index=True)
 
 
 def _stepper(a: Answer, codec: Codec) -> None:
@@ -206,6 +208,13 @@ def _stepper(a: Answer, codec: Codec) -> None:
     hf = pd.DataFrame({"label": [f"#{u}" for u in units], "value": h[units], "highlight": h[units] > 0})
     cols[col + 1].markdown(f"**{t('hidden_now')}**")
     cols[col + 1].altair_chart(charts.bars(hf, t("value"), t("unit"), domain_max=None), width="stretch")
+    with st.expander(t("numbers")):
+        frames = [top.rename(columns={"label": t("candidate"), "value": t("probability")}),
+                  hf.rename(columns={"label": t("unit"), "value": t("value")})]
+        if a.trace.attention is not None:
+            frames.insert(0, frame.rename(columns={"label": t("attention_x"), "value": t("weight")}))
+        for c, f in zip(st.columns(len(frames)), frames, strict=True):
+            c.dataframe(f.drop(columns=["highlight"]), hide_index=True, width="stretch")
 
 
 def _map(picked: PickedModel, a: Answer, data: dict) -> None:

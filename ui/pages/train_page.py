@@ -191,7 +191,9 @@ def _draw(snap: Snapshot, runner: TrainingRunner) -> None:
         t("probe_ok"): ["☑" if a == g else "☒" for _, a, g in snap.probes],
     }), hide_index=True, width="stretch")
     with st.expander(t("numbers")):
-        st.dataframe(acc_frame, hide_index=True, width="stretch")
+        c1, c2 = st.columns(2)
+        c1.dataframe(charts.loss_frame(snap.losses), hide_index=True, width="stretch")
+        c2.dataframe(acc_frame, hide_index=True, width="stretch")
 
 
 def _save_load(setup: TrainSetup | None) -> None:
