@@ -31,7 +31,11 @@ MAX_EXPANSION = 4  # float weights barely compress: more than 4x the file size u
 
 
 class CheckpointError(ValueError):
-    """A file that is not a valid checkpoint of this project."""
+    """A file that is not a valid checkpoint of this project; ``kind`` names the reason for the app."""
+
+    def __init__(self, message: str, kind: str = "other"):
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass
@@ -75,15 +79,17 @@ def checkpoint_bytes(model: Seq2seq, codec: Codec, **info) -> bytes:
 
 def _read_meta(raw: np.ndarray) -> dict:
     if raw.dtype != np.uint8 or raw.ndim != 1:
-        raise CheckpointError("the metadata array is not UTF-8 bytes")
+        raise CheckpointError("the metadata array is not UTF-8 bytes", "not_ours")
     try:
         meta = json.loads(raw.tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise CheckpointError(f"the metadata is not valid JSON ({e})") from None
+        raise CheckpointError(f"the metadata is not valid JSON ({e})", "not_ours") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise CheckpointError(f"the metadata does not say format {FORMAT!r}: not a checkpoint of this project")
+        raise CheckpointError(f"the metadata does not say format {FORMAT!r}: not a checkpoint of this project",
+                              "not_ours")
     if meta.get("version") != VERSION:
-        raise CheckpointError(f"checkpoint version {meta.get('version')!r} is not supported (expected {VERSION})")
+        raise CheckpointError(f"checkpoint version {meta.get('version')!r} is not supported (expected {VERSION})",
+                              "not_ours")
     return meta
 
 
@@ -95,62 +101,63 @@ def load_checkpoint(source: str | Path | bytes | BinaryIO, max_bytes: int = MAX_
             size = os.path.getsize(source)
             if size > max_bytes:
                 raise CheckpointError(
-                    f"{name}: {size / 2**20:.0f} MB is too large (at most {max_bytes / 2**20:.0f} MB)")
+                    f"{name}: {size / 2**20:.0f} MB is too large (at most {max_bytes / 2**20:.0f} MB)", "too_large")
             data = Path(source).read_bytes()
         except OSError as e:
-            raise CheckpointError(f"{name}: cannot read the file ({e.strerror or e})") from None
+            raise CheckpointError(f"{name}: cannot read the file ({e.strerror or e})", "unreadable") from None
     else:
         name = "upload"
         data = source if isinstance(source, bytes) else source.read(max_bytes + 1)
         if len(data) > max_bytes:
-            raise CheckpointError(f"the file is too large (at most {max_bytes / 2**20:.0f} MB)")
+            raise CheckpointError(f"the file is too large (at most {max_bytes / 2**20:.0f} MB)", "too_large")
     try:
         return _load(data, max_bytes)
     except CheckpointError as e:
-        raise CheckpointError(f"{name}: {e}") from None
+        raise CheckpointError(f"{name}: {e}", e.kind) from None
 
 
 def _load(data: bytes, max_bytes: int = MAX_BYTES) -> Checkpoint:
     if not data:
-        raise CheckpointError("the file is empty")
+        raise CheckpointError("the file is empty", "empty")
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise CheckpointError("not an .npz checkpoint (not a zip archive, or truncated)")
+        raise CheckpointError("not an .npz checkpoint (not a zip archive, or truncated)", "not_npz")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             unpacked = sum(info.file_size for info in zf.infolist())  # zipfile never inflates beyond these
     except (OSError, EOFError, ValueError, zipfile.BadZipFile) as e:
-        raise CheckpointError(f"damaged or truncated archive ({e})") from None
+        raise CheckpointError(f"damaged or truncated archive ({e})", "damaged") from None
     if unpacked > MAX_EXPANSION * max_bytes:
         raise CheckpointError(f"the arrays are too large uncompressed ({unpacked / 2**20:.0f} MB, "
-                              f"at most {MAX_EXPANSION * max_bytes / 2**20:.0f} MB)")
+                              f"at most {MAX_EXPANSION * max_bytes / 2**20:.0f} MB)", "too_large")
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
     except ValueError as e:
         if "pickle" in str(e):
-            raise CheckpointError("it holds Python objects (pickle), which are never loaded") from None
-        raise CheckpointError(f"an array cannot be read ({e})") from None
+            raise CheckpointError("it holds Python objects (pickle), which are never loaded", "pickle") from None
+        raise CheckpointError(f"an array cannot be read ({e})", "damaged") from None
     except (OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
-        raise CheckpointError(f"damaged or truncated archive ({e})") from None
+        raise CheckpointError(f"damaged or truncated archive ({e})", "damaged") from None
     except MemoryError:  # an array header claiming a shape far beyond the data that follows it
-        raise CheckpointError("damaged archive: an array header claims an impossible size") from None
+        raise CheckpointError("damaged archive: an array header claims an impossible size", "damaged") from None
     if META_KEY not in arrays:
-        raise CheckpointError(f"no metadata ({META_KEY}): not a checkpoint of this project")
+        raise CheckpointError(f"no metadata ({META_KEY}): not a checkpoint of this project", "not_ours")
     meta = _read_meta(arrays.pop(META_KEY))
     try:
         codec = Codec.from_dict(meta["codec"])
         config = ModelConfig(**meta["model"])
     except (KeyError, TypeError, ValueError) as e:
-        raise CheckpointError(f"the metadata does not describe a model and vocabulary ({e})") from None
+        raise CheckpointError(f"the metadata does not describe a model and vocabulary ({e})", "not_ours") from None
     if config.vocab_size != len(codec.vocab):
-        raise CheckpointError(f"the model has {config.vocab_size} symbols but the vocabulary {len(codec.vocab)}")
+        raise CheckpointError(f"the model has {config.vocab_size} symbols but the vocabulary {len(codec.vocab)}",
+                              "not_ours")
     # Sizes first, from two arrays every kind has, so that the metadata cannot make us build a huge model.
     V, D, H = config.vocab_size, config.wordvec_size, config.hidden_size
     for name, shape in (("encoder.embed.W", (V, D)), ("encoder.lstm.Wh", (H, 4 * H))):
         if name not in arrays:
-            raise CheckpointError(f"the arrays do not match a {config.kind} model; missing: {name}")
+            raise CheckpointError(f"the arrays do not match a {config.kind} model; missing: {name}", "mismatch")
         if arrays[name].shape != shape:
-            raise CheckpointError(f"array {name} has shape {arrays[name].shape}, expected {shape}")
+            raise CheckpointError(f"array {name} has shape {arrays[name].shape}, expected {shape}", "mismatch")
     model = build_model(config, np.random.default_rng(0))
     expected = {name: p for name, p, _ in model.named_parameters()}
     missing, extra = sorted(set(expected) - set(arrays)), sorted(set(arrays) - set(expected))
@@ -158,18 +165,18 @@ def _load(data: bytes, max_bytes: int = MAX_BYTES) -> Checkpoint:
         raise CheckpointError(
             "the arrays do not match a " + config.kind + " model"
             + (f"; missing: {', '.join(missing[:5])}" if missing else "")
-            + (f"; unexpected: {', '.join(extra[:5])}" if extra else ""))
+            + (f"; unexpected: {', '.join(extra[:5])}" if extra else ""), "mismatch")
     for name, p in expected.items():
         a = arrays[name]
         if a.shape != p.shape:
-            raise CheckpointError(f"array {name} has shape {a.shape}, expected {p.shape}")
+            raise CheckpointError(f"array {name} has shape {a.shape}, expected {p.shape}", "mismatch")
         if a.dtype.kind != "f":
-            raise CheckpointError(f"array {name} has dtype {a.dtype}, expected floating point")
+            raise CheckpointError(f"array {name} has dtype {a.dtype}, expected floating point", "mismatch")
         if not np.isfinite(a).all():
-            raise CheckpointError(f"array {name} holds inf or NaN")
+            raise CheckpointError(f"array {name} holds inf or NaN", "bad_values")
         with np.errstate(over="ignore"):
             a = a.astype(p.dtype)
         if not np.isfinite(a).all():
-            raise CheckpointError(f"array {name} holds values too large for {p.dtype}")
+            raise CheckpointError(f"array {name} holds values too large for {p.dtype}", "bad_values")
         p[...] = a
     return Checkpoint(model, codec, meta)

@@ -23,10 +23,14 @@ START = "_"
 
 
 class DatasetError(ValueError):
-    """A dataset file or text that cannot be read; names the file and line when known."""
+    """A dataset file or text that cannot be read; names the file and line when known.
 
-    def __init__(self, message: str, path: str | Path | None = None, line: int | None = None):
-        self.message, self.path, self.line = message, path, line
+    ``kind`` and ``params`` say the same as the message in a form the app can translate.
+    """
+
+    def __init__(self, message: str, path: str | Path | None = None, line: int | None = None,
+                 kind: str = "other", **params):
+        self.message, self.path, self.line, self.kind, self.params = message, path, line, kind, params
         where = "" if path is None else f"{path}: " if line is None else f"{path}:{line}: "
         super().__init__(where + message)
 
@@ -251,21 +255,23 @@ def parse_book_text(text: str, path: str | Path = "<text>", codec: Codec | None 
     while lines and lines[-1] == "":
         lines.pop()
     if not lines:
-        raise DatasetError("the file is empty: expected lines like '16+75  _91  '", path)
+        raise DatasetError("the file is empty: expected lines like '16+75  _91  '", path, kind="empty")
     qs, ans = [], []
     for n, line in enumerate(lines, 1):
         if "\x00" in line or "\r" in line:
-            raise DatasetError("binary data or a stray carriage return: expected text lines", path, n)
+            raise DatasetError("binary data or a stray carriage return: expected text lines", path, n, kind="binary")
         cut = line.find(START)
         if cut < 0:
-            raise DatasetError(f"no '{START}' between question and answer in {line[:40]!r}", path, n)
+            raise DatasetError(f"no '{START}' between question and answer in {line[:40]!r}", path, n,
+                               kind="no_start", text=line[:40])
         q, a = line[:cut], line[cut:]
         if not q.strip():
-            raise DatasetError("the question before '_' is empty", path, n)
+            raise DatasetError("the question before '_' is empty", path, n, kind="empty_question")
         if qs and (len(q) != len(qs[0]) or len(a) != len(ans[0])):
             raise DatasetError(
                 f"mixed widths: question {len(q)} and answer {len(a)} characters, but line 1 has "
-                f"{len(qs[0])} and {len(ans[0])} (pad every line with spaces to the same widths)", path, n)
+                f"{len(qs[0])} and {len(ans[0])} (pad every line with spaces to the same widths)", path, n,
+                kind="mixed_widths", q=len(q), a=len(a), q1=len(qs[0]), a1=len(ans[0]))
         qs.append(q)
         ans.append(a)
     if codec is None:
@@ -274,7 +280,8 @@ def parse_book_text(text: str, path: str | Path = "<text>", codec: Codec | None 
     elif len(qs[0]) > codec.question_width or len(ans[0]) != codec.answer_width:
         raise DatasetError(
             f"widths {len(qs[0])}+{len(ans[0])} do not fit this model, which reads questions of at most "
-            f"{codec.question_width} characters and writes answers of {codec.answer_width} (with '_')", path, 1)
+            f"{codec.question_width} characters and writes answers of {codec.answer_width} (with '_')", path, 1,
+            kind="model_widths", q=len(qs[0]), a=len(ans[0]), qw=codec.question_width, aw=codec.answer_width)
     qs = [q.ljust(codec.question_width) for q in qs]
     xs, ts = codec.vocab.encode_block(qs), codec.vocab.encode_block(ans)
     for block, texts in ((xs, qs), (ts, ans)):
@@ -283,19 +290,20 @@ def parse_book_text(text: str, path: str | Path = "<text>", codec: Codec | None 
             r, c = int(rows[0]), int(cols[0])
             raise DatasetError(
                 f"character {texts[r][c]!r} is not in the vocabulary ({describe_chars(codec.vocab.chars)})",
-                path, r + 1)
+                path, r + 1, kind="bad_char", char=texts[r][c], allowed=describe_chars(codec.vocab.chars))
     return Dataset(xs, ts, codec, f"file:{Path(str(path)).name}")
 
 
 def parse_book_bytes(raw: bytes, path: str | Path, codec: Codec | None = None) -> Dataset:
     """Bytes of a file in the book's format (UTF-8 text) -> Dataset; see parse_book_text."""
     if b"\x00" in raw[:65536]:
-        raise DatasetError("binary data (NUL bytes): expected a text file of 'question_answer' lines", path)
+        raise DatasetError("binary data (NUL bytes): expected a text file of 'question_answer' lines", path,
+                           kind="binary")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line = raw[:e.start].count(b"\n") + 1
-        raise DatasetError("not UTF-8 text (binary data?)", path, line) from None
+        raise DatasetError("not UTF-8 text (binary data?)", path, line, kind="binary") from None
     return parse_book_text(text, path, codec)
 
 
@@ -305,5 +313,5 @@ def read_book_file(path: str | Path, codec: Codec | None = None) -> Dataset:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise DatasetError(f"cannot read the file: {e.strerror or e}", path) from None
+        raise DatasetError(f"cannot read the file: {e.strerror or e}", path, kind="unreadable") from None
     return parse_book_bytes(raw, path, codec)

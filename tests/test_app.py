@@ -171,3 +171,21 @@ def test_diverging_training_stops_and_says_what_to_change():
     errors = " ".join(e.value for e in at.error)
     assert "学習率" in errors and "1" in errors  # what to change, with a suggested rate
     assert at.button(key="train_start").disabled
+
+
+def test_every_text_exists_in_both_languages():
+    from ui.i18n import LANGS, TEXTS
+
+    for key, texts in TEXTS.items():
+        assert set(texts) == set(LANGS), key
+        assert all(v.strip() for v in texts.values()), key
+        fields = [sorted(set(__import__("re").findall(r"{(\w+)", v))) for v in texts.values()]
+        assert fields[0] == fields[1], f"{key}: the two languages take different fields"
+
+
+def test_dataset_errors_are_explained_in_japanese_with_the_line():
+    at = open_page("train")
+    at.get("file_uploader")[1].upload("bad.txt", b"1+1  _2 \n12+1 _13\n3+3 _6 \n")
+    at.run()
+    errors = " ".join(e.value for e in at.error)
+    assert "bad.txt:3:" in errors and "幅がそろっていません" in errors

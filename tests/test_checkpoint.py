@@ -293,3 +293,18 @@ def test_every_message_names_the_source(tmp_path):
     p.write_bytes(b"PK junk")
     assert refused(p, "not an .npz").startswith(f"{p}: ")
     assert refused(b"PK junk", "not an .npz").startswith("upload: ")
+
+
+def test_errors_name_their_kind_for_the_app(tmp_path):
+    from s2s.checkpoint import CheckpointError, load_checkpoint
+
+    cases = {"empty": b"", "not_npz": b"random bytes, not a zip"}
+    for kind, data in cases.items():
+        with pytest.raises(CheckpointError) as e:
+            load_checkpoint(data)
+        assert e.value.kind == kind
+    pickled = tmp_path / "p.npz"
+    np.savez(pickled, a=np.array([{"x": 1}], dtype=object))
+    with pytest.raises(CheckpointError) as e:
+        load_checkpoint(pickled)
+    assert e.value.kind == "pickle"

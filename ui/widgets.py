@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from s2s.data import Codec, QueryError, describe_chars
+from s2s.checkpoint import CheckpointError
+from s2s.data import Codec, DatasetError, QueryError, describe_chars
 from s2s.models import Seq2seq
 from s2s.tasks import TASKS
-from ui.i18n import t
+from ui.i18n import TEXTS, t
 from ui.state import TASK_NAMES, compare_model, get_compare, get_runner, session_model, session_shipped_model
 
 
@@ -50,6 +51,21 @@ def query_error_text(e: QueryError, codec: Codec) -> str:
         what = t("err_too_long", n=e.length)
     allowed = describe_chars(codec.query_chars).replace("space", t("space_word"))
     return f"{what} {t('allowed', chars=allowed, width=codec.question_width)}"
+
+
+def dataset_error_text(e: DatasetError) -> str:
+    """A DatasetError in the current language: 'file:line: what is wrong'."""
+    key = f"data_err_{e.kind}"
+    if key not in TEXTS:
+        return str(e)
+    where = "" if e.path is None else f"{e.path}: " if e.line is None else f"{e.path}:{e.line}: "
+    return where + t(key, **e.params)
+
+
+def checkpoint_error_text(e: CheckpointError) -> str:
+    """A CheckpointError in the current language, with the engine's detail in brackets."""
+    key = f"ckpt_err_{e.kind}" if f"ckpt_err_{e.kind}" in TEXTS else "ckpt_err_other"
+    return f"{t(key)} ({e})"
 
 
 def _apply_query_params() -> None:

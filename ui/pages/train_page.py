@@ -18,7 +18,7 @@ from ui import charts
 from ui.i18n import t
 from ui.runner import Snapshot, TrainingRunner, TrainSetup
 from ui.state import TASK_NAMES, get_runner, set_runner
-from ui.widgets import task_label
+from ui.widgets import checkpoint_error_text, dataset_error_text, task_label
 
 MAX_UPLOAD_MB = 60  # also server.maxUploadSize in .streamlit/config.toml
 POLL_SECONDS = 0.5
@@ -234,11 +234,11 @@ def _load_weights(setup: TrainSetup | None) -> None:
         ck = load_checkpoint(f.getvalue())
         task = ck.meta.get("task")
         if task not in TASKS:
-            raise CheckpointError("it was not trained on a generated task of this app")
+            raise CheckpointError("it was not trained on a generated task of this app", "other_task")
         if ck.codec.to_dict() != task_codec(task).to_dict():
-            raise CheckpointError("its vocabulary does not match the task " + task)
+            raise CheckpointError("its vocabulary does not match the task " + task, "other_task")
     except CheckpointError as e:
-        st.session_state["_upload_note"] = ("error", t("bad_weights", err=str(e)))
+        st.session_state["_upload_note"] = ("error", t("bad_weights", err=checkpoint_error_text(e)))
         return
     base = setup.train if setup is not None else TrainConfig()
     cfg = ck.model.config
@@ -259,9 +259,10 @@ def _load_data() -> None:
     try:
         data = parse_book_bytes(f.getvalue(), f.name)
         if len(data) < 20:
-            raise DatasetError(f"only {len(data)} examples: at least 20 are needed", f.name)
+            raise DatasetError(f"only {len(data)} examples: at least 20 are needed", f.name, kind="too_few",
+                               n=len(data))
     except DatasetError as e:
-        st.session_state["_upload_note"] = ("error", t("bad_data", err=str(e)))
+        st.session_state["_upload_note"] = ("error", t("bad_data", err=dataset_error_text(e)))
         return
     st.session_state["_upload_data"] = (f.name, data)
     st.session_state["train_task"] = "upload"
