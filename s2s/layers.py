@@ -95,6 +95,21 @@ def lstm_gates(a: np.ndarray, H: int) -> np.ndarray:
     return a
 
 
+_GATE_AFFINE: dict = {}
+
+
+def _gate_affine(H: int, dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(scale, mul, add) vectors of length 4H that turn one tanh into the four gates (f, g, i, o):
+    gate = tanh(pre * scale) * mul + add, i.e. sigmoid for f, i, o and tanh for g."""
+    key = (H, np.dtype(dtype).str)
+    if key not in _GATE_AFFINE:
+        sig = np.ones(4 * H, dtype)
+        sig[H:2 * H] = 0  # the candidate g stays a tanh
+        half = np.where(sig == 1, 0.5, 1.0).astype(dtype)
+        _GATE_AFFINE[key] = (half, half, (sig * 0.5).astype(dtype))
+    return _GATE_AFFINE[key]
+
+
 class TimeLSTM(Module):
     """An LSTM run over T steps; returns every hidden state.
 
@@ -129,34 +144,49 @@ class TimeLSTM(Module):
         N, T, D = xs.shape
         H = Wh.shape[0]
         dtype = Wx.dtype
-        # Speed: the input projection of all T steps is one matrix product before the loop.
-        A = (xs.reshape(N * T, D) @ Wx).reshape(N, T, 4 * H)  # (N, T, 4H)
+        # Speed, none of it changes the maths:
+        # - buffers are time-major (T, N, ...), so each step reads and writes contiguous memory;
+        # - the input projection of all T steps is one matrix product before the loop;
+        # - the four gates are activated by one tanh over the whole (N, 4H) row, because
+        #   sigmoid(x) = 0.5 * tanh(x / 2) + 0.5: the f, i, o columns are pre-scaled by 1/2 (in the
+        #   input projection and in a scaled copy of Wh), and afterwards mapped by 0.5 * y + 0.5.
+        scale, mul, add = _gate_affine(H, dtype)
+        xs_tm = np.ascontiguousarray(xs.transpose(1, 0, 2)).reshape(T * N, D)
+        A = (xs_tm @ Wx).reshape(T, N, 4 * H)  # (T, N, 4H)
         A += b
         if xbias is not None:
-            A += xbias[:, None, :]
+            A += xbias
+        A *= scale
+        Wh_s = Wh * scale
         h0 = np.zeros((N, H), dtype) if self.h is None else np.asarray(self.h, dtype)
         c0 = np.zeros((N, H), dtype) if self.c is None else np.asarray(self.c, dtype)
-        hs = np.empty((N, T, H), dtype)
-        cs = np.empty((N, T, H), dtype)
-        tanh_cs = np.empty((N, T, H), dtype)
-        h, c = h0, c0
+        hs = np.empty((T, N, H), dtype)
+        cs = np.empty((T, N, H), dtype)
+        tanh_cs = np.empty((T, N, H), dtype)
+        tmp = np.empty((N, 4 * H), dtype)
+        gi = np.empty((N, H), dtype)
+        h, c_prev = h0, c0
         for t in range(T):
-            a = A[:, t]
-            a += h @ Wh
-            lstm_gates(a, H)  # A now holds the gates f, g, i, o
-            f, g, i, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-            c = cs[:, t]
-            np.multiply(f, c0 if t == 0 else cs[:, t - 1], out=c)
-            c += g * i
-            np.tanh(c, out=tanh_cs[:, t])
-            h = hs[:, t]
-            np.multiply(o, tanh_cs[:, t], out=h)
-        self.cache = (xs, h0, c0, A, hs, cs, tanh_cs, xbias is not None)
+            a = A[t]
+            np.matmul(h, Wh_s, out=tmp)
+            a += tmp
+            np.tanh(a, out=a)
+            a *= mul
+            a += add  # A[t] now holds the gates f, g, i, o
+            c = cs[t]
+            np.multiply(a[:, :H], c_prev, out=c)  # f * c_prev
+            np.multiply(a[:, H:2 * H], a[:, 2 * H:3 * H], out=gi)  # g * i
+            c += gi
+            np.tanh(c, out=tanh_cs[t])
+            h = hs[t]
+            np.multiply(a[:, 3 * H:], tanh_cs[t], out=h)  # o * tanh(c)
+            c_prev = c
+        self.cache = (xs_tm, h0, c0, A, hs, cs, tanh_cs, xbias is not None)
         if self.stateful:
-            self.h, self.c = hs[:, -1].copy(), cs[:, -1].copy()
+            self.h, self.c = hs[-1].copy(), cs[-1].copy()
         else:
             self.h, self.c = None, None
-        return hs
+        return hs.transpose(1, 0, 2)  # (N, T, H), a view of the time-major buffer
 
     def step(self, x: np.ndarray, h: np.ndarray, c: np.ndarray, xbias: np.ndarray | None = None):
         """One step for decoding, no cache: x (N, D), h, c (N, H) -> (h, c, gates (N, 4H))."""
@@ -174,13 +204,17 @@ class TimeLSTM(Module):
         return h, c, a
 
     def record(self) -> LSTMRecord:
-        """Copies of the states of the last forward, for traces (not for backward)."""
+        """Copies of the states of the last forward, for traces (not for backward): each (N, T, H)."""
         _, _, _, A, hs, cs, _, _ = self.cache
         H = hs.shape[-1]
+
+        def batch_major(x: np.ndarray) -> np.ndarray:
+            return np.ascontiguousarray(x.transpose(1, 0, 2))
+
         return LSTMRecord(
-            h=hs.copy(), c=cs.copy(),
-            forget=A[:, :, :H].copy(), candidate=A[:, :, H:2 * H].copy(),
-            input=A[:, :, 2 * H:3 * H].copy(), output=A[:, :, 3 * H:].copy(),
+            h=batch_major(hs), c=batch_major(cs),
+            forget=batch_major(A[:, :, :H]), candidate=batch_major(A[:, :, H:2 * H]),
+            input=batch_major(A[:, :, 2 * H:3 * H]), output=batch_major(A[:, :, 3 * H:]),
         )
 
     def backward(self, dhs: np.ndarray, dh_last: np.ndarray | None = None):
@@ -188,25 +222,24 @@ class TimeLSTM(Module):
 
         dh_last, optional, is extra gradient flowing into the last hidden state.
         """
-        xs, h0, c0, A, hs, cs, tanh_cs, has_xbias = self.cache
+        xs_tm, h0, c0, A, hs, cs, tanh_cs, has_xbias = self.cache
         Wx, Wh = self.params["Wx"], self.params["Wh"]
-        N, T, D = xs.shape
-        H = Wh.shape[0]
-        dA = np.empty_like(A)  # (N, T, 4H): gradients of all pre-activations
+        T, N, H = hs.shape
+        D = xs_tm.shape[1]
+        dhs_tm = dhs.transpose(1, 0, 2)  # (T, N, H) view
+        dA = np.empty_like(A)  # (T, N, 4H): gradients of all pre-activations
         dh = np.zeros((N, H), A.dtype) if dh_last is None else dh_last.copy()
         dc = np.zeros((N, H), A.dtype)
         for t in reversed(range(T)):
-            a = A[:, t]
+            a, da, tc = A[t], dA[t], tanh_cs[t]
             f, g, i, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-            dh = dh + dhs[:, t]
-            tc = tanh_cs[:, t]
-            c_prev = c0 if t == 0 else cs[:, t - 1]
+            c_prev = c0 if t == 0 else cs[t - 1]
+            dh += dhs_tm[t]
             ds = dc + dh * o * (1 - tc * tc)
-            da = dA[:, t]
             np.multiply(ds, c_prev, out=da[:, :H])
-            da[:, :H] *= f * (1 - f)
+            da[:, :H] *= f * (1 - f)  # forget gate: sigmoid' = f (1 - f)
             np.multiply(ds, i, out=da[:, H:2 * H])
-            da[:, H:2 * H] *= 1 - g * g
+            da[:, H:2 * H] *= 1 - g * g  # candidate: tanh' = 1 - g^2
             np.multiply(ds, g, out=da[:, 2 * H:3 * H])
             da[:, 2 * H:3 * H] *= i * (1 - i)
             np.multiply(dh, tc, out=da[:, 3 * H:])
@@ -214,13 +247,13 @@ class TimeLSTM(Module):
             dc = ds * f
             dh = da @ Wh.T
         # Speed: weight gradients of all steps are one matrix product each, after the loop.
-        dA2 = dA.reshape(N * T, 4 * H)
-        h_prev = np.concatenate([h0[:, None, :], hs[:, :-1]], axis=1).reshape(N * T, H)
-        self.grads["Wx"][...] = xs.reshape(N * T, D).T @ dA2
+        dA2 = dA.reshape(T * N, 4 * H)
+        h_prev = np.concatenate([h0[None], hs[:-1]], axis=0).reshape(T * N, H)
+        self.grads["Wx"][...] = xs_tm.T @ dA2
         self.grads["Wh"][...] = h_prev.T @ dA2
         self.grads["b"][...] = dA2.sum(axis=0)
-        dxs = (dA2 @ Wx.T).reshape(N, T, D)
-        dxbias = dA.sum(axis=1) if has_xbias else None
+        dxs = (dA2 @ Wx.T).reshape(T, N, D).transpose(1, 0, 2)
+        dxbias = dA.sum(axis=0) if has_xbias else None
         return dxs, dh, dxbias
 
 
