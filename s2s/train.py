@@ -24,6 +24,7 @@ from s2s.checkpoint import save_checkpoint
 from s2s.data import DatasetError, make_split, read_book_file, split_dataset
 from s2s.models import MODEL_KINDS, ModelConfig, build_model, count_parameters
 from s2s.optim import OPTIMIZERS
+from s2s.presets import PRESETS
 from s2s.tasks import TASKS
 from s2s.trainer import SCHEDULES, TrainConfig, Trainer, TrainingDiverged, evaluate
 
@@ -34,21 +35,28 @@ def build_parser() -> argparse.ArgumentParser:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--task", choices=sorted(TASKS), help="generate the data of this task")
     src.add_argument("--data", metavar="FILE", help="train on a file in the book's 'question_answer' format")
-    p.add_argument("--model", choices=MODEL_KINDS, default="seq2seq")
-    p.add_argument("--reverse", action="store_true", help="read the question reversed (book 7.5.1)")
-    p.add_argument("--wordvec", type=int, default=16)
-    p.add_argument("--hidden", type=int, default=128)
-    p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--epochs", type=float, default=25, help="may be fractional")
-    p.add_argument("--lr", type=float, default=0.001)
+    p.add_argument("--preset", metavar="NAME",
+                   help="start from a named set-up of the task (default, book_baseline, book_reversed, book_peeky, "
+                        "book_attention; see s2s/presets.py); options given explicitly override it")
+    # Defaults are the book's; None means "not given", so that a preset can fill it.
+    p.add_argument("--model", choices=MODEL_KINDS, default=None, help="default: seq2seq")
+    p.add_argument("--reverse", action=argparse.BooleanOptionalAction, default=None,
+                   help="read the question reversed (book 7.5.1); default: no")
+    p.add_argument("--wordvec", type=int, default=None, help="default: 16")
+    p.add_argument("--hidden", type=int, default=None, help="default: 128")
+    p.add_argument("--batch", type=int, default=None, help="default: 128")
+    p.add_argument("--epochs", type=float, default=None, help="may be fractional; default: 25")
+    p.add_argument("--lr", type=float, default=None, help="default: 0.001")
     p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
-    p.add_argument("--schedule", choices=SCHEDULES, default="constant",
-                   help="learning-rate schedule; cosine decays to 5%% of --lr by the last epoch")
-    p.add_argument("--clip", type=float, default=5.0, help="max global gradient norm; 0 turns clipping off")
+    p.add_argument("--schedule", choices=SCHEDULES, default=None,
+                   help="learning-rate schedule; cosine decays to 5%% of --lr by the last epoch; default: constant")
+    p.add_argument("--clip", type=float, default=None, help="max global gradient norm; 0 turns clipping off; "
+                                                             "default: 5.0")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--train-size", type=int, default=45000, help="generated training examples (with --task)")
+    p.add_argument("--train-size", type=int, default=None, help="generated training examples (with --task); "
+                                                                 "default: 45000")
     p.add_argument("--val-size", type=int, default=5000, help="held-out examples never trained on")
-    p.add_argument("--eval-every", type=int, default=0, metavar="N",
+    p.add_argument("--eval-every", type=int, default=None, metavar="N",
                    help="evaluate every N iterations (default: once per epoch)")
     p.add_argument("--until-accuracy", type=float, default=None, metavar="A",
                    help="stop as soon as held-out exact match reaches A (0..1)")
@@ -57,10 +65,34 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+BOOK_DEFAULTS = {"model": "seq2seq", "reverse": False, "wordvec": 16, "hidden": 128, "batch": 128, "epochs": 25,
+                 "lr": 0.001, "schedule": "constant", "clip": 5.0, "train_size": 45000, "eval_every": 0}
+
+
+def _fill_defaults(args: argparse.Namespace) -> None:
+    """Options not given come from --preset if there is one, else from the book's defaults."""
+    base = dict(BOOK_DEFAULTS)
+    if args.preset is not None:
+        presets = PRESETS.get(args.task or "", {})
+        if args.preset not in presets:
+            where = f"for --task {args.task}" if args.task else "with --data (presets belong to a --task)"
+            raise ValueError(f"--preset {args.preset!r} does not exist {where}; "
+                             f"choose one of: {', '.join(presets) or 'none'}")
+        preset = presets[args.preset]
+        base.update({k: getattr(preset, k) for k in BOOK_DEFAULTS})
+    for name, value in base.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        _fill_defaults(args)
+    except ValueError as e:
+        parser.error(str(e))
     for name in ("wordvec", "hidden", "batch", "train_size", "val_size"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")

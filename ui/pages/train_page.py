@@ -13,7 +13,7 @@ from s2s.data import Dataset, DatasetError, make_split, parse_book_bytes, split_
 from s2s.models import MODEL_KINDS, ModelConfig
 from s2s.presets import PRESETS
 from s2s.tasks import TASKS
-from s2s.trainer import TrainConfig
+from s2s.trainer import SCHEDULES, TrainConfig
 from ui import charts
 from ui.i18n import t
 from ui.runner import Snapshot, TrainingRunner, TrainSetup
@@ -23,7 +23,7 @@ from ui.widgets import checkpoint_error_text, dataset_error_text, task_label
 MAX_UPLOAD_MB = 60  # also server.maxUploadSize in .streamlit/config.toml
 POLL_SECONDS = 0.5
 KEEP = {"persist_state": "session"}  # settings survive a visit to another page
-FIELDS = ("model", "reverse", "wordvec", "hidden", "batch", "lr", "clip", "seed", "epochs", "train_size")
+FIELDS = ("model", "reverse", "wordvec", "hidden", "batch", "lr", "clip", "seed", "epochs", "train_size", "schedule")
 
 
 def _presets(task: str) -> dict:
@@ -77,6 +77,7 @@ def _settings() -> TrainSetup | None:
         c1.number_input(t("epochs"), 1, 200, key="train_epochs", **KEEP)
         c2.number_input(t("train_size"), 100, 1_000_000, key="train_train_size", **KEEP, step=5000,
                         disabled=ss["train_task"] == "upload")
+        c3.selectbox(t("schedule"), SCHEDULES, key="train_schedule", format_func=lambda k: t(f"schedule_{k}"), **KEEP)
     task = ss["train_task"]
     vocab = len(upload[1].codec.vocab) if task == "upload" else None
     try:
@@ -86,7 +87,7 @@ def _settings() -> TrainSetup | None:
             model=ModelConfig(ss["train_model"], vocab, int(ss["train_wordvec"]), int(ss["train_hidden"]),
                               bool(ss["train_reverse"])),
             train=TrainConfig(int(ss["train_batch"]), float(ss["train_lr"]), "adam", float(ss["train_clip"]),
-                              int(ss["train_seed"]), int(ss["train_epochs"])),
+                              int(ss["train_seed"]), int(ss["train_epochs"]), ss.get("train_schedule", "constant")),
             train_size=int(ss["train_train_size"]),
             data_name=upload[0] if task == "upload" else "",
         )
