@@ -89,3 +89,58 @@ def seconds_per_epoch(kind: str, V: int, Te: int, Td: int, H: int, batches: int,
             step()
         times.append(time.perf_counter() - t0)
     return float(np.median(times))
+
+
+def _greedy_peeky(model, xs, start_id: int, steps: int):
+    """Greedy decoding of the PyTorch Peeky model (no gradients)."""
+    with torch.no_grad():
+        _, (h, c) = model.encoder(model.enc_embed(xs))
+        peek = h[0]
+        state = (h, torch.zeros_like(c))
+        x = torch.full((xs.shape[0], 1), start_id, dtype=torch.long)
+        out = []
+        for _ in range(steps):
+            y, state = model.decoder(torch.cat([model.dec_embed(x), peek[:, None, :]], dim=2), state)
+            x = model.affine(torch.cat([y, peek[:, None, :]], dim=2)).argmax(dim=2)
+            out.append(x)
+        return torch.cat(out, dim=1)
+
+
+def time_to_accuracy(target: float = 0.9, eval_every: int = 50, limit_seconds: float = 300,
+                     seed: int = 0) -> tuple[float | None, float]:
+    """Training seconds (evaluation excluded) until the book's Peeky + reversed setup in PyTorch reaches
+    `target` held-out exact match on our addition data: wordvec 16, hidden 128, batch 128, Adam 0.001,
+    clip 5, 45,000 examples. Returns (seconds or None, epochs)."""
+    from s2s.data import make_split
+
+    torch.manual_seed(seed)
+    train, val = make_split("addition", 45000, 1000, seed)
+    V = len(train.codec.vocab)
+    start = train.codec.vocab.start_id
+    xs = torch.from_numpy(np.ascontiguousarray(train.xs[:, ::-1]))
+    ts = torch.from_numpy(train.ts)
+    vx = torch.from_numpy(np.ascontiguousarray(val.xs[:, ::-1]))
+    vt = torch.from_numpy(val.ts[:, 1:])
+    model = PeekySeq2seq(V, 16, 128)
+    opt = torch.optim.Adam(model.parameters(), lr=0.001)
+    loss_fn = nn.CrossEntropyLoss()
+    rng = np.random.default_rng(seed)
+    per_epoch = len(xs) // 128
+    seconds, it = 0.0, 0
+    while seconds < limit_seconds:
+        order = torch.from_numpy(rng.permutation(len(xs)))
+        for b in range(per_epoch):
+            idx = order[b * 128:(b + 1) * 128]
+            t0 = time.perf_counter()
+            opt.zero_grad()
+            score = model(xs[idx], ts[idx, :-1])
+            loss_fn(score.reshape(-1, V), ts[idx, 1:].reshape(-1)).backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            opt.step()
+            seconds += time.perf_counter() - t0
+            it += 1
+            if it % eval_every == 0:
+                guess = _greedy_peeky(model, vx, start, vt.shape[1])
+                if (guess == vt).all(dim=1).float().mean().item() >= target:
+                    return seconds, it / per_epoch
+    return None, it / per_epoch

@@ -1,0 +1,175 @@
+"""Engine speed and time to accuracy, against PyTorch when it is installed (issue 5's table).
+
+    python -m benchmarks.speed [--repeats 3] [--quick]
+
+Prints the machine and library versions, then a Markdown table:
+- the matrix-product rate of this machine (sgemm, float32) as the physical limit;
+- seconds per epoch (45,000 examples, batch 128) of the book's Peeky setup on addition and of the
+  book's attention setup on dates (hidden 256), ours and PyTorch's, measured interleaved in one run;
+- achieved GFLOP/s of our training (matrix products counted analytically) against the sgemm rate;
+- time to 90 % held-out exact match: ours with the default preset, PyTorch with the book's settings;
+- greedy decoding of one question with the full trace, and batched evaluation of 5,000 questions.
+PyTorch is optional: without it the PyTorch columns say so and everything else still runs.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Both engines get both cores: PyTorch uses 2 intra-op threads, so NumPy gets 2 BLAS threads here (the
+# engine's own default is 1, see s2s/__init__.py). Set before numpy loads; a value you set wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
+
+import argparse  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from benchmarks import torch_peer  # noqa: E402
+from s2s.checkpoint import load_checkpoint  # noqa: E402
+from s2s.data import make_split  # noqa: E402
+from s2s.inference import answer  # noqa: E402
+from s2s.models import ModelConfig, build_model  # noqa: E402
+from s2s.presets import PRESETS  # noqa: E402
+from s2s.trainer import TrainConfig, Trainer, evaluate  # noqa: E402
+
+BATCHES_PER_EPOCH = 45000 // 128  # 351, as in the book
+
+
+def sgemm_gflops(n: int = 1024, repeats: int = 10) -> float:
+    """float32 matrix-product rate (GFLOP/s) of this machine with the current BLAS threads."""
+    a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
+    b = a.copy()
+    a @ b
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - t0)
+    return 2 * n ** 3 / min(times) / 1e9
+
+
+def lstm_flops(N: int, T: int, D: int, H: int, extra_in: int = 0) -> float:
+    """Matrix-product FLOPs of one LSTM's forward and backward over T steps (x@Wx, h@Wh and their
+    gradients: three products of each kind)."""
+    return 3 * 2 * N * T * (D + extra_in + H) * 4 * H
+
+
+def model_flops(kind: str, V: int, Te: int, Td: int, H: int, D: int = 16, N: int = 128) -> float:
+    """Matrix-product FLOPs of one training step of a model (forward and backward)."""
+    f = lstm_flops(N, Te, D, H) + lstm_flops(N, Td, D, H, extra_in=H if kind == "peeky" else 0)
+    affine_in = 2 * H if kind in ("peeky", "attention") else H
+    f += 3 * 2 * N * Td * affine_in * V
+    if kind == "attention":
+        f += 3 * 2 * 2 * N * Td * Te * H  # scores and weighted sums
+    return f
+
+
+def ours_seconds_per_epoch(kind: str, task: str, H: int, batches: int, repeats: int) -> float:
+    """Median seconds for `batches` training steps of the book's setup, scaled to one epoch."""
+    train, _ = make_split(task, 128 * batches, 10, 0)
+    model = build_model(ModelConfig(kind, len(train.codec.vocab), 16, H, True), np.random.default_rng(0))
+    trainer = Trainer(model, train, TrainConfig(batch_size=128, lr=0.001, clip=5.0))
+    for _ in range(5):
+        trainer.step()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(batches):
+            trainer.step()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * BATCHES_PER_EPOCH / batches
+
+
+def ours_time_to_accuracy(target: float = 0.9, limit_seconds: float = 120) -> tuple[float | None, float]:
+    """Training seconds until held-out exact match >= target with the default addition preset,
+    evaluating every preset.eval_every iterations on 1,000 held-out questions (evaluation not counted)."""
+    p = PRESETS["addition"]["default"]
+    train, val = make_split("addition", p.train_size, 1000, 0)
+    model = build_model(ModelConfig(p.model, len(train.codec.vocab), p.wordvec, p.hidden, p.reverse),
+                        np.random.default_rng([0, 1]))
+    config = TrainConfig(p.batch, p.lr, "adam", p.clip, 0, p.epochs, p.schedule)
+    trainer = Trainer(model, train, config)
+    while trainer.train_seconds < limit_seconds and trainer.iteration < trainer.total_iterations:
+        trainer.step()
+        if trainer.iteration % p.eval_every == 0 and evaluate(model, val)["accuracy"] >= target:
+            return trainer.train_seconds, trainer.epoch
+    return None, trainer.epoch
+
+
+def decode_ms(repeats: int = 200) -> float:
+    """Median milliseconds to decode one question with the full trace (shipped addition model)."""
+    ck = load_checkpoint("weights/addition_peeky.npz")
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        answer(ck.model, ck.codec, ["52+607"])
+        times.append(time.perf_counter() - t0)
+    return 1000 * statistics.median(times)
+
+
+def eval_seconds(repeats: int = 5) -> float:
+    """Median seconds to evaluate 5,000 held-out questions in batches (shipped addition model)."""
+    ck = load_checkpoint("weights/addition_peeky.npz")
+    _, val = make_split("addition", 0, 5000, 3)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        evaluate(ck.model, val)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="fewer batches per measurement")
+    args = ap.parse_args()
+    has_torch = torch_peer.available()
+    versions = f"numpy {np.__version__}" + (f", torch {torch_peer.torch.__version__} "
+                                             f"({torch_peer.torch.get_num_threads()} threads)" if has_torch else
+                                             ", torch not installed")
+    print(f"# {platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}, {versions},"
+          f" {time.strftime('%Y-%m-%d %H:%M')}")
+    limit = sgemm_gflops()
+    print(f"# sgemm rate (1024^3, float32, this process's BLAS threads): {limit:.0f} GFLOP/s")
+    rows = []
+    for name, kind, task, V, Te, Td, H, batches in (
+        ("Peeky + reversed, addition, hidden 128", "peeky", "addition", 13, 7, 4, 128, 60 if args.quick else 150),
+        ("attention, date, hidden 256", "attention", "date", 59, 29, 10, 256, 10 if args.quick else 25),
+    ):
+        ours, theirs = [], []
+        for _ in range(args.repeats):  # interleaved, so a noisy neighbour hits both alike
+            ours.append(ours_seconds_per_epoch(kind, task, H, batches, 1))
+            if has_torch:
+                theirs.append(torch_peer.seconds_per_epoch(kind, V, Te, Td, H, batches, repeats=1)
+                              * BATCHES_PER_EPOCH / batches)
+        o = statistics.median(ours)
+        t = statistics.median(theirs) if theirs else None
+        gflops = model_flops(kind, V, Te, Td, H) * BATCHES_PER_EPOCH / o / 1e9
+        floor = model_flops(kind, V, Te, Td, H) * BATCHES_PER_EPOCH / limit / 1e9
+        rows.append((f"s/epoch, {name}", f"{o:.2f}", "n/a" if t is None else f"{t:.2f}",
+                     "n/a" if t is None else f"{o / t:.2f}", f"{gflops:.0f} GFLOP/s = {gflops / limit:.0%} of sgemm; "
+                     f"matrix products alone at the sgemm rate: {floor:.2f} s"))
+    secs, epoch = ours_time_to_accuracy()
+    torch_secs = None
+    if has_torch:
+        torch_secs = torch_peer.time_to_accuracy()
+    rows.append(("s to 90 % held-out (addition)", "not reached" if secs is None else f"{secs:.1f} (default preset, "
+                 f"epoch {epoch:.2f})", "n/a" if torch_secs is None else f"{torch_secs[0]:.1f} (book settings, "
+                 f"epoch {torch_secs[1]:.2f})", "n/a" if secs is None or torch_secs is None
+                 else f"{secs / torch_secs[0]:.2f}", "goal: at most 15 s"))
+    rows.append(("decode 1 question with the full trace", f"{decode_ms():.2f} ms", "", "", "goal: under 2 ms"))
+    rows.append(("evaluate 5,000 questions (batched)", f"{eval_seconds():.3f} s", "", "", "goal: under 0.5 s"))
+    print(f"\n| measure (median of {args.repeats}, interleaved) | ours (NumPy) | PyTorch | ours / PyTorch | notes |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
