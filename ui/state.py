@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from s2s.checkpoint import Checkpoint, CheckpointError, load_checkpoint
-from s2s.data import Codec, task_codec
+from s2s.data import Codec
 from s2s.models import Seq2seq, build_model, clone_model, set_weights
 from s2s.tasks import TASKS
 from ui.runner import BackgroundRunner, CompareRunner, TrainingRunner
@@ -107,16 +107,11 @@ def compare_model(name: str) -> tuple[Seq2seq, Codec, int] | None:
     return cached[2], compare.lanes[0].codec, cached[1]
 
 
-def runner_task(runner: TrainingRunner) -> str:
-    """The task key of a runner ('upload' for uploaded data)."""
-    return runner.setup.task
-
-
 def session_model(task: str) -> tuple[Seq2seq, Codec, int] | None:
     """A decoding copy of the session's training model for this task, refreshed when weights change,
     with its weights version."""
     runner = get_runner()
-    if runner is None or runner_task(runner) != task:
+    if runner is None or runner.setup.task != task:
         return None
     version, weights = runner.published_weights()
     cached = st.session_state.get("_session_model")
@@ -126,11 +121,3 @@ def session_model(task: str) -> tuple[Seq2seq, Codec, int] | None:
         cached = (runner, version, model)
         st.session_state["_session_model"] = cached
     return cached[2], runner.codec, version
-
-
-def codec_for(task: str) -> Codec | None:
-    """The codec of a task: generated tasks have a fixed one; 'upload' uses the runner's."""
-    if task in TASKS:
-        return task_codec(task)
-    runner = get_runner()
-    return runner.codec if runner is not None else None
