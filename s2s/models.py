@@ -121,9 +121,7 @@ class Encoder(Module):
 
     def backward(self, dh: np.ndarray) -> None:
         """dh (N, H): gradient of the last hidden state only."""
-        dhs = np.zeros(self.hs_shape, dh.dtype)
-        dhs[:, -1, :] = dh
-        dxs, _, _ = self.lstm.backward(dhs)
+        dxs, _, _ = self.lstm.backward(np.zeros(self.hs_shape, dh.dtype), dh_last=dh)
         self.embed.backward(dxs)
 
 

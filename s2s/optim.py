@@ -69,6 +69,7 @@ class Adam(Optimizer):
         self.beta1, self.beta2 = beta1, beta2
         self.m = [np.zeros_like(p) for _, p, _ in self.named]
         self.v = [np.zeros_like(p) for _, p, _ in self.named]
+        self._tmp = [np.empty_like(p) for _, p, _ in self.named]
 
     def reset(self) -> None:
         """Forget the moments and the step count."""
@@ -81,10 +82,20 @@ class Adam(Optimizer):
         self.t += 1
         b1, b2 = self.beta1, self.beta2
         lr_t = self.lr * math.sqrt(1.0 - b2 ** self.t) / (1.0 - b1 ** self.t)
-        for (_, p, g), m, v in zip(self.named, self.m, self.v, strict=True):
-            m += (1 - b1) * (g - m)
-            v += (1 - b2) * (g * g - v)
-            p -= lr_t * m / (np.sqrt(v) + 1e-7)
+        for (_, p, g), m, v, tmp in zip(self.named, self.m, self.v, self._tmp, strict=True):
+            # the same three lines as the book's, written in place into one scratch array
+            np.subtract(g, m, out=tmp)
+            tmp *= 1 - b1
+            m += tmp  # m += (1 - b1) * (g - m)
+            np.multiply(g, g, out=tmp)
+            tmp -= v
+            tmp *= 1 - b2
+            v += tmp  # v += (1 - b2) * (g * g - v)
+            np.sqrt(v, out=tmp)
+            tmp += 1e-7
+            np.divide(m, tmp, out=tmp)
+            tmp *= lr_t
+            p -= tmp  # p -= lr_t * m / (sqrt(v) + 1e-7)
 
 
 OPTIMIZERS = {"adam": Adam, "sgd": SGD}
