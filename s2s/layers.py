@@ -227,6 +227,7 @@ class TimeLSTM(Module):
         T, N, H = hs.shape
         D = xs_tm.shape[1]
         dhs_tm = dhs.transpose(1, 0, 2)  # (T, N, H) view
+        Wh_T = np.ascontiguousarray(Wh.T)  # Speed: a contiguous copy multiplies faster than the view
         dA = np.empty_like(A)  # (T, N, 4H): gradients of all pre-activations
         dh = np.zeros((N, H), A.dtype) if dh_last is None else dh_last.copy()
         dc = np.zeros((N, H), A.dtype)
@@ -245,7 +246,7 @@ class TimeLSTM(Module):
             np.multiply(dh, tc, out=da[:, 3 * H:])
             da[:, 3 * H:] *= o * (1 - o)
             dc = ds * f
-            dh = da @ Wh.T
+            dh = da @ Wh_T
         # Speed: weight gradients of all steps are one matrix product each, after the loop.
         dA2 = dA.reshape(T * N, 4 * H)
         h_prev = np.concatenate([h0[None], hs[:-1]], axis=0).reshape(T * N, H)
