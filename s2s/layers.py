@@ -158,7 +158,8 @@ class TimeLSTM(Module):
             A += xbias
         A *= scale
         Wh_s = Wh * scale
-        h0 = np.zeros((N, H), dtype) if self.h is None else np.asarray(self.h, dtype)
+        zero_start = self.h is None  # Speed: h0 = 0 makes the first step's h0 @ Wh zero, so it is skipped
+        h0 = np.zeros((N, H), dtype) if zero_start else np.asarray(self.h, dtype)
         c0 = np.zeros((N, H), dtype) if self.c is None else np.asarray(self.c, dtype)
         hs = np.empty((T, N, H), dtype)
         cs = np.empty((T, N, H), dtype)
@@ -168,8 +169,9 @@ class TimeLSTM(Module):
         h, c_prev = h0, c0
         for t in range(T):
             a = A[t]
-            np.matmul(h, Wh_s, out=tmp)
-            a += tmp
+            if t or not zero_start:
+                np.matmul(h, Wh_s, out=tmp)
+                a += tmp
             np.tanh(a, out=a)
             a *= mul
             a += add  # A[t] now holds the gates f, g, i, o
@@ -181,7 +183,7 @@ class TimeLSTM(Module):
             h = hs[t]
             np.multiply(a[:, 3 * H:], tanh_cs[t], out=h)  # o * tanh(c)
             c_prev = c
-        self.cache = (xs_tm, h0, c0, A, hs, cs, tanh_cs, xbias is not None)
+        self.cache = (xs_tm, h0, c0, A, hs, cs, tanh_cs, xbias is not None, zero_start)
         if self.stateful:
             self.h, self.c = hs[-1].copy(), cs[-1].copy()
         else:
@@ -205,7 +207,7 @@ class TimeLSTM(Module):
 
     def record(self) -> LSTMRecord:
         """Copies of the states of the last forward, for traces (not for backward): each (N, T, H)."""
-        _, _, _, A, hs, cs, _, _ = self.cache
+        _, _, _, A, hs, cs, _, _, _ = self.cache
         H = hs.shape[-1]
 
         def batch_major(x: np.ndarray) -> np.ndarray:
@@ -217,12 +219,13 @@ class TimeLSTM(Module):
             input=batch_major(A[:, :, 2 * H:3 * H]), output=batch_major(A[:, :, 3 * H:]),
         )
 
-    def backward(self, dhs: np.ndarray, dh_last: np.ndarray | None = None):
-        """dhs (N, T, H) -> (dxs (N, T, D), dh0 (N, H), dxbias (N, 4H) or None).
+    def backward(self, dhs: np.ndarray, dh_last: np.ndarray | None = None, need_dh0: bool = True):
+        """dhs (N, T, H) -> (dxs (N, T, D), dh0 (N, H) or None, dxbias (N, 4H) or None).
 
-        dh_last, optional, is extra gradient flowing into the last hidden state.
+        dh_last, optional, is extra gradient flowing into the last hidden state. With
+        need_dh0=False (the encoder, whose initial state is no one's output) dh0 is not computed.
         """
-        xs_tm, h0, c0, A, hs, cs, tanh_cs, has_xbias = self.cache
+        xs_tm, h0, c0, A, hs, cs, tanh_cs, has_xbias, zero_start = self.cache
         Wx, Wh = self.params["Wx"], self.params["Wh"]
         T, N, H = hs.shape
         D = xs_tm.shape[1]
@@ -246,12 +249,16 @@ class TimeLSTM(Module):
             np.multiply(dh, tc, out=da[:, 3 * H:])
             da[:, 3 * H:] *= o * (1 - o)
             dc = ds * f
-            dh = da @ Wh_T
-        # Speed: weight gradients of all steps are one matrix product each, after the loop.
+            dh = da @ Wh_T if t or need_dh0 else None
+        # Speed: weight gradients of all steps are one matrix product each, after the loop
+        # (with h0 = 0 the first step adds nothing to dWh, so it is left out).
         dA2 = dA.reshape(T * N, 4 * H)
-        h_prev = np.concatenate([h0[None], hs[:-1]], axis=0).reshape(T * N, H)
         self.grads["Wx"][...] = xs_tm.T @ dA2
-        self.grads["Wh"][...] = h_prev.T @ dA2
+        if zero_start:
+            self.grads["Wh"][...] = hs[:-1].reshape((T - 1) * N, H).T @ dA[1:].reshape((T - 1) * N, 4 * H)
+        else:
+            h_prev = np.concatenate([h0[None], hs[:-1]], axis=0).reshape(T * N, H)
+            self.grads["Wh"][...] = h_prev.T @ dA2
         self.grads["b"][...] = dA2.sum(axis=0)
         dxs = (dA2 @ Wx.T).reshape(T, N, D).transpose(1, 0, 2)
         dxbias = dA.sum(axis=0) if has_xbias else None

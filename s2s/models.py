@@ -121,7 +121,7 @@ class Encoder(Module):
 
     def backward(self, dh: np.ndarray) -> None:
         """dh (N, H): gradient of the last hidden state only."""
-        dxs, _, _ = self.lstm.backward(np.zeros(self.hs_shape, dh.dtype), dh_last=dh)
+        dxs, _, _ = self.lstm.backward(np.zeros(self.hs_shape, dh.dtype), dh_last=dh, need_dh0=False)
         self.embed.backward(dxs)
 
 
@@ -250,7 +250,7 @@ class AttentionEncoder(Encoder):
 
     def backward(self, dhs: np.ndarray) -> None:
         """dhs (N, Te, H)."""
-        dxs, _, _ = self.lstm.backward(dhs)
+        dxs, _, _ = self.lstm.backward(dhs, need_dh0=False)
         self.embed.backward(dxs)
 
 
