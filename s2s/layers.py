@@ -37,6 +37,29 @@ class Module:
         for child_name, child in self.children().items():
             yield from child.named_parameters(prefix + child_name + ".")
 
+    def _slots(self) -> Iterator[tuple[Module, str]]:
+        for name in getattr(self, "params", {}):
+            yield self, name
+        for child in self.children().values():
+            yield from child._slots()
+
+    def flatten(self) -> None:
+        """Speed: move all parameters into one contiguous array and all gradients into another
+        (``flat_params``, ``flat_grads``); the modules' dicts then hold views of them, so an
+        optimiser updates everything with a few operations instead of a few per array."""
+        slots = list(self._slots())
+        arrays = [m.params[k] for m, k in slots]
+        total = sum(a.size for a in arrays)
+        self.flat_params = np.empty(total, arrays[0].dtype)
+        self.flat_grads = np.zeros(total, arrays[0].dtype)
+        offset = 0
+        for (module, key), p in zip(slots, arrays, strict=True):
+            view = self.flat_params[offset:offset + p.size].reshape(p.shape)
+            view[...] = p
+            module.params[key] = view
+            module.grads[key] = self.flat_grads[offset:offset + p.size].reshape(p.shape)
+            offset += p.size
+
 
 def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Logistic function as one tanh call: sigmoid(x) = 0.5 * tanh(x / 2) + 0.5 (no overflow)."""

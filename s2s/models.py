@@ -312,6 +312,7 @@ class Seq2seq(Module):
         self.decoder = self.decoder_class(V, D, H, rng, dtype)
         self.softmax = TimeSoftmaxWithLoss()
         self.config = ModelConfig(self.kind, V, D, H, reverse)
+        self.flatten()
 
     kind = "seq2seq"
 

@@ -34,7 +34,11 @@ class Optimizer:
     """Common part: the parameters of one model and the step counter."""
 
     def __init__(self, model: Module, lr: float):
-        self.named = list(model.named_parameters())
+        if getattr(model, "flat_params", None) is not None:
+            # all parameters in one array (Module.flatten): one update for everything
+            self.named = [("(all parameters)", model.flat_params, model.flat_grads)]
+        else:
+            self.named = list(model.named_parameters())
         names = [n for n, _, _ in self.named]
         if len(set(names)) != len(names) or len({id(p) for _, p, _ in self.named}) != len(names):
             raise ValueError("a parameter appears twice in the model")

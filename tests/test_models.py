@@ -161,7 +161,8 @@ def test_sgd_updates_every_parameter_exactly_once(kind):
     model = random_model(kind, True)
     before = {n: p.copy() for n, p, _ in model.named_parameters()}
     opt = SGD(model, lr=1.0)
-    assert len(opt.named) == len(before)
+    # the optimiser may hold the parameters as one flat array (Module.flatten): it covers each scalar once
+    assert sum(p.size for _, p, _ in opt.named) == sum(p.size for p in before.values())
     for _, _, g in model.named_parameters():
         g[...] = 1.0
     opt.update()
@@ -355,3 +356,14 @@ def test_float32_model_generates_like_float64(kind):
     assert tr32.probs.dtype == np.float32 and tr32.decoder.h.dtype == np.float32
     _, tr64 = model64.generate(xs, START, TD, trace=True)
     assert np.allclose(tr32.probs, tr64.probs, atol=1e-4)
+
+
+def test_flat_parameters_are_views_shared_with_the_layers():
+    model = random_model("peeky", True)
+    names = [n for n, _, _ in model.named_parameters()]
+    for _, p, g in model.named_parameters():
+        assert np.shares_memory(p, model.flat_params) and np.shares_memory(g, model.flat_grads)
+    model.flat_params[...] = 0.5
+    assert all((p == 0.5).all() for _, p, _ in model.named_parameters())
+    assert len(names) == len(set(names))
+    assert sum(p.size for _, p, _ in model.named_parameters()) == model.flat_params.size
