@@ -122,3 +122,20 @@ def test_sessions_train_independently():
     for r in runners:
         r.close()
     assert not trainer_threads()
+
+
+def test_pause_and_resume_do_not_change_the_loss_curve():
+    straight = make_runner(epochs=200)
+    for _ in range(12):
+        straight.step_once()
+    interrupted = make_runner(epochs=200)
+    interrupted.start()
+    assert wait_until(lambda: interrupted.snapshot().iteration >= 3)
+    interrupted.pause()
+    time.sleep(0.1)
+    interrupted.start()
+    assert wait_until(lambda: interrupted.snapshot().iteration >= 12)
+    interrupted.close()
+    a = straight.snapshot().losses[:12]
+    b = interrupted.snapshot().losses[:12]
+    assert np.array_equal(a, b)  # bit-identical: same data order, same updates
