@@ -308,3 +308,42 @@ def test_errors_name_their_kind_for_the_app(tmp_path):
     with pytest.raises(CheckpointError) as e:
         load_checkpoint(pickled)
     assert e.value.kind == "pickle"
+
+
+def test_killing_the_process_while_saving_never_leaves_a_broken_checkpoint(tmp_path):
+    """A child process saves the same checkpoint over and over; we kill it at random moments. The file
+    at the target path is always a complete checkpoint (os.replace is atomic)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from s2s.checkpoint import load_checkpoint
+
+    target = tmp_path / "model.npz"
+    script = (
+        "import numpy as np, sys\n"
+        "from s2s.data import task_codec\n"
+        "from s2s.models import ModelConfig, build_model\n"
+        "from s2s.checkpoint import save_checkpoint\n"
+        "codec = task_codec('date')\n"
+        "m = build_model(ModelConfig('attention', len(codec.vocab), 16, 256, True), np.random.default_rng(0))\n"
+        "print('ready', flush=True)\n"
+        "while True:\n"
+        "    save_checkpoint(sys.argv[1], m, codec, task='date')\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    rng = np.random.default_rng(0)
+    kills = 0
+    for attempt in range(6):
+        child = subprocess.Popen([sys.executable, "-c", script, str(target)], cwd=root, stdout=subprocess.PIPE,
+                                 text=True)
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(1.0 if attempt == 0 else float(rng.uniform(0.05, 0.6)))  # the first run completes a save
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        kills += 1
+        if target.exists():
+            ck = load_checkpoint(target)  # raises if the file were half-written
+            assert ck.model.config.hidden_size == 256
+    assert kills == 6 and target.exists()
