@@ -189,3 +189,24 @@ def test_dataset_errors_are_explained_in_japanese_with_the_line():
     at.run()
     errors = " ".join(e.value for e in at.error)
     assert "bad.txt:3:" in errors and "幅がそろっていません" in errors
+
+
+def test_an_uploaded_dataset_trains_and_its_model_answers_on_try_and_inside():
+    rng = np.random.default_rng(0)
+    lines = []
+    for a, b in rng.integers(0, 100, (60, 2)):
+        lines.append(f"{a}+{b}".ljust(5) + "_" + str(a + b).ljust(3))
+    at = open_page("train")
+    at.get("file_uploader")[1].upload("mine.txt", ("\n".join(lines) + "\n").encode())
+    at.run()
+    at.button(key="train_step").click().run()
+    assert not at.exception and at.session_state["runner"].setup.task == "upload"
+    at.switch_page("app_pages/try.py").run()
+    assert "アップロードしたデータ (mine.txt)" in at.selectbox(key="task").options
+    at.selectbox(key="task").set_value("upload").run()
+    at.text_input(key="query").set_value("12+34").run()
+    assert not at.exception and not at.warning
+    assert "<code" in answer_text(at)
+    at.switch_page("app_pages/inside.py").run()
+    at.text_input(key="query").set_value("12+34").run()
+    assert not at.exception and len(at.get("vega_lite_chart")) >= 4

@@ -29,9 +29,15 @@ class PickedModel:
 def task_label(task: str) -> str:
     """Localised name of a task (uploaded data shows its file name)."""
     if task == "upload":
-        runner = get_runner()
-        return t("task_upload", name=runner.setup.data_name if runner else "?")
+        upload, runner = st.session_state.get("_upload_data"), get_runner()
+        name = upload[0] if upload else runner.setup.data_name if runner is not None else "?"
+        return t("task_upload", name=name)
     return t(f"task_{task}")
+
+
+def task_labels(tasks: list[str]) -> dict[str, str]:
+    """Labels of tasks, computed now (a select box's format_func then needs no session state)."""
+    return {task: task_label(task) for task in tasks}
 
 
 def source_label(source: str) -> str:
@@ -99,7 +105,7 @@ def pick_model() -> PickedModel | None:
     if st.session_state.get("task") not in tasks:
         st.session_state["task"] = "addition"
     left, right = st.columns([3, 2])
-    task = left.selectbox(t("task"), tasks, format_func=task_label, key="task", on_change=_on_task_change,
+    task = left.selectbox(t("task"), tasks, format_func=task_labels(tasks).get, key="task", on_change=_on_task_change,
                           persist_state="session")
     shipped = session_shipped_model(task) if task in TASKS else None
     own = session_model(task)

@@ -13,7 +13,7 @@ from ui import charts
 from ui.i18n import t
 from ui.runner import CompareRunner, LaneSnapshot
 from ui.state import get_compare, set_compare
-from ui.widgets import task_label
+from ui.widgets import task_labels
 
 POLL_SECONDS = 0.7
 KEEP = {"persist_state": "session"}
@@ -25,7 +25,8 @@ def _settings() -> dict:
     if ss.get("compare_task") not in COMPARISONS:
         ss["compare_task"] = "addition"
     c1, c2, c3, c4, c5 = st.columns([3, 2, 2, 2, 2])
-    task = c1.selectbox(t("task"), list(COMPARISONS), key="compare_task", format_func=task_label, **KEEP)
+    task = c1.selectbox(t("task"), list(COMPARISONS), key="compare_task",
+                        format_func=task_labels(list(COMPARISONS)).get, **KEEP)
     if ss.get("_compare_defaults_for") != task:  # new task: its defaults
         ss["_compare_defaults_for"] = task
         ss["compare_hidden"] = DEFAULTS[task]["hidden"]

@@ -18,7 +18,7 @@ from ui import charts
 from ui.i18n import t
 from ui.runner import Snapshot, TrainingRunner, TrainSetup
 from ui.state import TASK_NAMES, get_runner, set_runner
-from ui.widgets import checkpoint_error_text, dataset_error_text, task_label
+from ui.widgets import checkpoint_error_text, dataset_error_text, task_label, task_labels
 
 MAX_UPLOAD_MB = 60  # also server.maxUploadSize in .streamlit/config.toml
 POLL_SECONDS = 0.5
@@ -59,7 +59,8 @@ def _settings() -> TrainSetup | None:
         ss.setdefault("train_seed", 0)
     with st.expander(t("settings"), expanded=get_runner() is None):
         c1, c2 = st.columns(2)
-        c1.selectbox(t("task"), tasks, key="train_task", format_func=task_label, on_change=_on_task_change, **KEEP)
+        c1.selectbox(t("task"), tasks, key="train_task", format_func=task_labels(tasks).get,
+                     on_change=_on_task_change, **KEEP)
         presets = list(_presets(ss["train_task"]))
         if ss.get("train_preset") not in presets:
             ss["train_preset"] = "default"
