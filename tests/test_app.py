@@ -210,3 +210,13 @@ def test_an_uploaded_dataset_trains_and_its_model_answers_on_try_and_inside():
     at.switch_page("app_pages/inside.py").run()
     at.text_input(key="query").set_value("12+34").run()
     assert not at.exception and len(at.get("vega_lite_chart")) >= 4
+
+
+def test_widgets_can_be_driven_after_switching_to_english():
+    at = open_page("train")
+    at.sidebar.radio[0].set_value("en").run()
+    at.selectbox(key="train_model").set_value("attention").run()
+    at.selectbox(key="train_schedule").set_value("constant").run()
+    at.button(key="train_step").click().run()
+    assert not at.exception
+    assert at.session_state["runner"].model.config.kind == "attention"

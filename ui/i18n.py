@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 LANGS = {"ja": "日本語", "en": "English"}
@@ -258,6 +260,12 @@ def t(key: str, **kwargs) -> str:
     """The text for key in the current language, formatted with kwargs."""
     text = TEXTS[key][lang()]
     return text.format(**kwargs) if kwargs else text
+
+
+def labels(keys, prefix: str) -> Callable[[str], str | None]:
+    """format_func for a select box: the texts of prefix + key, looked up now (not when the widget
+    is read back, when no page is running)."""
+    return {k: t(prefix + k) for k in keys}.get
 
 
 def language_switch() -> None:

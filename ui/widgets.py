@@ -118,7 +118,7 @@ def pick_model() -> PickedModel | None:
     if st.session_state.get("model_source") not in sources:
         st.session_state["model_source"] = sources[0]
     source = right.radio(t("model_source"), sources, key="model_source", horizontal=True, persist_state="session",
-                         format_func=source_label)
+                         format_func={s: source_label(s) for s in sources}.get)
     if source == "shipped":
         model, codec, meta = shipped
         acc = meta.get("training", {}).get("val_accuracy")

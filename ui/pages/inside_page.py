@@ -15,7 +15,7 @@ from s2s.inference import Answer, answer
 from s2s.layers import LSTMRecord
 from s2s.tasks import TASKS
 from ui import charts
-from ui.i18n import t
+from ui.i18n import labels, t
 from ui.state import get_runner
 from ui.widgets import PickedModel, pick_model, query_error_text, question_box
 
@@ -113,15 +113,15 @@ def _states(picked: PickedModel, a: Answer, data: dict) -> None:
     H = picked.model.config.hidden_size
     c1, c2, c3 = st.columns([3, 2, 2])
     kind = c1.segmented_control(t("state_kind"), STATE_KINDS, default="h", key="inside_state",
-                                format_func=lambda k: t(f"state_{k}"), **KEEP) or "h"
+                                format_func=labels(STATE_KINDS, "state_"), **KEEP) or "h"
     order_by = c2.selectbox(t("sort_units"), ("variance", "correlation", "index"), key="inside_sort",
-                            format_func=lambda k: t(f"sort_{k}"), **KEEP)
+                            format_func=labels(("variance", "correlation", "index"), "sort_"), **KEEP)
     props = list(data["props"])
     prop = None
     if order_by == "correlation":
         if st.session_state.get("inside_prop") not in props:
             st.session_state["inside_prop"] = props[0]
-        prop = c2.selectbox(t("property"), props, key="inside_prop", format_func=_prop_label, **KEEP)
+        prop = c2.selectbox(t("property"), props, key="inside_prop", format_func=labels(props, "prop_"), **KEEP)
     default_k = min(H, 32)
     if not isinstance(st.session_state.get("inside_k"), int) or st.session_state["inside_k"] > H:
         st.session_state["inside_k"] = default_k
@@ -222,7 +222,7 @@ def _map(picked: PickedModel, a: Answer, data: dict) -> None:
     props = list(data["props"])
     if st.session_state.get("inside_colour") not in props:
         st.session_state["inside_colour"] = props[0]
-    prop = st.selectbox(t("colour_by"), props, key="inside_colour", format_func=_prop_label, **KEEP)
+    prop = st.selectbox(t("colour_by"), props, key="inside_colour", format_func=labels(props, "prop_"), **KEEP)
     p = data["pca"]
     coords = p.transform(data["final"])
     mine = p.transform(a.trace.encoder.h[-1][None, :])[0]

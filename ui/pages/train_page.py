@@ -15,7 +15,7 @@ from s2s.presets import PRESETS
 from s2s.tasks import TASKS
 from s2s.trainer import SCHEDULES, TrainConfig
 from ui import charts
-from ui.i18n import t
+from ui.i18n import labels, t
 from ui.runner import Snapshot, TrainingRunner, TrainSetup
 from ui.state import TASK_NAMES, get_runner, set_runner
 from ui.widgets import checkpoint_error_text, dataset_error_text, task_label, task_labels
@@ -64,10 +64,10 @@ def _settings() -> TrainSetup | None:
         presets = list(_presets(ss["train_task"]))
         if ss.get("train_preset") not in presets:
             ss["train_preset"] = "default"
-        c2.selectbox(t("preset"), presets, key="train_preset", format_func=lambda p: t(f"preset_{p}"),
+        c2.selectbox(t("preset"), presets, key="train_preset", format_func=labels(presets, "preset_"),
                      on_change=_apply_preset, **KEEP)
         c1, c2, c3, c4 = st.columns(4)
-        c1.selectbox(t("model_kind"), MODEL_KINDS, key="train_model", format_func=lambda k: t(f"kind_{k}"), **KEEP)
+        c1.selectbox(t("model_kind"), MODEL_KINDS, key="train_model", format_func=labels(MODEL_KINDS, "kind_"), **KEEP)
         c1.checkbox(t("reverse"), key="train_reverse", **KEEP)
         c2.number_input(t("wordvec"), 1, 256, key="train_wordvec", **KEEP)
         c2.number_input(t("hidden"), 1, 512, key="train_hidden", **KEEP)
@@ -78,7 +78,7 @@ def _settings() -> TrainSetup | None:
         c1.number_input(t("epochs"), 1, 200, key="train_epochs", **KEEP)
         c2.number_input(t("train_size"), 100, 1_000_000, key="train_train_size", **KEEP, step=5000,
                         disabled=ss["train_task"] == "upload")
-        c3.selectbox(t("schedule"), SCHEDULES, key="train_schedule", format_func=lambda k: t(f"schedule_{k}"), **KEEP)
+        c3.selectbox(t("schedule"), SCHEDULES, key="train_schedule", format_func=labels(SCHEDULES, "schedule_"), **KEEP)
     task = ss["train_task"]
     vocab = len(upload[1].codec.vocab) if task == "upload" else None
     try:
