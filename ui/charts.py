@@ -144,9 +144,10 @@ def pca_map(frame: pd.DataFrame, colour_title: str, quantitative: bool, x_title:
     dots = base.transform_filter(alt.datum.mark == "held-out").mark_circle(size=45, opacity=0.8).encode(
         color=colour, tooltip=tips)
     typed = base.transform_filter(alt.datum.mark == "typed")
-    cross = typed.mark_point(shape="cross", size=500, color="#D55E00", filled=True, strokeWidth=1).encode(
+    # the typed question in black, a colour no property scale uses
+    cross = typed.mark_point(shape="cross", size=600, color="#000000", filled=True, strokeWidth=1).encode(
         tooltip=tips)
-    label = typed.mark_text(align="left", dx=14, dy=-12, fontSize=18, fontWeight="bold", color="#D55E00").encode(
+    label = typed.mark_text(align="left", dx=14, dy=-12, fontSize=18, fontWeight="bold", color="#000000").encode(
         text="question:N")
     return (dots + cross + label).properties(height=460).interactive()
 
