@@ -61,15 +61,6 @@ class Module:
             offset += p.size
 
 
-def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Logistic function as one tanh call: sigmoid(x) = 0.5 * tanh(x / 2) + 0.5 (no overflow)."""
-    out = np.multiply(x, 0.5, out=out)
-    np.tanh(out, out=out)
-    out *= 0.5
-    out += 0.5
-    return out
-
-
 def softmax(x: np.ndarray) -> np.ndarray:
     """Softmax over the last axis, shifted by the maximum for stability."""
     e = np.exp(x - x.max(axis=-1, keepdims=True))
@@ -110,14 +101,6 @@ class LSTMRecord:
     candidate: np.ndarray
 
 
-def lstm_gates(a: np.ndarray, H: int) -> np.ndarray:
-    """Turn pre-activations a (N, 4H) into gates in place: f, i, o by sigmoid and g by tanh."""
-    sigmoid(a[:, :H], out=a[:, :H])
-    np.tanh(a[:, H:2 * H], out=a[:, H:2 * H])
-    sigmoid(a[:, 2 * H:], out=a[:, 2 * H:])
-    return a
-
-
 _GATE_AFFINE: dict = {}
 
 
@@ -131,6 +114,22 @@ def _gate_affine(H: int, dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         half = np.where(sig == 1, 0.5, 1.0).astype(dtype)
         _GATE_AFFINE[key] = (half, half, (sig * 0.5).astype(dtype))
     return _GATE_AFFINE[key]
+
+
+def _tanh_to_gates(a: np.ndarray, mul: np.ndarray, add: np.ndarray) -> np.ndarray:
+    """Pre-activations already scaled by _gate_affine's scale -> the gates f, g, i, o, in place."""
+    np.tanh(a, out=a)
+    a *= mul
+    a += add
+    return a
+
+
+def lstm_gates(a: np.ndarray, H: int) -> np.ndarray:
+    """Pre-activations a (N, 4H) -> gates in place: f, i, o by sigmoid, g by tanh, with one tanh call
+    (sigmoid(x) = 0.5 * tanh(x / 2) + 0.5, which also never overflows)."""
+    scale, mul, add = _gate_affine(H, a.dtype)
+    a *= scale
+    return _tanh_to_gates(a, mul, add)
 
 
 class TimeLSTM(Module):
@@ -173,7 +172,7 @@ class TimeLSTM(Module):
         # - the four gates are activated by one tanh over the whole (N, 4H) row, because
         #   sigmoid(x) = 0.5 * tanh(x / 2) + 0.5: the f, i, o columns are pre-scaled by 1/2 (in the
         #   input projection and in a scaled copy of Wh), and afterwards mapped by 0.5 * y + 0.5.
-        scale, mul, add = _gate_affine(H, dtype)
+        scale, mul, add = _gate_affine(H, dtype)  # the same mapping as lstm_gates, scale applied up front
         xs_tm = np.ascontiguousarray(xs.transpose(1, 0, 2)).reshape(T * N, D)
         A = (xs_tm @ Wx).reshape(T, N, 4 * H)  # (T, N, 4H)
         A += b
@@ -195,9 +194,7 @@ class TimeLSTM(Module):
             if t or not zero_start:
                 np.matmul(h, Wh_s, out=tmp)
                 a += tmp
-            np.tanh(a, out=a)
-            a *= mul
-            a += add  # A[t] now holds the gates f, g, i, o
+            _tanh_to_gates(a, mul, add)  # A[t] now holds the gates f, g, i, o
             c = cs[t]
             np.multiply(a[:, :H], c_prev, out=c)  # f * c_prev
             np.multiply(a[:, H:2 * H], a[:, 2 * H:3 * H], out=gi)  # g * i

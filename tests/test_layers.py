@@ -15,7 +15,7 @@ from s2s.layers import (
     TimeLSTM,
     TimeSoftmaxWithLoss,
     WeightSum,
-    sigmoid,
+    lstm_gates,
     softmax,
 )
 
@@ -379,26 +379,25 @@ def test_stateless_lstm_forgets_state_between_calls():
 
 
 # ------------------------------------------------------------------------------------------------
-# sigmoid
+# gates
 
 
-def test_sigmoid_matches_logistic_function():
-    x = np.linspace(-30, 30, 601)
-    assert np.allclose(sigmoid(x), ref_sigmoid(x), rtol=1e-12, atol=1e-15)
-    x32 = x.astype(np.float32)
-    s32 = sigmoid(x32)
-    assert s32.dtype == np.float32
-    assert np.allclose(s32, ref_sigmoid(x), rtol=1e-6, atol=1e-7)
+def test_lstm_gates_are_sigmoid_and_tanh():
+    H = 151
+    x = np.linspace(-30, 30, 4 * H)[None, :]
+    for dtype, tol in ((np.float64, 1e-12), (np.float32, 1e-6)):
+        a = lstm_gates(x.astype(dtype), H)
+        assert a.dtype == dtype
+        expected = np.concatenate([ref_sigmoid(x[:, :H]), np.tanh(x[:, H:2 * H]), ref_sigmoid(x[:, 2 * H:])], axis=1)
+        assert np.allclose(a, expected, rtol=tol, atol=tol)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_sigmoid_does_not_overflow(dtype):
-    x = np.array([-1000.0, -100.0, 0.0, 100.0, 1000.0], dtype)
+def test_lstm_gates_do_not_overflow(dtype):
+    x = np.tile(np.array([-1000.0, -100.0, 0.0, 100.0, 1000.0], dtype), 4)[None, :]  # H = 5
     with np.errstate(all="raise"):
-        s = sigmoid(x)
-    assert s.dtype == dtype
-    assert np.all(np.isfinite(s))
-    assert s[0] == pytest.approx(0.0, abs=1e-30) and s[-1] == 1.0 and s[2] == 0.5
-    out = np.empty_like(x)
-    assert sigmoid(x, out=out) is out
-    assert np.array_equal(out, s)
+        a = lstm_gates(x.copy(), 5)
+    assert a.dtype == dtype and np.all(np.isfinite(a))
+    f, g = a[0, :5], a[0, 5:10]
+    assert f[0] == pytest.approx(0.0, abs=1e-30) and f[-1] == 1.0 and f[2] == 0.5
+    assert g[0] == -1.0 and g[2] == 0.0 and g[-1] == 1.0
