@@ -5,8 +5,8 @@
 With ``--json``, one JSON line per evaluation on stdout (by default once per epoch):
 ``{"epoch", "iteration", "train_seconds", "cumulative_train_seconds", "loss", "val_accuracy",
 "val_char_accuracy", "examples_per_second"}``; train seconds exclude evaluation. A progress bar
-goes to stderr when it is a terminal. The checkpoint is written (atomically) after every
-evaluation, so an interrupted run leaves the last evaluated model.
+goes to stderr when it is a terminal. The checkpoint is written (atomically) after the last
+evaluation and at most every 30 s before it, so an interrupted run leaves a recent evaluated model.
 """
 
 from __future__ import annotations
@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE", help="checkpoint to write (.npz)")
     return p
 
+
+SAVE_EVERY = 30.0  # seconds between checkpoint writes while training (the last evaluation is always saved)
 
 BOOK_DEFAULTS = {"model": "seq2seq", "reverse": False, "wordvec": 16, "hidden": 128, "batch": 128, "epochs": 25,
                  "lr": 0.001, "schedule": "constant", "clip": 5.0, "train_size": 45000, "eval_every": 0}
@@ -141,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     summary: dict = {"parameters": count_parameters(model), "train_size": len(train), "val_size": len(val)}
     losses: list[float] = []
     window_seconds, status = 0.0, 0
-    started = time.time()
+    started, saved_at = time.time(), time.monotonic()
+    command = "python -m s2s.train " + " ".join(argv if argv is not None else sys.argv[1:])
     try:
         while trainer.iteration < total_iters:
             try:
@@ -176,13 +179,17 @@ def main(argv: list[str] | None = None) -> int:
             summary.update(epochs=line["epoch"], iterations=trainer.iteration,
                            train_seconds=round(trainer.train_seconds, 3), val_accuracy=acc["accuracy"],
                            val_char_accuracy=acc["char_accuracy"], wall_seconds=round(time.time() - started, 1))
-            save_checkpoint(args.out, model, codec, task=task, data_source=source, seed=args.seed,
-                            train_config=config.to_dict(), training=summary,
-                            command="python -m s2s.train " + " ".join(argv if argv is not None else sys.argv[1:]))
-            if args.until_accuracy is not None and acc["accuracy"] >= args.until_accuracy:
+            reached = args.until_accuracy is not None and acc["accuracy"] >= args.until_accuracy
+            last = reached or trainer.iteration >= total_iters
+            # compressing a checkpoint costs far more than a few batches: at most every SAVE_EVERY s
+            if last or time.monotonic() - saved_at >= SAVE_EVERY:
+                save_checkpoint(args.out, model, codec, task=task, data_source=source, seed=args.seed,
+                                train_config=config.to_dict(), training=summary, command=command)
+                saved_at = time.monotonic()
+            if reached:
                 break
     except KeyboardInterrupt:
-        print("interrupted: the checkpoint of the last evaluation is kept", file=sys.stderr)
+        print("interrupted: the last saved checkpoint is kept", file=sys.stderr)
         status = 130
     finally:
         if bar is not None:
