@@ -60,6 +60,15 @@ class Module:
             module.grads[key] = self.flat_grads[offset:offset + p.size].reshape(p.shape)
             offset += p.size
 
+    def tie_parameters(self, source: Module) -> None:
+        """Use `source`'s parameter arrays (both flattened, same structure); gradients stay our own."""
+        for (module, key), (src, src_key) in zip(self._slots(), source._slots(), strict=True):
+            if module.params[key].shape != src.params[src_key].shape:
+                raise ValueError(f"cannot tie parameters of shapes {module.params[key].shape} and "
+                                 f"{src.params[src_key].shape}")
+            module.params[key] = src.params[src_key]
+        self.flat_params = source.flat_params
+
 
 def softmax(x: np.ndarray) -> np.ndarray:
     """Softmax over the last axis, shifted by the maximum for stability."""

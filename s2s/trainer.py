@@ -16,6 +16,7 @@ import numpy as np
 from s2s.data import Dataset
 from s2s.models import Seq2seq, get_weights, set_weights
 from s2s.optim import OPTIMIZERS, clip_grads
+from s2s.parallel import DataParallel
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class TrainConfig:
     epochs: int = 25
     schedule: str = "constant"  # or "cosine": lr falls to lr_min_factor * lr over the run
     lr_min_factor: float = 0.05
+    threads: int = 1  # > 1: each batch is split across this many threads (s2s.parallel), same maths
 
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS:
@@ -44,6 +46,8 @@ class TrainConfig:
             raise ValueError("clip must be 0 (off) or positive")
         if not 0 <= self.lr_min_factor <= 1:
             raise ValueError("lr_min_factor must be between 0 and 1")
+        if not 1 <= self.threads <= MAX_THREADS:
+            raise ValueError(f"threads must be between 1 and {MAX_THREADS}")
 
     def to_dict(self) -> dict:
         """Plain dict for JSON."""
@@ -51,6 +55,7 @@ class TrainConfig:
 
 
 SCHEDULES = ("constant", "cosine")
+MAX_THREADS = 8
 
 
 class TrainingDiverged(RuntimeError):
@@ -69,6 +74,7 @@ class Trainer:
             raise ValueError("the training set is empty")
         self.model, self.data, self.config = model, data, config
         self.optimizer = OPTIMIZERS[config.optimizer](model, config.lr)
+        self.parallel = DataParallel(model, config.threads) if config.threads > 1 else None
         self.rng = np.random.default_rng([config.seed, 2])  # shuffling stream, apart from data and init
         self.batch_size = min(config.batch_size, len(data))
         self.iters_per_epoch = len(data) // self.batch_size
@@ -101,8 +107,11 @@ class Trainer:
         idx = self._order[pos * self.batch_size:(pos + 1) * self.batch_size]
         xs, ts = self.data.xs[idx], self.data.ts[idx]
         t0 = time.perf_counter()
-        loss = self.model.forward(xs, ts)
-        self.model.backward()
+        if self.parallel is not None:
+            loss = self.parallel.forward_backward(xs, ts)
+        else:
+            loss = self.model.forward(xs, ts)
+            self.model.backward()
         norm = clip_grads(self.optimizer.grads, self.config.clip)
         if not (math.isfinite(loss) and math.isfinite(norm) and loss <= self.max_loss):
             raise self._diverged(loss, norm)
@@ -122,6 +131,12 @@ class Trainer:
             "seconds": dt,
             "examples_per_second": len(idx) / dt if dt > 0 else float("inf"),
         }
+
+    def close(self) -> None:
+        """Stop the threads of data parallelism, if any (the trainer can still step on one thread)."""
+        if self.parallel is not None:
+            self.parallel.close()
+            self.parallel = None
 
     def _diverged(self, loss: float, norm: float) -> TrainingDiverged:
         """Restore the last good weights, forget the optimiser's state, and say what happened."""
