@@ -133,6 +133,24 @@ def _tanh_to_gates(a: np.ndarray, mul: np.ndarray, add: np.ndarray) -> np.ndarra
     return a
 
 
+_GATE_DERIVATIVE: dict = {}
+
+
+def _gate_derivatives(gates: np.ndarray, H: int) -> np.ndarray:
+    """Gates (..., 4H) f, g, i, o -> a new array of each gate's derivative with respect to its
+    pre-activation: y (1 - y) for the sigmoids f, i, o and 1 - y^2 for the tanh g, i.e. c1 + y (c2 - y)."""
+    key = (H, gates.dtype.str)
+    if key not in _GATE_DERIVATIVE:
+        c1 = np.zeros(4 * H, gates.dtype)
+        c1[H:2 * H] = 1
+        _GATE_DERIVATIVE[key] = (c1, 1 - c1)
+    c1, c2 = _GATE_DERIVATIVE[key]
+    d = np.subtract(c2, gates)
+    d *= gates
+    d += c1
+    return d
+
+
 def lstm_gates(a: np.ndarray, H: int) -> np.ndarray:
     """Pre-activations a (N, 4H) -> gates in place: f, i, o by sigmoid, g by tanh, with one tanh call
     (sigmoid(x) = 0.5 * tanh(x / 2) + 0.5, which also never overflows)."""
@@ -179,15 +197,12 @@ class TimeLSTM(Module):
         # - buffers are time-major (T, N, ...), so each step reads and writes contiguous memory;
         # - the input projection of all T steps is one matrix product before the loop;
         # - the four gates are activated by one tanh over the whole (N, 4H) row, because
-        #   sigmoid(x) = 0.5 * tanh(x / 2) + 0.5: the f, i, o columns are pre-scaled by 1/2 (in the
-        #   input projection and in a scaled copy of Wh), and afterwards mapped by 0.5 * y + 0.5.
+        #   sigmoid(x) = 0.5 * tanh(x / 2) + 0.5: the f, i, o columns are pre-scaled by 1/2 (in scaled
+        #   copies of Wx, Wh and the bias), and afterwards mapped by 0.5 * y + 0.5.
         scale, mul, add = _gate_affine(H, dtype)  # the same mapping as lstm_gates, scale applied up front
         xs_tm = np.ascontiguousarray(xs.transpose(1, 0, 2)).reshape(T * N, D)
-        A = (xs_tm @ Wx).reshape(T, N, 4 * H)  # (T, N, 4H)
-        A += b
-        if xbias is not None:
-            A += xbias
-        A *= scale
+        A = (xs_tm @ (Wx * scale)).reshape(T, N, 4 * H)  # (T, N, 4H)
+        A += (b * scale) if xbias is None else (xbias + b) * scale
         Wh_s = Wh * scale
         zero_start = self.h is None  # Speed: h0 = 0 makes the first step's h0 @ Wh zero, so it is skipped
         h0 = np.zeros((N, H), dtype) if zero_start else np.asarray(self.h, dtype)
@@ -248,37 +263,50 @@ class TimeLSTM(Module):
             input=batch_major(A[:, :, 2 * H:3 * H]), output=batch_major(A[:, :, 3 * H:]),
         )
 
-    def backward(self, dhs: np.ndarray, dh_last: np.ndarray | None = None, need_dh0: bool = True):
+    def backward(self, dhs: np.ndarray | None, dh_last: np.ndarray | None = None, need_dh0: bool = True):
         """dhs (N, T, H) -> (dxs (N, T, D), dh0 (N, H) or None, dxbias (N, 4H) or None).
 
-        dh_last, optional, is extra gradient flowing into the last hidden state. With
+        dhs None means no gradient reaches the hidden states except dh_last, optional, extra gradient
+        flowing into the last hidden state. With
         need_dh0=False (the encoder, whose initial state is no one's output) dh0 is not computed.
         """
         xs_tm, h0, c0, A, hs, cs, tanh_cs, has_xbias, zero_start = self.cache
         Wx, Wh = self.params["Wx"], self.params["Wh"]
         T, N, H = hs.shape
         D = xs_tm.shape[1]
-        dhs_tm = dhs.transpose(1, 0, 2)  # (T, N, H) view
+        dtype = A.dtype
+        # Speed: everything that depends only on the forward pass is computed for all T steps at once,
+        # so the loop below is five small element-wise products and one matrix product per step.
+        # With s = dc + dh * o * (1 - tanh(c)^2) the gradient of the next-older cell state, and the
+        # derivative of each gate with respect to its pre-activation (sigmoid': f (1 - f), tanh': 1 - g^2):
+        #   da_f = s * c_prev * f (1 - f)   da_g = s * i * (1 - g^2)   da_i = s * g * i (1 - i)
+        #   da_o = dh * tanh(c) * o (1 - o)  and the older dc = s * f.
+        P = _gate_derivatives(A, H)  # (T, N, 4H): f (1 - f), 1 - g^2, i (1 - i), o (1 - o)
+        P4 = P.reshape(T, N, 4, H)
+        P4[1:, :, 0] *= cs[:-1]  # c_prev
+        P4[0, :, 0] *= c0
+        P4[:, :, 1] *= A[:, :, 2 * H:3 * H]  # i
+        P4[:, :, 2] *= A[:, :, H:2 * H]  # g
+        P4[:, :, 3] *= tanh_cs
+        Q = tanh_cs * tanh_cs  # o (1 - tanh(c)^2), so that s = dc + dh * Q
+        np.subtract(1, Q, out=Q)
+        Q *= A[:, :, 3 * H:]
+        dhs_tm = None if dhs is None else dhs.transpose(1, 0, 2)  # (T, N, H) view
         Wh_T = np.ascontiguousarray(Wh.T)  # Speed: a contiguous copy multiplies faster than the view
         dA = np.empty_like(A)  # (T, N, 4H): gradients of all pre-activations
-        dh = np.zeros((N, H), A.dtype) if dh_last is None else dh_last.copy()
-        dc = np.zeros((N, H), A.dtype)
+        dA4 = dA.reshape(T, N, 4, H)
+        dh = np.zeros((N, H), dtype) if dh_last is None else dh_last.astype(dtype, copy=True)
+        dc = np.zeros((N, H), dtype)
+        ds = np.empty((N, H), dtype)
         for t in reversed(range(T)):
-            a, da, tc = A[t], dA[t], tanh_cs[t]
-            f, g, i, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-            c_prev = c0 if t == 0 else cs[t - 1]
-            dh += dhs_tm[t]
-            ds = dc + dh * o * (1 - tc * tc)
-            np.multiply(ds, c_prev, out=da[:, :H])
-            da[:, :H] *= f * (1 - f)  # forget gate: sigmoid' = f (1 - f)
-            np.multiply(ds, i, out=da[:, H:2 * H])
-            da[:, H:2 * H] *= 1 - g * g  # candidate: tanh' = 1 - g^2
-            np.multiply(ds, g, out=da[:, 2 * H:3 * H])
-            da[:, 2 * H:3 * H] *= i * (1 - i)
-            np.multiply(dh, tc, out=da[:, 3 * H:])
-            da[:, 3 * H:] *= o * (1 - o)
-            dc = ds * f
-            dh = da @ Wh_T if t or need_dh0 else None
+            if dhs_tm is not None:
+                dh += dhs_tm[t]
+            np.multiply(dh, Q[t], out=ds)
+            ds += dc
+            np.multiply(ds[:, None, :], P4[t, :, :3], out=dA4[t, :, :3])  # f, g, i at once
+            np.multiply(dh, P4[t, :, 3], out=dA4[t, :, 3])  # o
+            np.multiply(ds, A[t, :, :H], out=dc)
+            dh = dA[t] @ Wh_T if t or need_dh0 else None
         # Speed: weight gradients of all steps are one matrix product each, after the loop
         # (with h0 = 0 the first step adds nothing to dWh, so it is left out).
         dA2 = dA.reshape(T * N, 4 * H)

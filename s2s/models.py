@@ -108,20 +108,17 @@ class Encoder(Module):
         V, D, H = vocab_size, wordvec_size, hidden_size
         self.embed = TimeEmbedding(_randn(rng, (V, D), 0.01, dtype))
         self.lstm = _lstm(rng, D, H, dtype, stateful=False)
-        self.hs_shape = None
 
     def children(self):
         return {"embed": self.embed, "lstm": self.lstm}
 
     def forward(self, xs: np.ndarray) -> np.ndarray:
         """xs (N, Te) ids -> h (N, H), the last hidden state."""
-        hs = self.lstm.forward(self.embed.forward(xs))
-        self.hs_shape = hs.shape
-        return hs[:, -1, :]
+        return self.lstm.forward(self.embed.forward(xs))[:, -1, :]
 
     def backward(self, dh: np.ndarray) -> None:
         """dh (N, H): gradient of the last hidden state only."""
-        dxs, _, _ = self.lstm.backward(np.zeros(self.hs_shape, dh.dtype), dh_last=dh, need_dh0=False)
+        dxs, _, _ = self.lstm.backward(None, dh_last=dh, need_dh0=False)
         self.embed.backward(dxs)
 
 

@@ -8,6 +8,7 @@ updated exactly once per step. Updates are written in place.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -49,6 +50,24 @@ class Optimizer:
         """Forget the optimiser's state (after the weights were restored)."""
         self.t = 0
 
+    def update(self, run: Callable[[Callable[[slice], None], int], None] | None = None) -> None:
+        """Apply one update. `run(fn, size)`, optional, calls fn(part) for slices covering range(size),
+        in parallel (DataParallel.run): the update is element-wise, so parts are independent."""
+        self.t += 1
+        self._prepare()
+        for k, (_, p, _) in enumerate(self.named):
+            if run is None:
+                self._apply(k, slice(None))
+            else:
+                run(lambda part, k=k: self._apply(k, part), p.size)
+
+    def _prepare(self) -> None:
+        """Per-step constants, computed once before the element-wise work."""
+
+    def _apply(self, k: int, part: slice) -> None:
+        """Update the part `part` of parameter array k."""
+        raise NotImplementedError
+
     @property
     def grads(self) -> list[np.ndarray]:
         """The gradient arrays, in parameter order."""
@@ -58,11 +77,9 @@ class Optimizer:
 class SGD(Optimizer):
     """p -= lr * g."""
 
-    def update(self) -> None:
-        """Apply one update."""
-        self.t += 1
-        for _, p, g in self.named:
-            p -= self.lr * g
+    def _apply(self, k: int, part: slice) -> None:
+        _, p, g = self.named[k]
+        p[part] -= self.lr * g[part]
 
 
 class Adam(Optimizer):
@@ -81,25 +98,25 @@ class Adam(Optimizer):
         for a in self.m + self.v:
             a[...] = 0
 
-    def update(self) -> None:
-        """Apply one update."""
-        self.t += 1
+    def _prepare(self) -> None:
+        self.lr_t = self.lr * math.sqrt(1.0 - self.beta2 ** self.t) / (1.0 - self.beta1 ** self.t)
+
+    def _apply(self, k: int, part: slice) -> None:
         b1, b2 = self.beta1, self.beta2
-        lr_t = self.lr * math.sqrt(1.0 - b2 ** self.t) / (1.0 - b1 ** self.t)
-        for (_, p, g), m, v, tmp in zip(self.named, self.m, self.v, self._tmp, strict=True):
-            # the same three lines as the book's, written in place into one scratch array
-            np.subtract(g, m, out=tmp)
-            tmp *= 1 - b1
-            m += tmp  # m += (1 - b1) * (g - m)
-            np.multiply(g, g, out=tmp)
-            tmp -= v
-            tmp *= 1 - b2
-            v += tmp  # v += (1 - b2) * (g * g - v)
-            np.sqrt(v, out=tmp)
-            tmp += 1e-7
-            np.divide(m, tmp, out=tmp)
-            tmp *= lr_t
-            p -= tmp  # p -= lr_t * m / (sqrt(v) + 1e-7)
+        p, g, m, v, tmp = (a[part] for a in (self.named[k][1], self.named[k][2], self.m[k], self.v[k], self._tmp[k]))
+        # the same three lines as the book's, written in place into one scratch array
+        np.subtract(g, m, out=tmp)
+        tmp *= 1 - b1
+        m += tmp  # m += (1 - b1) * (g - m)
+        np.multiply(g, g, out=tmp)
+        tmp -= v
+        tmp *= 1 - b2
+        v += tmp  # v += (1 - b2) * (g * g - v)
+        np.sqrt(v, out=tmp)
+        tmp += 1e-7
+        np.divide(m, tmp, out=tmp)
+        tmp *= self.lr_t
+        p -= tmp  # p -= lr_t * m / (sqrt(v) + 1e-7)
 
 
 OPTIMIZERS = {"adam": Adam, "sgd": SGD}

@@ -12,6 +12,7 @@ once) and own their gradients and caches.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -59,11 +60,24 @@ class DataParallel:
             return loss * counts[k] / total
 
         futures = [self.pool.submit(work, k) for k in range(1, n)]
-        loss = work(0)
-        for k, f in enumerate(futures, start=1):
-            loss += f.result()
-            self.model.flat_grads += self.replicas[k].flat_grads
+        loss = work(0) + sum(f.result() for f in futures)
+        grads = [r.flat_grads for r in self.replicas]
+
+        def add(part: slice) -> None:
+            for g in grads[1:]:
+                grads[0][part] += g[part]
+
+        self.run(add, grads[0].size)  # the sum over the parts, itself split: it is memory-bound
         return loss
+
+    def run(self, fn: Callable[[slice], None], size: int) -> None:
+        """Call fn(part) for `threads` slices covering range(size), at once (for element-wise work)."""
+        n = len(self.replicas)
+        bounds = np.linspace(0, size, n + 1).astype(int)
+        futures = [self.pool.submit(fn, slice(bounds[k], bounds[k + 1])) for k in range(1, n)]
+        fn(slice(bounds[0], bounds[1]))
+        for f in futures:
+            f.result()
 
     def close(self) -> None:
         """Stop the pool's threads."""

@@ -118,7 +118,7 @@ class Trainer:
         if self.iteration % GOOD_EVERY == 0:
             self._good = (self.iteration, get_weights(self.model))  # these weights just gave a sane loss
         self.optimizer.lr = self.learning_rate()
-        self.optimizer.update()
+        self.optimizer.update(None if self.parallel is None else self.parallel.run)
         dt = time.perf_counter() - t0
         self.iteration += 1
         self.train_seconds += dt
