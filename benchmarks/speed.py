@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 
 # Both engines get both cores: PyTorch uses 2 intra-op threads; our engine splits each batch across 2
-# threads (TrainConfig.threads, s2s/parallel.py) with one BLAS thread each, the engine's default
+# worker processes (TrainConfig.workers, s2s/parallel.py) with one BLAS thread each, the engine's default
 # (s2s/__init__.py). Set before numpy loads; a value you set wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -39,10 +39,10 @@ from s2s.presets import PRESETS  # noqa: E402
 from s2s.trainer import TrainConfig, Trainer, evaluate  # noqa: E402
 
 BATCHES_PER_EPOCH = 45000 // 128  # 351, as in the book
-THREADS = 2  # cores of the machines this project runs on; PyTorch gets as many intra-op threads
+CORES = 2  # of the machines this project runs on: our workers, PyTorch's intra-op threads
 
 
-def sgemm_gflops(n: int = 1024, repeats: int = 10, threads: int = THREADS) -> float:
+def sgemm_gflops(n: int = 1024, repeats: int = 10, threads: int = CORES) -> float:
     """float32 matrix-product rate (GFLOP/s) of this machine: `threads` threads each multiplying their own
     n x n matrices at the same time (NumPy releases the GIL in products), best of `repeats` rounds."""
     a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
@@ -79,7 +79,7 @@ def ours_seconds_per_epoch(kind: str, task: str, H: int, batches: int, repeats: 
     """Median seconds for `batches` training steps of the book's setup, scaled to one epoch."""
     train, _ = make_split(task, 128 * batches, 10, 0)
     model = build_model(ModelConfig(kind, len(train.codec.vocab), 16, H, True), np.random.default_rng(0))
-    trainer = Trainer(model, train, TrainConfig(batch_size=128, lr=0.001, clip=5.0, threads=THREADS))
+    trainer = Trainer(model, train, TrainConfig(batch_size=128, lr=0.001, clip=5.0, workers=CORES))
     for _ in range(5):
         trainer.step()
     times = []
@@ -92,14 +92,14 @@ def ours_seconds_per_epoch(kind: str, task: str, H: int, batches: int, repeats: 
     return statistics.median(times) * BATCHES_PER_EPOCH / batches
 
 
-def ours_time_to_accuracy(threads: int, target: float = 0.9, limit_seconds: float = 120) -> tuple[float | None, float]:
-    """Training seconds until held-out exact match >= target with the default addition preset on `threads`
-    threads, evaluating every preset.eval_every iterations on 1,000 held-out questions (not counted)."""
+def ours_time_to_accuracy(workers: int, target: float = 0.9, limit_seconds: float = 120) -> tuple[float | None, float]:
+    """Training seconds until held-out exact match >= target with the default addition preset on `workers`
+    workers, evaluating every preset.eval_every iterations on 1,000 held-out questions (not counted)."""
     p = PRESETS["addition"]["default"]
     train, val = make_split("addition", p.train_size, 1000, 0)
     model = build_model(ModelConfig(p.model, len(train.codec.vocab), p.wordvec, p.hidden, p.reverse),
                         np.random.default_rng([0, 1]))
-    config = TrainConfig(p.batch, p.lr, "adam", p.clip, 0, p.epochs, p.schedule, threads=threads)
+    config = TrainConfig(p.batch, p.lr, "adam", p.clip, 0, p.epochs, p.schedule, workers=workers)
     trainer = Trainer(model, train, config)
     reached = None
     while trainer.train_seconds < limit_seconds and trainer.iteration < trainer.total_iterations:
@@ -146,8 +146,8 @@ def main() -> int:
     print(f"# {platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}, {versions},"
           f" {time.strftime('%Y-%m-%d %H:%M')}")
     limit = sgemm_gflops()
-    print(f"# sgemm rate (1024^3, float32, {THREADS} threads at once, one BLAS thread each): {limit:.0f} GFLOP/s;"
-          f" ours trains on {THREADS} threads (TrainConfig.threads), PyTorch on {THREADS} intra-op threads")
+    print(f"# sgemm rate (1024^3, float32, {CORES} threads at once, one BLAS thread each): {limit:.0f} GFLOP/s;"
+          f" ours trains on {CORES} processes (TrainConfig.workers), PyTorch on {CORES} intra-op threads")
     rows = []
     for name, kind, task, V, Te, Td, H, batches in (
         ("Peeky + reversed, addition, hidden 128", "peeky", "addition", 13, 7, 4, 128, 60 if args.quick else 150),
@@ -170,9 +170,9 @@ def main() -> int:
                      f"{gflops:.0f} GFLOP/s (the book's formulation's products) = {gflops / limit:.0%} of sgemm; "
                      f"those products alone at the sgemm rate: {floor:.2f} s"))
     torch_secs = torch_peer.time_to_accuracy() if has_torch else None
-    for threads in (1, THREADS):
-        secs, epoch = ours_time_to_accuracy(threads)
-        rows.append((f"s to 90 % held-out (addition), ours on {threads} thread{'s' * (threads > 1)}",
+    for workers in (1, CORES):
+        secs, epoch = ours_time_to_accuracy(workers)
+        rows.append((f"s to 90 % held-out (addition), ours on {workers} core{'s' * (workers > 1)}",
                      "not reached" if secs is None else f"{secs:.1f} (default preset, epoch {epoch:.2f})",
                      "n/a" if torch_secs is None else f"{torch_secs[0]:.1f} (book settings, epoch {torch_secs[1]:.2f})",
                      "n/a" if secs is None or torch_secs is None else f"{secs / torch_secs[0]:.2f}",

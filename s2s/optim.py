@@ -35,16 +35,27 @@ class Optimizer:
     """Common part: the parameters of one model and the step counter."""
 
     def __init__(self, model: Module, lr: float):
-        if getattr(model, "flat_params", None) is not None:
-            # all parameters in one array (Module.flatten): one update for everything
-            self.named = [("(all parameters)", model.flat_params, model.flat_grads)]
-        else:
-            self.named = list(model.named_parameters())
-        names = [n for n, _, _ in self.named]
-        if len(set(names)) != len(names) or len({id(p) for _, p, _ in self.named}) != len(names):
-            raise ValueError("a parameter appears twice in the model")
+        self.named = self._parameters(model)
         self.lr = float(lr)
         self.t = 0
+
+    @staticmethod
+    def _parameters(model: Module) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        if getattr(model, "flat_params", None) is not None:
+            # all parameters in one array (Module.flatten): one update for everything
+            return [("(all parameters)", model.flat_params, model.flat_grads)]
+        named = list(model.named_parameters())
+        names = [n for n, _, _ in named]
+        if len(set(names)) != len(names) or len({id(p) for _, p, _ in named}) != len(names):
+            raise ValueError("a parameter appears twice in the model")
+        return named
+
+    def rebind(self, model: Module) -> None:
+        """Follow the model's parameters to new storage of the same sizes, keeping the optimiser's state."""
+        named = self._parameters(model)
+        if [p.shape for _, p, _ in named] != [p.shape for _, p, _ in self.named]:
+            raise ValueError("the model's parameters changed shape")
+        self.named = named
 
     def reset(self) -> None:
         """Forget the optimiser's state (after the weights were restored)."""

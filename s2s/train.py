@@ -26,7 +26,7 @@ from s2s.models import MODEL_KINDS, ModelConfig, build_model, count_parameters
 from s2s.optim import OPTIMIZERS
 from s2s.presets import PRESETS
 from s2s.tasks import TASKS
-from s2s.trainer import MAX_THREADS, SCHEDULES, TrainConfig, Trainer, TrainingDiverged, evaluate
+from s2s.trainer import MAX_WORKERS, SCHEDULES, TrainConfig, Trainer, TrainingDiverged, evaluate
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,8 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="evaluate every N iterations (default: once per epoch)")
     p.add_argument("--until-accuracy", type=float, default=None, metavar="A",
                    help="stop as soon as held-out exact match reaches A (0..1)")
-    p.add_argument("--threads", type=int, default=1, metavar="N",
-                   help="split each batch across N threads (one core each; same maths); default: 1")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="split each batch across N worker processes (one core each; same maths); default: 1")
     p.add_argument("--json", action="store_true", help="print one JSON line per evaluation")
     p.add_argument("--out", required=True, metavar="FILE", help="checkpoint to write (.npz)")
     return p
@@ -104,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--epochs must be a positive number")
     if args.until_accuracy is not None and not 0 < args.until_accuracy <= 1:
         parser.error("--until-accuracy must be in (0, 1]")
-    if not 1 <= args.threads <= MAX_THREADS:
-        parser.error(f"--threads must be between 1 and {MAX_THREADS}")
+    if not 1 <= args.workers <= MAX_WORKERS:
+        parser.error(f"--workers must be between 1 and {MAX_WORKERS}")
     if args.eval_every < 0:
         parser.error("--eval-every must be 0 (once per epoch) or positive")
     out = Path(args.out)
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--out {args.out}: " + ("is a folder" if out.is_dir() else f"no folder {out.parent}"))
     try:
         config = TrainConfig(args.batch, args.lr, args.optimizer, args.clip, args.seed, math.ceil(args.epochs),
-                             args.schedule, threads=args.threads)
+                             args.schedule, workers=args.workers)
     except ValueError as e:
         parser.error(str(e))
 

@@ -16,7 +16,7 @@ import numpy as np
 from s2s.data import Dataset
 from s2s.models import Seq2seq, get_weights, set_weights
 from s2s.optim import OPTIMIZERS, clip_grads
-from s2s.parallel import DataParallel
+from s2s.parallel import data_parallel
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class TrainConfig:
     epochs: int = 25
     schedule: str = "constant"  # or "cosine": lr falls to lr_min_factor * lr over the run
     lr_min_factor: float = 0.05
-    threads: int = 1  # > 1: each batch is split across this many threads (s2s.parallel), same maths
+    workers: int = 1  # > 1: each batch is split across this many processes or threads (s2s.parallel)
 
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS:
@@ -46,8 +46,8 @@ class TrainConfig:
             raise ValueError("clip must be 0 (off) or positive")
         if not 0 <= self.lr_min_factor <= 1:
             raise ValueError("lr_min_factor must be between 0 and 1")
-        if not 1 <= self.threads <= MAX_THREADS:
-            raise ValueError(f"threads must be between 1 and {MAX_THREADS}")
+        if not 1 <= self.workers <= MAX_WORKERS:
+            raise ValueError(f"workers must be between 1 and {MAX_WORKERS}")
 
     def to_dict(self) -> dict:
         """Plain dict for JSON."""
@@ -55,7 +55,7 @@ class TrainConfig:
 
 
 SCHEDULES = ("constant", "cosine")
-MAX_THREADS = 8
+MAX_WORKERS = 8
 
 
 class TrainingDiverged(RuntimeError):
@@ -73,8 +73,10 @@ class Trainer:
         if len(data) == 0:
             raise ValueError("the training set is empty")
         self.model, self.data, self.config = model, data, config
+        self.parallel = None
+        if config.workers > 1:  # before the optimiser: the parameters may move into shared memory
+            self.parallel = data_parallel(model, config.workers, config.batch_size, data.xs.shape[1], data.ts.shape[1])
         self.optimizer = OPTIMIZERS[config.optimizer](model, config.lr)
-        self.parallel = DataParallel(model, config.threads) if config.threads > 1 else None
         self.rng = np.random.default_rng([config.seed, 2])  # shuffling stream, apart from data and init
         self.batch_size = min(config.batch_size, len(data))
         self.iters_per_epoch = len(data) // self.batch_size
@@ -118,7 +120,7 @@ class Trainer:
         if self.iteration % GOOD_EVERY == 0:
             self._good = (self.iteration, get_weights(self.model))  # these weights just gave a sane loss
         self.optimizer.lr = self.learning_rate()
-        self.optimizer.update(None if self.parallel is None else self.parallel.run)
+        self.optimizer.update(getattr(self.parallel, "run", None))
         dt = time.perf_counter() - t0
         self.iteration += 1
         self.train_seconds += dt
@@ -133,10 +135,12 @@ class Trainer:
         }
 
     def close(self) -> None:
-        """Stop the threads of data parallelism, if any (the trainer can still step on one thread)."""
+        """End data parallelism, if any: its workers stop, the parameters are the model's own again, and
+        the optimiser goes on with them (the trainer can still step, in this thread alone)."""
         if self.parallel is not None:
             self.parallel.close()
             self.parallel = None
+            self.optimizer.rebind(self.model)
 
     def _diverged(self, loss: float, norm: float) -> TrainingDiverged:
         """Restore the last good weights, forget the optimiser's state, and say what happened."""

@@ -107,13 +107,13 @@ def test_until_accuracy_stops_early(tmp_path):
     assert load_checkpoint(out).meta["training"]["val_accuracy"] == lines[-1]["val_accuracy"]
 
 
-def test_train_on_two_threads(tmp_path):
+def test_train_with_two_workers(tmp_path):
     out = tmp_path / "t.npz"
-    result = run("train", *TINY, "--threads", "2", "--out", out)
+    result = run("train", *TINY, "--workers", "2", "--out", out)
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(lines) == 2 and lines[1]["loss"] < lines[0]["loss"]
-    assert load_checkpoint(out).meta["train_config"]["threads"] == 2
+    assert load_checkpoint(out).meta["train_config"]["workers"] == 2
 
 
 def test_train_on_a_book_format_file(tmp_path):
@@ -142,7 +142,7 @@ def test_train_refuses_a_malformed_file(tmp_path):
 
 @pytest.mark.parametrize("args", [["--hidden", "0"], ["--lr", "-1"], ["--lr", "nan"], ["--batch", "0"],
                                   ["--epochs", "0"], ["--clip", "nan"], ["--until-accuracy", "1.5"],
-                                  ["--hidden", "abc"], ["--eval-every", "-1"], ["--threads", "0"], ["--threads", "64"]])
+                                  ["--hidden", "abc"], ["--eval-every", "-1"], ["--workers", "0"], ["--workers", "64"]])
 def test_train_refuses_bad_numbers(tmp_path, args):
     result = run("train", "--task", "sort", *args, "--out", tmp_path / "n.npz")
     assert_usage_error(result)

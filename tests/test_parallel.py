@@ -1,4 +1,4 @@
-"""Data parallelism (s2s.parallel): the same gradients as one thread, shared parameters, clean shutdown."""
+"""Data parallelism (s2s.parallel): the same gradients as one process, shared parameters, clean shutdown."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from s2s.data import make_split
 from s2s.models import ModelConfig, build_model
-from s2s.parallel import DataParallel
+from s2s.parallel import ProcessDataParallel, ThreadDataParallel, WorkerError
 from s2s.trainer import TrainConfig, Trainer
 
 
@@ -17,9 +17,16 @@ def float64_model(kind: str, vocab: int):
     return build_model(ModelConfig(kind, vocab, 6, 10, True), np.random.default_rng(3), np.float64)
 
 
+def start(backend: str, model, workers: int, xs, ts):
+    if backend == "threads":
+        return ThreadDataParallel(model, workers)
+    return ProcessDataParallel(model, workers, len(xs), xs.shape[1], ts.shape[1])
+
+
+@pytest.mark.parametrize("backend", ["threads", "processes"])
 @pytest.mark.parametrize("kind", ["seq2seq", "peeky", "attention"])
-@pytest.mark.parametrize("threads", [2, 3])
-def test_split_batch_gives_the_whole_batch_gradient(kind, threads):
+@pytest.mark.parametrize("workers", [2, 3])
+def test_split_batch_gives_the_whole_batch_gradient(backend, kind, workers):
     data, _ = make_split("addition", 50, 1, seed=0)
     xs, ts = data.xs[:23], data.ts[:23].copy()  # 23 rows: parts of unequal size
     ts[:5, -2:] = -1  # ignored positions in the first part only: its weight must shrink
@@ -27,42 +34,85 @@ def test_split_batch_gives_the_whole_batch_gradient(kind, threads):
     loss = model.forward(xs, ts)
     model.backward()
     expected = model.flat_grads.copy()
-    model.flat_grads[...] = np.nan  # must be overwritten, not accumulated into
-    parallel = DataParallel(model, threads)
+    before = model.flat_params.copy()
+    parallel = start(backend, model, workers, xs, ts)
     try:
+        model.flat_grads[...] = np.nan  # must be overwritten, not accumulated into
         split_loss = parallel.forward_backward(xs, ts)
+        np.testing.assert_allclose(model.flat_grads, expected, rtol=1e-9, atol=1e-13)
+        assert split_loss == pytest.approx(loss, rel=1e-12)
+        model.flat_params *= 0.5  # an optimiser's step here is what every worker sees next
+        model.forward(xs, ts)
+        model.backward()
+        expected = model.flat_grads.copy()
+        parallel.forward_backward(xs, ts)
+        np.testing.assert_allclose(model.flat_grads, expected, rtol=1e-9, atol=1e-13)
     finally:
         parallel.close()
-    assert split_loss == pytest.approx(loss, rel=1e-12)
-    np.testing.assert_allclose(model.flat_grads, expected, rtol=1e-9, atol=1e-13)
+    np.testing.assert_array_equal(model.flat_params, before * 0.5)  # the values survive closing
 
 
-def test_replicas_share_parameters_and_own_gradients():
+def test_thread_replicas_share_parameters_and_own_gradients():
     data, _ = make_split("sort", 64, 1, seed=0)
     model = float64_model("peeky", len(data.codec.vocab))
-    parallel = DataParallel(model, 2)
+    parallel = ThreadDataParallel(model, 2)
     twin = parallel.replicas[1]
     try:
-        model.flat_params += 0.5  # an optimiser step on the model moves the replica too
         for (_, p, g), (_, tp, tg) in zip(model.named_parameters(), twin.named_parameters(), strict=True):
-            assert np.shares_memory(p, model.flat_params) and p is tp
+            assert np.shares_memory(p, model.flat_params) and np.shares_memory(tp, p)
             assert not np.shares_memory(g, tg)
     finally:
         parallel.close()
 
 
-def test_trainer_with_two_threads_follows_the_one_thread_curve_and_stops_its_threads():
+def test_processes_end_and_parameters_come_home_on_close():
+    data, _ = make_split("sort", 64, 1, seed=0)
+    model = float64_model("attention", len(data.codec.vocab))
+    parallel = start("processes", model, 3, data.xs, data.ts)
+    procs = list(parallel.workers)
+    shared = model.flat_params
+    assert shared is parallel.shared.arrays["params"]
+    parallel.close()
+    assert all(p.poll() is not None for p in procs)
+    assert model.flat_params is not shared and not np.shares_memory(model.flat_params, shared)
+    for _, p, g in model.named_parameters():
+        assert np.shares_memory(p, model.flat_params) and np.shares_memory(g, model.flat_grads)
+
+
+def test_a_dead_worker_is_reported_not_hung_on():
+    data, _ = make_split("sort", 64, 1, seed=0)
+    model = float64_model("peeky", len(data.codec.vocab))
+    parallel = start("processes", model, 2, data.xs, data.ts)
+    try:
+        parallel.workers[0].kill()
+        parallel.workers[0].wait()
+        with pytest.raises((WorkerError, BrokenPipeError)):
+            parallel.forward_backward(data.xs, data.ts)
+    finally:
+        parallel.close()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_trainer_with_workers_follows_the_one_process_curve(workers):
     data, _ = make_split("sort", 640, 10, seed=0)
     curves = {}
-    for threads in (1, 2):
+    for w in (1, workers):
         model = build_model(ModelConfig("attention", len(data.codec.vocab), 8, 16, True), np.random.default_rng(1))
-        trainer = Trainer(model, data, TrainConfig(batch_size=64, lr=0.01, seed=2, threads=threads))
-        curves[threads] = [trainer.step()["loss"] for _ in range(25)]
+        trainer = Trainer(model, data, TrainConfig(batch_size=64, lr=0.01, seed=2, workers=w))
+        curves[w] = [trainer.step()["loss"] for _ in range(25)]
         trainer.close()
-        trainer.step()  # still trains, on one thread
-    np.testing.assert_allclose(curves[2], curves[1], rtol=2e-4)
-    assert curves[2][-1] < curves[2][0] - 0.5
-    pool_threads = [t for t in threading.enumerate() if t.name.startswith("s2s-data-parallel")]
-    for t in pool_threads:
+        trainer.step()  # still trains, in this process alone, with the optimiser's state kept
+        assert np.shares_memory(trainer.optimizer.named[0][1], model.flat_params)
+    np.testing.assert_allclose(curves[workers], curves[1], rtol=2e-4)
+    assert curves[workers][-1] < curves[workers][0] - 0.5
+
+
+def test_thread_pool_stops_on_close():
+    data, _ = make_split("sort", 64, 1, seed=0)
+    model = float64_model("peeky", len(data.codec.vocab))
+    parallel = ThreadDataParallel(model, 3)
+    parallel.forward_backward(data.xs, data.ts)
+    parallel.close()
+    for t in [t for t in threading.enumerate() if t.name.startswith("s2s-data-parallel")]:
         t.join(timeout=5)
-    assert not any(t.is_alive() for t in pool_threads)
+        assert not t.is_alive()

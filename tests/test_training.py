@@ -149,7 +149,7 @@ def test_cosine_schedule_falls_to_the_floor():
 
 @pytest.mark.parametrize("bad", [{"batch_size": 0}, {"lr": 0}, {"lr": -1}, {"lr": math.nan}, {"lr": math.inf},
                                  {"optimizer": "rmsprop"}, {"schedule": "step"}, {"clip": -1}, {"clip": math.nan},
-                                 {"lr_min_factor": -0.5}, {"lr_min_factor": 2.0}, {"threads": 0}, {"threads": 99}])
+                                 {"lr_min_factor": -0.5}, {"lr_min_factor": 2.0}, {"workers": 0}, {"workers": 99}])
 def test_train_config_validation(bad):
     with pytest.raises(ValueError):
         TrainConfig(**bad)
