@@ -92,19 +92,21 @@ def test_a_dead_worker_is_reported_not_hung_on():
         parallel.close()
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_trainer_with_workers_follows_the_one_process_curve(workers):
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+@pytest.mark.parametrize("workers", [2, 3])
+def test_trainer_with_workers_follows_the_one_process_curve(workers, optimizer):
     data, _ = make_split("sort", 640, 10, seed=0)
     curves = {}
     for w in (1, workers):
         model = build_model(ModelConfig("attention", len(data.codec.vocab), 8, 16, True), np.random.default_rng(1))
-        trainer = Trainer(model, data, TrainConfig(batch_size=64, lr=0.01, seed=2, workers=w))
+        lr = 0.01 if optimizer == "adam" else 1.0
+        trainer = Trainer(model, data, TrainConfig(batch_size=64, lr=lr, optimizer=optimizer, seed=2, workers=w))
         curves[w] = [trainer.step()["loss"] for _ in range(25)]
         trainer.close()
         trainer.step()  # still trains, in this process alone, with the optimiser's state kept
         assert np.shares_memory(trainer.optimizer.named[0][1], model.flat_params)
     np.testing.assert_allclose(curves[workers], curves[1], rtol=2e-4)
-    assert curves[workers][-1] < curves[workers][0] - 0.5
+    assert curves[workers][-1] < curves[workers][0] - 0.1
 
 
 def test_thread_pool_stops_on_close():
