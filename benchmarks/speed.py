@@ -31,6 +31,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 from benchmarks import torch_peer  # noqa: E402
+from s2s.allocator import keep_heap_reserve  # noqa: E402
 from s2s.checkpoint import load_checkpoint  # noqa: E402
 from s2s.data import make_split  # noqa: E402
 from s2s.inference import answer  # noqa: E402
@@ -139,6 +140,7 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="fewer batches per measurement")
     args = ap.parse_args()
+    keep_heap_reserve()  # as the command line and the workers do (s2s/allocator.py)
     has_torch = torch_peer.available()
     versions = f"numpy {np.__version__}" + (f", torch {torch_peer.torch.__version__} "
                                              f"({torch_peer.torch.get_num_threads()} threads)" if has_torch else

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from s2s.allocator import keep_heap_reserve
 from s2s.checkpoint import save_checkpoint
 from s2s.data import DatasetError, make_split, read_book_file, split_dataset
 from s2s.models import MODEL_KINDS, ModelConfig, build_model, count_parameters
@@ -93,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    keep_heap_reserve()  # a process that only trains: speed over a few megabytes (s2s/allocator.py)
     try:
         _fill_defaults(args)
     except ValueError as e:

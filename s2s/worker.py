@@ -16,12 +16,14 @@ import sys
 
 import numpy as np
 
+from s2s.allocator import keep_heap_reserve
 from s2s.models import ModelConfig, build_model
 from s2s.parallel import SharedArrays, part_forward_backward
 
 
 def main(argv: list[str]) -> int:
     """Serve forward/backward requests until stdin closes."""
+    keep_heap_reserve()
     spec = json.loads(argv[0])
     shared = SharedArrays({k: (tuple(shape), dtype) for k, (shape, dtype) in spec["specs"].items()},
                           fd=spec["fd"], offsets=spec["offsets"])
