@@ -75,6 +75,20 @@ class Optimizer:
     def _prepare(self) -> None:
         """Per-step constants, computed once before the element-wise work."""
 
+    def state_arrays(self) -> dict[str, list[np.ndarray]]:
+        """The optimiser's own arrays by name, one per parameter array (none for plain SGD)."""
+        return {}
+
+    def bind_state(self, arrays: dict[str, np.ndarray], copy: bool = True) -> None:
+        """Keep the state of a flattened model's one parameter array in the given arrays (shared memory,
+        see s2s.parallel), copying the current values into them unless `copy` is false."""
+        for name, current in self.state_arrays().items():
+            if len(current) != 1 or arrays[name].shape != current[0].shape:
+                raise ValueError("only the state of one flat parameter array can be moved")
+            if copy:
+                arrays[name][...] = current[0]
+            current[0] = arrays[name]
+
     def _apply(self, k: int, part: slice) -> None:
         """Update the part `part` of parameter array k."""
         raise NotImplementedError
@@ -102,6 +116,9 @@ class Adam(Optimizer):
         self.m = [np.zeros_like(p) for _, p, _ in self.named]
         self.v = [np.zeros_like(p) for _, p, _ in self.named]
         self._tmp = [np.empty_like(p) for _, p, _ in self.named]
+
+    def state_arrays(self) -> dict[str, list[np.ndarray]]:
+        return {"m": self.m, "v": self.v, "tmp": self._tmp}
 
     def reset(self) -> None:
         """Forget the moments and the step count."""

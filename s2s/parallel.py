@@ -21,8 +21,10 @@ from __future__ import annotations
 import json
 import mmap
 import os
+import select
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -102,6 +104,18 @@ class WorkerError(RuntimeError):
     """A worker process stopped or failed; training cannot go on in parallel."""
 
 
+POLL_SECONDS = 0.005
+
+
+def wait_briefly(fd: int, seconds: float = POLL_SECONDS) -> None:
+    """Poll `fd` for up to `seconds` until it can be read (then a read does not sleep): between the
+    parts of one training step the other side answers within about that time, and waking a sleeping
+    process costs more than the polling."""
+    deadline = time.perf_counter() + seconds
+    while not select.select([fd], [], [], 0)[0] and time.perf_counter() < deadline:
+        pass
+
+
 def _layout(sizes: dict[str, int]) -> tuple[dict[str, int], int]:
     """Byte offsets of named regions, each aligned to 64 bytes, and the total size."""
     offsets, end = {}, 0
@@ -138,26 +152,33 @@ class SharedArrays:
 class ProcessDataParallel:
     """Parts 1.. on worker processes (``python -m s2s.worker``), part 0 in this process.
 
-    The model's parameters are moved into shared memory, where the workers read them (an optimiser
-    step in this process is what they see next); each worker writes its gradient into its own shared
-    region, which is added here. Messages are single text lines on the workers' stdin/stdout.
-    ``close`` moves the parameters back into private memory and ends the workers.
+    Shared memory holds the parameters, every part's gradient, the batch and the optimiser's state.
+    The gradients are summed here; the optimiser's step is split by ranges of the flat parameter
+    array, one per process (it is memory-bound, and the workers would otherwise wait). Messages are
+    single text lines on the workers' stdin/stdout. ``close`` moves the parameters and the optimiser's
+    state back into private memory and ends the workers.
     """
 
-    def __init__(self, model: Seq2seq, workers: int, max_batch: int, xs_width: int, ts_width: int):
+    def __init__(self, model: Seq2seq, workers: int, max_batch: int, xs_width: int, ts_width: int,
+                 optimizer: str = "adam"):
         self.model = model
         P = model.flat_params.size
         dtype = model.flat_params.dtype.str
         specs = {"params": ((P,), dtype), "xs": ((max_batch, xs_width), "<i8"), "ts": ((max_batch, ts_width), "<i8")}
-        specs.update({f"grads{k}": ((P,), dtype) for k in range(1, workers)})
+        specs.update({f"grads{k}": ((P,), dtype) for k in range(workers)})
+        specs.update({f"opt_{name}": ((P,), dtype) for name in ("m", "v", "tmp")})
         self.shared = SharedArrays(specs)
-        model.flatten(self.shared.arrays["params"], model.flat_grads)  # the values move into shared memory
+        self.grads = [self.shared.arrays[f"grads{k}"] for k in range(workers)]
+        model.flatten(self.shared.arrays["params"], self.grads[0])  # the values move into shared memory
+        bounds = np.linspace(0, P, workers + 1).astype(int)
+        self.ranges = [(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+        self.optimizer = None
         self.workers: list[subprocess.Popen] = []
-        spec = {"model": model.config.to_dict(), **self.shared.describe()}
+        spec = {"model": model.config.to_dict(), "optimizer": optimizer, "parts": workers, **self.shared.describe()}
         try:
             for k in range(1, workers):
                 proc = subprocess.Popen(
-                    [sys.executable, "-m", "s2s.worker", json.dumps({**spec, "grads": f"grads{k}"})],
+                    [sys.executable, "-m", "s2s.worker", json.dumps({**spec, "part": k})],
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, pass_fds=(self.shared.fd,), text=True,
                     env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
                 self.workers.append(proc)
@@ -168,6 +189,7 @@ class ProcessDataParallel:
             raise
 
     def _reply(self, proc: subprocess.Popen, expect: str | None = None) -> str:
+        wait_briefly(proc.stdout.fileno())
         line = proc.stdout.readline()
         if not line or line.startswith("error") or (expect is not None and line.strip() != expect):
             raise WorkerError(f"a training worker process stopped: {line.strip() or 'no answer'}")
@@ -180,15 +202,30 @@ class ProcessDataParallel:
         shared["xs"][:n] = xs
         shared["ts"][:n] = ts
         parts = split_batch(ts, len(self.workers) + 1)
-        for proc, (lo, hi, weight) in zip(self.workers, parts[1:], strict=True):
-            proc.stdin.write(f"{lo} {hi} {weight!r}\n")
-            proc.stdin.flush()
+        self._send([f"part {lo} {hi} {weight!r}" for lo, hi, weight in parts[1:]])
         lo, hi, weight = parts[0]
         loss = part_forward_backward(self.model, xs[lo:hi], ts[lo:hi], weight)
-        for k, proc in enumerate(self.workers, start=1):
+        for proc, g in zip(self.workers, self.grads[1:], strict=True):
             loss += float(self._reply(proc))
-            self.model.flat_grads += shared[f"grads{k}"]
+            self.grads[0] += g
         return loss
+
+    def update(self, optimizer) -> None:
+        """One optimiser step (after clipping, with its learning rate set), each process taking a range."""
+        if optimizer is not self.optimizer:  # its state moves into shared memory, where the workers see it
+            optimizer.bind_state({name: self.shared.arrays[f"opt_{name}"] for name in optimizer.state_arrays()})
+            self.optimizer = optimizer
+        optimizer.t += 1
+        optimizer._prepare()
+        self._send([f"update {lo} {hi} {optimizer.t} {optimizer.lr!r}" for lo, hi in self.ranges[1:]])
+        optimizer._apply(0, slice(*self.ranges[0]))
+        for proc in self.workers:
+            self._reply(proc, "ok")
+
+    def _send(self, lines: list[str]) -> None:
+        for proc, line in zip(self.workers, lines, strict=True):
+            proc.stdin.write(line + "\n")
+            proc.stdin.flush()
 
     def close(self) -> None:
         """End the workers and move the parameters back into this process's own memory."""
@@ -202,15 +239,20 @@ class ProcessDataParallel:
         self.workers = []
         if self.model.flat_params is self.shared.arrays["params"]:
             self.model.flatten()  # private memory again (a copy of the current values)
+        if self.optimizer is not None:
+            for arrays in self.optimizer.state_arrays().values():
+                arrays[0] = arrays[0].copy()
+            self.optimizer = None
         if self.shared.fd >= 0:
             os.close(self.shared.fd)  # the memory goes once nothing maps it any more
             self.shared.fd = -1
 
 
-def data_parallel(model: Seq2seq, workers: int, max_batch: int, xs_width: int, ts_width: int):
+def data_parallel(model: Seq2seq, workers: int, max_batch: int, xs_width: int, ts_width: int,
+                  optimizer: str = "adam"):
     """Worker processes where the system can share anonymous memory with them (Linux), else threads."""
     if workers < 2:
         raise ValueError("data parallelism needs at least 2 workers")
     if hasattr(os, "memfd_create"):
-        return ProcessDataParallel(model, workers, max_batch, xs_width, ts_width)
+        return ProcessDataParallel(model, workers, max_batch, xs_width, ts_width, optimizer)
     return ThreadDataParallel(model, workers)

@@ -75,7 +75,8 @@ class Trainer:
         self.model, self.data, self.config = model, data, config
         self.parallel = None
         if config.workers > 1:  # before the optimiser: the parameters may move into shared memory
-            self.parallel = data_parallel(model, config.workers, config.batch_size, data.xs.shape[1], data.ts.shape[1])
+            self.parallel = data_parallel(model, config.workers, config.batch_size, data.xs.shape[1], data.ts.shape[1],
+                                          config.optimizer)
         self.optimizer = OPTIMIZERS[config.optimizer](model, config.lr)
         self.rng = np.random.default_rng([config.seed, 2])  # shuffling stream, apart from data and init
         self.batch_size = min(config.batch_size, len(data))
@@ -120,7 +121,10 @@ class Trainer:
         if self.iteration % GOOD_EVERY == 0:
             self._good = (self.iteration, get_weights(self.model))  # these weights just gave a sane loss
         self.optimizer.lr = self.learning_rate()
-        self.optimizer.update(getattr(self.parallel, "run", None))
+        if hasattr(self.parallel, "update"):  # worker processes: each takes a range of the parameters
+            self.parallel.update(self.optimizer)
+        else:
+            self.optimizer.update(getattr(self.parallel, "run", None))
         dt = time.perf_counter() - t0
         self.iteration += 1
         self.train_seconds += dt

@@ -103,8 +103,11 @@ def test_trainer_with_workers_follows_the_one_process_curve(workers, optimizer):
         trainer = Trainer(model, data, TrainConfig(batch_size=64, lr=lr, optimizer=optimizer, seed=2, workers=w))
         curves[w] = [trainer.step()["loss"] for _ in range(25)]
         trainer.close()
+        state = {k: v[0].copy() for k, v in trainer.optimizer.state_arrays().items()}
         trainer.step()  # still trains, in this process alone, with the optimiser's state kept
         assert np.shares_memory(trainer.optimizer.named[0][1], model.flat_params)
+        for k, v in trainer.optimizer.state_arrays().items():
+            assert not np.array_equal(v[0], state[k]) and np.isfinite(v[0]).all()
     np.testing.assert_allclose(curves[workers], curves[1], rtol=2e-4)
     assert curves[workers][-1] < curves[workers][0] - 0.1
 

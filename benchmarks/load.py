@@ -1,0 +1,334 @@
+"""A class on one server: N browser sessions train and ask questions at the same time (issue 6).
+
+    python -m benchmarks.load [--sessions 40] [--ttl SECONDS]
+
+Starts a real `streamlit run` server and opens N sessions in Debian's Chromium (8 pages per browser
+process, driven concurrently by Playwright's asyncio API). Every session:
+
+1. opens /train and presses Start (the app's default addition preset, a fresh model of its own);
+2. while every session trains, goes to Try through the app's navigation (the same session) and asks
+   three questions, timing each from Enter until the right answer is on the page;
+3. goes back to Train; every other session presses Pause. Three seconds later the paused sessions'
+   iteration counters must not have moved and the others' must have: each counter is its own.
+4. Every page is checked for error elements. Then all pages close.
+
+Meanwhile `/_stcore/health` is polled twice a second and the server's memory (RSS) and threads are
+sampled. After the pages close, the server's threads and memory are watched for the session
+time-to-live plus 10 s. Prints a Markdown table and returns the figures as a dict; `check` turns
+the issue's limits into a list of failures (used by tests/test_load.py with N = 5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import math
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync", "--disable-renderer-backgrounding",
+                 "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows"]
+PAGES_PER_BROWSER = 8
+QUESTIONS = 3
+TIMEOUT_MS = 180_000  # generous: forty pages on two cores load slowly; the figures are what count
+
+LIMITS = {"answer_p95_s": 1.0, "health_max_s": 0.5, "mb_per_session": 40.0, "memory_back_ratio": 1.2}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def proc_status(pid: int) -> dict[str, int]:
+    """Resident memory (kB) and thread count of a process, from Linux's /proc."""
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "Threads"):
+            out[key] = int(value.split()[0])
+    return out
+
+
+@contextlib.contextmanager
+def streamlit_server(ttl: float | None = None, log_dir: Path | None = None):
+    """A `streamlit run app.py` on a free port; yields (url, process)."""
+    port = _free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none", "--global.developmentMode", "false"]
+    if ttl is not None:
+        cmd += ["--server.disconnectedSessionTTL", str(int(ttl))]
+    log_dir = log_dir or ROOT / "test-output"
+    log_dir.mkdir(exist_ok=True)
+    with open(log_dir / f"load-server-{port}.log", "w") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            started = time.monotonic()
+            while True:
+                with contextlib.suppress(OSError), urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+                if proc.poll() is not None or time.monotonic() - started > 60:
+                    raise RuntimeError(f"streamlit did not start; see {log.name}")
+                time.sleep(0.3)
+            yield url, proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _health_seconds(url: str) -> float:
+    t0 = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url + "/_stcore/health", timeout=10) as r:
+            r.read()
+    except OSError:
+        return math.inf
+    return time.perf_counter() - t0
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))] if ordered else math.nan
+
+
+class Session:
+    """One browser page, one Streamlit session, driven step by step."""
+
+    def __init__(self, k: int, page, url: str):
+        self.k, self.page, self.url = k, page, url
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+
+    async def ready(self) -> None:
+        from playwright.async_api import expect
+
+        await self.page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']",
+                                          timeout=TIMEOUT_MS)
+        await expect(self.page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=TIMEOUT_MS)
+
+    async def start_training(self) -> None:
+        from playwright.async_api import expect
+
+        await self.page.goto(self.url + "/train?lang=en", timeout=TIMEOUT_MS)
+        await self.ready()
+        await self.page.locator(".st-key-train_start button").click(timeout=TIMEOUT_MS)
+        await expect(self.page.get_by_test_id("stMetricValue").nth(1)).not_to_have_text("0", timeout=TIMEOUT_MS)
+
+    async def iteration(self) -> int:
+        text = await self.page.get_by_test_id("stMetricValue").nth(1).inner_text(timeout=TIMEOUT_MS)
+        return int(text.replace(",", ""))
+
+    async def go(self, name: str) -> None:
+        """Switch page inside the app (the same session), as a user clicking the navigation does."""
+        await self.page.locator(f"[data-testid='stSidebarNavLink'][href$='/{name}']").click(timeout=TIMEOUT_MS)
+        await self.page.wait_for_url(f"**/{name}*", timeout=TIMEOUT_MS)
+        await self.ready()
+
+    async def ask(self) -> None:
+        from playwright.async_api import expect
+
+        box = self.page.locator(".st-key-query input")
+        await expect(box).to_be_visible(timeout=TIMEOUT_MS)
+        for j in range(QUESTIONS):
+            a, b = 100 + 7 * self.k + j, 200 + 3 * j  # a different sum per session and per question
+            await box.fill(f"{a}+{b}")
+            t0 = time.perf_counter()
+            await box.press("Enter")
+            await expect(self.page.locator(".st-key-answer")).to_contain_text(str(a + b), timeout=TIMEOUT_MS)
+            self.latencies.append(time.perf_counter() - t0)
+
+    async def collect_errors(self) -> None:
+        n = await self.page.locator("[data-testid='stException']").count()
+        if n:
+            self.errors.append(f"session {self.k}: {n} exception element(s) on {self.page.url}")
+
+
+async def _sample(url: str, pid: int, stop: asyncio.Event, out: dict) -> None:
+    """Health latencies and server RSS/threads until `stop` is set."""
+    while not stop.is_set():
+        out["health"].append(await asyncio.to_thread(_health_seconds, url))
+        status = proc_status(pid)
+        out["rss_kb"].append(status["VmRSS"])
+        out["threads"].append(status["Threads"])
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.5)
+
+
+async def _run(n: int, url: str, pid: int, ttl: float) -> dict:
+    from playwright.async_api import async_playwright
+
+    figures: dict = {"sessions": n}
+    async with async_playwright() as pw:
+        browsers = [await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                    for _ in range(math.ceil(n / PAGES_PER_BROWSER))]
+        # warm the server up (imports, shipped checkpoints) with one visit, then take the baseline
+        warm = await browsers[0].new_page()
+        await warm.goto(url + "/try?lang=en", timeout=TIMEOUT_MS)
+        await Session(-1, warm, url).ready()
+        await warm.close()
+        await asyncio.sleep(2)
+        base = proc_status(pid)
+        figures["rss_base_mb"], figures["threads_base"] = base["VmRSS"] / 1024, base["Threads"]
+
+        sessions = [Session(k, await browsers[k // PAGES_PER_BROWSER].new_page(viewport={"width": 1280, "height": 720}),
+                            url) for k in range(n)]
+        samples: dict = {"health": [], "rss_kb": [], "threads": []}
+        stop = asyncio.Event()
+        sampler = asyncio.create_task(_sample(url, pid, stop, samples))
+        t0 = time.perf_counter()
+        await asyncio.gather(*(s.start_training() for s in sessions))
+        figures["all_training_after_s"] = time.perf_counter() - t0
+
+        before = await asyncio.gather(*(s.iteration() for s in sessions))
+        t_before = time.perf_counter()
+
+        async def visit_try(s: Session) -> None:
+            await s.go("try")
+            await s.ask()
+            await s.collect_errors()
+            await s.go("train")
+
+        await asyncio.gather(*(visit_try(s) for s in sessions))
+        after = await asyncio.gather(*(s.iteration() for s in sessions))
+        window = time.perf_counter() - t_before
+        figures["examples_per_second"] = sum(b - a for a, b in zip(before, after, strict=True)) * 128 / window
+
+        paused = sessions[::2]
+        await asyncio.gather(*(s.page.locator(".st-key-train_pause button").click(timeout=TIMEOUT_MS) for s in paused))
+        from playwright.async_api import expect
+
+        await asyncio.gather(*(expect(s.page.locator(".st-key-train_start button")).to_be_enabled(timeout=TIMEOUT_MS)
+                               for s in paused))
+        first = await asyncio.gather(*(s.iteration() for s in sessions))
+        await asyncio.sleep(3)
+        second = await asyncio.gather(*(s.iteration() for s in sessions))
+        crosstalk = []
+        for s, a, b in zip(sessions, first, second, strict=True):
+            if s in paused and b != a:
+                crosstalk.append(f"session {s.k} was paused at {a} but shows {b}")
+            if s not in paused and b <= a:
+                crosstalk.append(f"session {s.k} kept training but its counter stayed at {a}")
+        await asyncio.gather(*(s.collect_errors() for s in sessions))
+        stop.set()
+        await sampler
+        peak = proc_status(pid)
+        samples["rss_kb"].append(peak["VmRSS"])
+        samples["threads"].append(peak["Threads"])
+
+        lat = [x for s in sessions for x in s.latencies]
+        figures.update(
+            answers=len(lat), answer_p50_s=statistics.median(lat), answer_p95_s=_percentile(lat, 0.95),
+            answer_max_s=max(lat), health_checks=len(samples["health"]),
+            health_p95_s=_percentile(samples["health"], 0.95), health_max_s=max(samples["health"]),
+            rss_peak_mb=max(samples["rss_kb"]) / 1024, threads_peak=max(samples["threads"]),
+            errors=[e for s in sessions for e in s.errors], crosstalk=crosstalk,
+        )
+        figures["mb_per_session"] = (figures["rss_peak_mb"] - figures["rss_base_mb"]) / n
+        for b in browsers:
+            await b.close()
+
+    closed = time.perf_counter()
+    deadline = closed + ttl + 10
+    threads_done = None
+    while time.perf_counter() < deadline:
+        status = proc_status(pid)
+        if threads_done is None and status["Threads"] <= figures["threads_base"]:
+            threads_done = time.perf_counter() - closed
+        await asyncio.sleep(1)
+    end = proc_status(pid)
+    figures.update(threads_after=end["Threads"], rss_after_mb=end["VmRSS"] / 1024,
+                   threads_back_after_s=threads_done, ttl_s=ttl)
+    return figures
+
+
+def run(n: int, ttl: float | None = None) -> dict:
+    """Start a server, run the class of `n` sessions, return the figures. `ttl` overrides the
+    session time-to-live of .streamlit/config.toml (seconds); None keeps it."""
+    ttl_used = ttl if ttl is not None else _configured_ttl()
+    with streamlit_server(ttl) as (url, proc):
+        return asyncio.run(_run(n, url, proc.pid, ttl_used))
+
+
+def _configured_ttl() -> float:
+    for line in (ROOT / ".streamlit" / "config.toml").read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "disconnectedSessionTTL":
+            return float(value)
+    return 120.0  # Streamlit's default
+
+
+def check(f: dict) -> list[str]:
+    """The issue's limits, as failures (empty when all hold)."""
+    problems = list(f["errors"]) + list(f["crosstalk"])
+    if f["answer_p95_s"] > LIMITS["answer_p95_s"]:
+        problems.append(f"answers took {f['answer_p95_s']:.2f} s at the 95th percentile (limit 1 s)")
+    if f["health_max_s"] > LIMITS["health_max_s"]:
+        problems.append(f"/_stcore/health took up to {f['health_max_s']:.2f} s (limit 0.5 s)")
+    if f["mb_per_session"] > LIMITS["mb_per_session"]:
+        problems.append(f"memory grew by {f['mb_per_session']:.1f} MB per training session (limit 40 MB)")
+    if f["threads_after"] > f["threads_base"]:
+        problems.append(f"{f['threads_after']} threads {f['ttl_s'] + 10:.0f} s after the pages closed, "
+                        f"{f['threads_base']} before the sessions")
+    if f["rss_after_mb"] > LIMITS["memory_back_ratio"] * f["rss_base_mb"]:
+        problems.append(f"memory {f['rss_after_mb']:.0f} MB after closing, {f['rss_base_mb']:.0f} MB before "
+                        "(limit: within 20 %)")
+    return problems
+
+
+def table(f: dict) -> str:
+    rows = [
+        ("sessions training at once", f"{f['sessions']}"),
+        ("all sessions training after", f"{f['all_training_after_s']:.1f} s"),
+        ("aggregate training speed", f"{f['examples_per_second']:,.0f} examples/s"),
+        ("answers on Try while all train (p50 / p95 / max)",
+         f"{f['answer_p50_s']:.2f} / {f['answer_p95_s']:.2f} / {f['answer_max_s']:.2f} s ({f['answers']} answers)"),
+        ("/_stcore/health (p95 / max)", f"{f['health_p95_s'] * 1000:.0f} / {f['health_max_s'] * 1000:.0f} ms "
+                                        f"({f['health_checks']} checks)"),
+        ("server memory: warmed up / peak / after closing",
+         f"{f['rss_base_mb']:.0f} / {f['rss_peak_mb']:.0f} / {f['rss_after_mb']:.0f} MB"),
+        ("memory per training session", f"{f['mb_per_session']:.1f} MB"),
+        ("server threads: warmed up / peak / after closing",
+         f"{f['threads_base']} / {f['threads_peak']} / {f['threads_after']}"),
+        ("threads back to the warmed-up count", "never" if f["threads_back_after_s"] is None
+         else f"{f['threads_back_after_s']:.0f} s after closing (session TTL {f['ttl_s']:.0f} s)"),
+        ("error elements / cross-talk", f"{len(f['errors'])} / {len(f['crosstalk'])}"),
+    ]
+    return "\n".join(["| measure | value |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sessions", type=int, default=40)
+    ap.add_argument("--ttl", type=float, default=None, help="session time-to-live (default: config.toml's)")
+    args = ap.parse_args()
+    print(f"# {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, "
+          f"{time.strftime('%Y-%m-%d %H:%M')}")
+    figures = run(args.sessions, args.ttl)
+    print(table(figures))
+    problems = check(figures)
+    for p in problems:
+        print(f"FAIL: {p}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
