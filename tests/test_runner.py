@@ -139,3 +139,26 @@ def test_pause_and_resume_do_not_change_the_loss_curve():
     a = straight.snapshot().losses[:12]
     b = interrupted.snapshot().losses[:12]
     assert np.array_equal(a, b)  # bit-identical: same data order, same updates
+
+
+def test_step_slots_serve_every_waiting_thread_in_turn():
+    from ui.runner import FairSlots
+
+    slots = FairSlots(1)
+    turns = {k: 0 for k in range(4)}
+    stop = threading.Event()
+
+    def greedy(k):  # takes the slot again as soon as it lets go, as a training loop does
+        while not stop.is_set():
+            with slots:
+                turns[k] += 1
+                time.sleep(0.001)
+
+    threads = [threading.Thread(target=greedy, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    stop.set()
+    for t in threads:
+        t.join()
+    assert min(turns.values()) >= 0.5 * max(turns.values()), turns

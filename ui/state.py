@@ -3,11 +3,14 @@ session's training runner, and the model the Try page decodes with."""
 
 from __future__ import annotations
 
+import gc
+import threading
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
+from s2s.allocator import return_free_memory
 from s2s.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from s2s.data import Codec
 from s2s.models import Seq2seq, build_model, clone_model, set_weights
@@ -53,6 +56,20 @@ class _SessionGuard:
     def release(self) -> None:
         for worker in self.workers.values():
             worker.close()
+        self.workers.clear()
+        # Once Streamlit has dropped the session (a moment after this call), its models and data are
+        # garbage: collect them (runner.postScriptGC is off, see config.toml) and give the pages back.
+        timer = threading.Timer(RELEASE_DELAY, _collect_and_trim)
+        timer.daemon = True
+        timer.start()
+
+
+RELEASE_DELAY = 2.0  # seconds after a session's release before its memory is collected
+
+
+def _collect_and_trim() -> None:
+    gc.collect()
+    return_free_memory()
 
 
 @st.cache_resource(scope="session", show_spinner=False, on_release=lambda guard: guard.release())
