@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.load import proc_status
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "test-output"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -172,10 +174,6 @@ def test_train_page_trains_live_and_pauses(server, browser, size):
     page.close()
 
 
-def _threads(pid: int) -> int:
-    return len(os.listdir(f"/proc/{pid}/task"))
-
-
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
@@ -189,7 +187,7 @@ def _cpu_rate(pid: int, seconds: float = 2.0) -> float:
 
 def test_closing_the_tab_ends_the_training_thread(own_server, browser):
     """The training thread of a session ends within seconds of its tab closing (Linux /proc): the
-    server stops using the CPU and has one thread fewer than while it trained."""
+    server stops using the CPU and its thread named s2s-trainer is gone."""
     from playwright.sync_api import expect
 
     url, pid = own_server
@@ -198,7 +196,7 @@ def test_closing_the_tab_ends_the_training_thread(own_server, browser):
     page.locator(".st-key-train_start button").click()
     expect(page.get_by_test_id("stMetricValue").nth(1)).not_to_have_text("0", timeout=30000)
     busy = _cpu_rate(pid)
-    during = _threads(pid)
+    assert proc_status(pid)["Training"] == 1  # the session's training thread, by its system-level name
     assert busy > 0.5, f"the server used only {busy:.2f} CPU-seconds per second while training"
     page.close()
     deadline = time.monotonic() + 15
@@ -206,7 +204,7 @@ def test_closing_the_tab_ends_the_training_thread(own_server, browser):
     while rate > 0.15 and time.monotonic() < deadline:
         rate = _cpu_rate(pid)
     assert rate <= 0.15, f"the server still uses {rate:.2f} CPU-seconds per second after the tab closed"
-    assert _threads(pid) < during, "no thread ended when the tab closed"
+    assert proc_status(pid)["Training"] == 0, "the training thread did not end when the tab closed"
 
 
 def _charts_rendered(page, minimum: int) -> None:
