@@ -47,6 +47,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--no-first-run", "--disable-sync", "--disable-renderer-backgrounding",
                  "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows"]
 PAGES_PER_BROWSER = 8
+OPENING_AT_ONCE = 8  # sessions loading the app at the same moment (students arrive within a minute)
 QUESTIONS = 3
 EPOCHS = 200
 TIMEOUT_MS = 180_000  # generous: forty pages on two cores load slowly; the figures are what count
@@ -127,6 +128,7 @@ class Session:
 
     def __init__(self, k: int, page, url: str):
         self.k, self.page, self.url = k, page, url
+        page.set_default_timeout(TIMEOUT_MS)
         self.latencies: list[float] = []
         self.errors: list[str] = []
 
@@ -137,16 +139,19 @@ class Session:
                                           timeout=TIMEOUT_MS)
         await expect(self.page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=TIMEOUT_MS)
 
-    async def start_training(self) -> None:
+    async def start_training(self, gate: asyncio.Semaphore | None = None) -> None:
+        """Open /train, set the epochs, press Start (at most `gate`'s count of sessions loading at once),
+        then wait for the first iterations."""
         from playwright.async_api import expect
 
-        await self.page.goto(self.url + "/train?lang=en", timeout=TIMEOUT_MS)
-        await self.ready()
-        epochs = self.page.locator(".st-key-train_epochs input")
-        await epochs.fill(str(EPOCHS))  # long enough to be still training when the run ends
-        await epochs.press("Enter")
-        await self.ready()
-        await self.page.locator(".st-key-train_start button").click(timeout=TIMEOUT_MS)
+        async with gate or contextlib.AsyncExitStack():
+            await self.page.goto(self.url + "/train?lang=en", timeout=TIMEOUT_MS)
+            await self.ready()
+            epochs = self.page.locator(".st-key-train_epochs input")
+            await epochs.fill(str(EPOCHS))  # long enough to be still training when the run ends
+            await epochs.press("Enter")
+            await self.ready()
+            await self.page.locator(".st-key-train_start button").click(timeout=TIMEOUT_MS)
         await expect(self.page.get_by_test_id("stMetricValue").nth(1)).not_to_have_text("0", timeout=TIMEOUT_MS)
 
     async def iteration(self) -> int:
@@ -213,7 +218,8 @@ async def _run(n: int, url: str, pid: int, ttl: float) -> dict:
         # the allocator's arenas, Streamlit's thread pools); once it is closed and released, take the
         # baseline: the measured class must leave the server where the first one left it.
         warm = [Session(-1 - k, await browsers[k // PAGES_PER_BROWSER].new_page(), url) for k in range(n)]
-        await asyncio.gather(*(s.start_training() for s in warm))
+        gate = asyncio.Semaphore(OPENING_AT_ONCE)
+        await asyncio.gather(*(s.start_training(gate) for s in warm))
         await warm[0].go("try")
         await warm[0].ask()
         for s in warm:
@@ -229,7 +235,7 @@ async def _run(n: int, url: str, pid: int, ttl: float) -> dict:
         stop = asyncio.Event()
         sampler = asyncio.create_task(_sample(url, pid, stop, samples))
         t0 = time.perf_counter()
-        await asyncio.gather(*(s.start_training() for s in sessions))
+        await asyncio.gather(*(s.start_training(gate) for s in sessions))
         figures["all_training_after_s"] = time.perf_counter() - t0
 
         before = await asyncio.gather(*(s.iteration() for s in sessions))

@@ -237,10 +237,19 @@ def make_split(task: str, n_train: int, n_val: int, seed: int) -> tuple[Dataset,
 
 
 def split_dataset(data: Dataset, val_fraction: float, seed: int) -> tuple[Dataset, Dataset]:
-    """Shuffle with ``seed`` and hold out a fraction (at least one example if there are two)."""
-    idx = np.random.default_rng(seed).permutation(len(data))
-    n_val = min(max(1, int(round(len(data) * val_fraction))), len(data) - 1) if len(data) > 1 else 0
-    return data.subset(idx[n_val:]), data.subset(idx[:n_val])
+    """Hold out a fraction of the distinct questions, chosen with ``seed`` (at least one, never all),
+    with every line that asks them: a question repeated in a file is never both trained on and held
+    out. The training part is shuffled. DatasetError if the data asks fewer than two questions."""
+    _, group = np.unique(data.xs, axis=0, return_inverse=True)
+    group = group.ravel()
+    n_groups = int(group.max()) + 1 if len(group) else 0
+    if n_groups < 2:
+        raise DatasetError("every line asks the same question: at least 2 different questions are needed "
+                           "(one to train on, one to hold out)", data.source or None, kind="one_question")
+    rng = np.random.default_rng(seed)
+    n_val = min(max(1, int(round(n_groups * val_fraction))), n_groups - 1)
+    held = np.isin(group, rng.permutation(n_groups)[:n_val])
+    return data.subset(rng.permutation(np.flatnonzero(~held))), data.subset(np.flatnonzero(held))
 
 
 def parse_book_text(text: str, path: str | Path = "<text>", codec: Codec | None = None) -> Dataset:

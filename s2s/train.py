@@ -131,7 +131,11 @@ def main(argv: list[str] | None = None) -> int:
         if len(data) < 2:
             print(f"error: {args.data}: at least 2 lines are needed (training and held-out)", file=sys.stderr)
             return 2
-        train, val = split_dataset(data, min(0.1, args.val_size / len(data)), args.seed)
+        try:
+            train, val = split_dataset(data, min(0.1, args.val_size / len(data)), args.seed)
+        except DatasetError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
         task, source = None, data.source
     codec = train.codec
     model = build_model(ModelConfig(args.model, len(codec.vocab), args.wordvec, args.hidden, args.reverse),

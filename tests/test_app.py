@@ -156,6 +156,24 @@ def test_dataset_upload_validated_with_line_number():
     assert any("bad.txt:3" in e for e in errors), errors
 
 
+@pytest.mark.parametrize(("content", "fragment"), [
+    (b"16+75  _91  \n" * 40, "2 different questions"),  # duplicates only: nothing could be held out
+    (b"", "empty"),
+    (b"\x00\x01\x02binary", "binary"),
+    (b"16+75  91   \n" * 30, "No '_'"),
+])
+def test_bad_dataset_uploads_are_refused_and_the_task_kept(content, fragment):
+    at = open_page("train")
+    at.session_state["lang"] = "en"
+    at.run()
+    at.get("file_uploader")[1].upload("up.txt", content)
+    at.run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert fragment in errors, errors
+    assert at.session_state["train_task"] == "addition"
+
+
 def test_diverging_training_stops_and_says_what_to_change():
     at = open_page("train")
     at.number_input(key="train_lr").set_value(10.0)

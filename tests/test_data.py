@@ -208,6 +208,19 @@ def test_split_dataset_partitions():
     assert sorted(train.questions() + val.questions()) == data.questions()
 
 
+def test_split_dataset_never_holds_out_a_question_it_trains_on():
+    codec = task_codec("sort")
+    pairs = [(str(i), str(i)) for i in range(100, 130)]
+    data = from_pairs(pairs * 3 + pairs[:5], codec)  # every question repeated, some four times
+    for seed in range(5):
+        train, val = split_dataset(data, 0.2, seed)
+        assert not set(train.questions()) & set(val.questions())
+        assert len(train) + len(val) == len(data) and len(set(val.questions())) == 6
+    with pytest.raises(DatasetError) as e:
+        split_dataset(from_pairs([("123", "123")] * 50, codec), 0.1, 0)
+    assert e.value.kind == "one_question" and "2 different questions" in str(e.value)
+
+
 # ------------------------------------------------------------------------------------------------
 # the book's text format
 

@@ -153,6 +153,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "data_err_model_widths": {"ja": "幅 {q}+{a} はこのモデルに合いません (質問は最大 {qw} 文字、答えは「_」を含めて {aw} 文字)。", "en": "Widths {q}+{a} do not fit this model (questions of at most {qw} characters, answers of {aw} with '_')."},
     "data_err_bad_char": {"ja": "文字 {char!r} は語彙にありません (使える文字: {allowed})。", "en": "Character {char!r} is not in the vocabulary (allowed: {allowed})."},
     "data_err_unreadable": {"ja": "ファイルを読めません。", "en": "The file cannot be read."},
+    "data_err_one_question": {"ja": "どの行も同じ質問です。2 種類以上の質問が必要です (学習用と評価用)。", "en": "Every line asks the same question: at least 2 different questions are needed (one to train on, one to hold out)."},
     "data_err_too_few": {"ja": "{n} 問しかありません。20 問以上必要です。", "en": "Only {n} examples: at least 20 are needed."},
     # checkpoint errors: the engine's detail follows in brackets
     "ckpt_err_empty": {"ja": "ファイルが空です。", "en": "The file is empty."},

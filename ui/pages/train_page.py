@@ -263,6 +263,7 @@ def _load_data() -> None:
         if len(data) < 20:
             raise DatasetError(f"only {len(data)} examples: at least 20 are needed", f.name, kind="too_few",
                                n=len(data))
+        split_dataset(data, 0.1, 0)  # refuses a file that asks one question only, now rather than at Start
     except DatasetError as e:
         st.session_state["_upload_note"] = ("error", t("bad_data", err=dataset_error_text(e)))
         return
