@@ -11,8 +11,9 @@ is released. Then every session of the measured class:
    fresh model of its own);
 2. while every session trains, goes to Try through the app's navigation (the same session) and asks
    three questions, timing each from Enter until the right answer is on the page;
-3. goes back to Train; every other session presses Pause. Three seconds later the paused sessions'
-   iteration counters must not have moved and the others' must have: each counter is its own.
+3. goes back to Train; every other session presses Pause. Eleven seconds later (longer than the
+   slowest live refresh) the paused sessions' iteration counters must not have moved and the others'
+   must have: each counter is its own.
 4. Every page is checked for error elements. Then all pages close.
 
 Meanwhile `/_stcore/health` is polled twice a second and the server's memory (RSS) and threads are
@@ -151,7 +152,14 @@ class Session:
             await epochs.fill(str(EPOCHS))  # long enough to be still training when the run ends
             await epochs.press("Enter")
             await self.ready()
-            await self.page.locator(".st-key-train_start button").click(timeout=TIMEOUT_MS)
+            for attempt in range(3):  # a click while the page is still rerunning can be lost under load
+                await self.page.locator(".st-key-train_start button").click(timeout=TIMEOUT_MS)
+                try:
+                    await expect(self.page.locator(".st-key-train_pause button")).to_be_enabled(timeout=30_000)
+                    break
+                except AssertionError:
+                    if attempt == 2:
+                        raise
         await expect(self.page.get_by_test_id("stMetricValue").nth(1)).not_to_have_text("0", timeout=TIMEOUT_MS)
 
     async def iteration(self) -> int:
@@ -260,7 +268,7 @@ async def _run(n: int, url: str, pid: int, ttl: float) -> dict:
         await asyncio.gather(*(expect(s.page.locator(".st-key-train_start button")).to_be_enabled(timeout=TIMEOUT_MS)
                                for s in paused))
         first = await asyncio.gather(*(s.iteration() for s in sessions))
-        await asyncio.sleep(3)
+        await asyncio.sleep(11)  # longer than the slowest live refresh (ui.runner.poll_interval)
         second = await asyncio.gather(*(s.iteration() for s in sessions))
         crosstalk = []
         for s, a, b in zip(sessions, first, second, strict=True):

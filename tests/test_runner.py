@@ -162,3 +162,20 @@ def test_step_slots_serve_every_waiting_thread_in_turn():
     for t in threads:
         t.join()
     assert min(turns.values()) >= 0.5 * max(turns.values()), turns
+
+
+def test_live_refreshes_slow_down_when_many_sessions_train():
+    from ui.runner import TRAINING_THREAD_NAME, poll_interval
+
+    assert poll_interval(0.5) == 0.5
+    stop = threading.Event()
+    threads = [threading.Thread(target=stop.wait, name=TRAINING_THREAD_NAME) for _ in range(20)]
+    for th in threads:
+        th.start()
+    try:
+        assert poll_interval(0.5) == 2.5  # 20 training sessions: five times slower
+        assert poll_interval(2.0) == 10.0  # and never slower than 10 s
+    finally:
+        stop.set()
+        for th in threads:
+            th.join()

@@ -60,6 +60,14 @@ class FairSlots:
 
 
 STEP_SLOTS = FairSlots(max(1, os.cpu_count() or 1))
+def poll_interval(base: float) -> float:
+    """Seconds between a page's live refreshes: `base` while a few sessions train, longer when many do
+    (linear beyond 4, at most 10 s). Every refresh is a script run; forty sessions refreshing twice a
+    second took the CPU their own training and their questions needed (benchmarks/load.py)."""
+    training = sum(t.name == TRAINING_THREAD_NAME for t in threading.enumerate())
+    return min(max(base, base * training / 4), 10.0)
+
+
 IDLE_PAUSE = 60.0  # seconds without a snapshot request before training pauses itself
 PUBLISH_EVERY = 0.3  # seconds between weight copies for decoding
 EVAL_SIZE = 1000  # held-out examples per evaluation while training

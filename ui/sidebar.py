@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.i18n import language_switch, t
+from ui.runner import poll_interval
 from ui.state import get_runner
 
 
@@ -16,7 +17,7 @@ def render() -> None:
     runner = get_runner()
     running = runner is not None and runner.status == "running"
 
-    @st.fragment(run_every=2.0 if running else None)
+    @st.fragment(run_every=poll_interval(2.0) if running else None)
     def status() -> None:
         r = get_runner()
         if r is None:

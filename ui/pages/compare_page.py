@@ -11,7 +11,7 @@ from s2s.presets import COMPARISONS
 from s2s.trainer import TrainConfig
 from ui import charts
 from ui.i18n import t
-from ui.runner import CompareRunner, LaneSnapshot
+from ui.runner import CompareRunner, LaneSnapshot, poll_interval
 from ui.state import get_compare, set_compare
 from ui.widgets import task_labels
 
@@ -79,7 +79,7 @@ def render() -> None:
                on_click=lambda: _ensure(settings).step_once())
     row.button(t("reset"), key="compare_reset", icon=":material/restart_alt:", on_click=set_compare, args=(None,))
 
-    @st.fragment(run_every=POLL_SECONDS if running else None)
+    @st.fragment(run_every=poll_interval(POLL_SECONDS) if running else None)
     def live() -> None:
         c = get_compare()
         if c is None:

@@ -16,7 +16,7 @@ from s2s.tasks import TASKS
 from s2s.trainer import SCHEDULES, TrainConfig
 from ui import charts
 from ui.i18n import labels, t
-from ui.runner import Snapshot, TrainingRunner, TrainSetup
+from ui.runner import Snapshot, TrainingRunner, TrainSetup, poll_interval
 from ui.state import TASK_NAMES, get_runner, set_runner
 from ui.widgets import checkpoint_error_text, dataset_error_text, task_label, task_labels
 
@@ -143,7 +143,7 @@ def render() -> None:
     runner = get_runner()
     running = runner is not None and runner.status == "running"
 
-    @st.fragment(run_every=POLL_SECONDS if running else None)
+    @st.fragment(run_every=poll_interval(POLL_SECONDS) if running else None)
     def live() -> None:
         r = get_runner()
         if r is None:
