@@ -8,7 +8,6 @@ updated exactly once per step. Updates are written in place.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 
@@ -61,16 +60,13 @@ class Optimizer:
         """Forget the optimiser's state (after the weights were restored)."""
         self.t = 0
 
-    def update(self, run: Callable[[Callable[[slice], None], int], None] | None = None) -> None:
-        """Apply one update. `run(fn, size)`, optional, calls fn(part) for slices covering range(size),
-        in parallel (DataParallel.run): the update is element-wise, so parts are independent."""
+    def update(self) -> None:
+        """Apply one update. (Element-wise, so s2s.parallel may apply `_apply` to ranges in several
+        processes instead.)"""
         self.t += 1
         self._prepare()
-        for k, (_, p, _) in enumerate(self.named):
-            if run is None:
-                self._apply(k, slice(None))
-            else:
-                run(lambda part, k=k: self._apply(k, part), p.size)
+        for k in range(len(self.named)):
+            self._apply(k, slice(None))
 
     def _prepare(self) -> None:
         """Per-step constants, computed once before the element-wise work."""

@@ -4,7 +4,7 @@ The model stays the same and so does the maths: the loss is a mean over every an
 the batch, so each part's gradient is weighted by its share of those positions and the parts are
 summed; the result equals the whole batch's gradient up to the order of float additions.
 
-Two ways to run the parts, with one interface (``forward_backward``, ``close``):
+Two ways to run the parts, with one interface (``forward_backward``, ``update``, ``close``):
 
 - ``ProcessDataParallel`` (Linux): worker processes (``python -m s2s.worker``) that read the
   parameters from shared memory and write their gradients there. Each has its own interpreter, so
@@ -25,7 +25,6 @@ import select
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -77,23 +76,13 @@ class ThreadDataParallel:
 
         futures = [self.pool.submit(work, k) for k in range(1, len(parts))]
         loss = work(0) + sum(f.result() for f in futures)
-        grads = [r.flat_grads for r in self.replicas]
-
-        def add(part: slice) -> None:
-            for g in grads[1:]:
-                grads[0][part] += g[part]
-
-        self.run(add, grads[0].size)  # the sum over the parts, itself split: it is memory-bound
+        for twin in self.replicas[1:]:
+            self.model.flat_grads += twin.flat_grads
         return loss
 
-    def run(self, fn: Callable[[slice], None], size: int) -> None:
-        """Call fn(part) for slices covering range(size), one per thread, at once (element-wise work)."""
-        n = len(self.replicas)
-        bounds = np.linspace(0, size, n + 1).astype(int)
-        futures = [self.pool.submit(fn, slice(bounds[k], bounds[k + 1])) for k in range(1, n)]
-        fn(slice(bounds[0], bounds[1]))
-        for f in futures:
-            f.result()
+    def update(self, optimizer) -> None:
+        """One optimiser step (after clipping, with its learning rate set), in this thread."""
+        optimizer.update()
 
     def close(self) -> None:
         """Stop the pool's threads."""

@@ -121,10 +121,10 @@ class Trainer:
         if self.iteration % GOOD_EVERY == 0:
             self._good = (self.iteration, get_weights(self.model))  # these weights just gave a sane loss
         self.optimizer.lr = self.learning_rate()
-        if hasattr(self.parallel, "update"):  # worker processes: each takes a range of the parameters
+        if self.parallel is not None:  # worker processes each take a range of the parameters
             self.parallel.update(self.optimizer)
         else:
-            self.optimizer.update(getattr(self.parallel, "run", None))
+            self.optimizer.update()
         dt = time.perf_counter() - t0
         self.iteration += 1
         self.train_seconds += dt
