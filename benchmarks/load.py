@@ -36,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 from pathlib import Path
 
@@ -320,11 +321,9 @@ def run(n: int, ttl: float | None = None) -> dict:
 
 
 def _configured_ttl() -> float:
-    for line in (ROOT / ".streamlit" / "config.toml").read_text().splitlines():
-        key, _, value = line.partition("=")
-        if key.strip() == "disconnectedSessionTTL":
-            return float(value)
-    return 120.0  # Streamlit's default
+    with open(ROOT / ".streamlit" / "config.toml", "rb") as f:
+        server = tomllib.load(f).get("server", {})
+    return float(server.get("disconnectedSessionTTL", 120))  # 120: Streamlit's default
 
 
 def check(f: dict) -> list[str]:
