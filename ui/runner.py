@@ -28,8 +28,10 @@ from s2s.models import ModelConfig, Seq2seq, build_model, clone_model, count_par
 from s2s.trainer import TrainConfig, Trainer, TrainingDiverged, evaluate, predict
 
 TRAINING_THREAD_NAME = "s2s-trainer"  # also the system-level name (benchmarks/load.py counts them)
-# At most this many training steps run at the same time across all sessions of the server (one per core;
-# measured with 5 sessions: one slot in all gave 1,900 examples/s, two 6,100, with answers on Try as fast).
+# At most this many training steps run at the same time across all sessions of the server: one core is
+# left to serving pages and answering questions. Measured with 5 sessions training (tests/test_load.py):
+# two slots on 2 cores trained 6,100 examples/s in all but answered on Try in 0.8-1.3 s at the 95th
+# percentile; one slot 1,900 examples/s and 0.6-0.7 s. Answers in front of a class come first.
 class FairSlots:
     """A counting semaphore that serves waiters in the order they came: a releasing thread hands its
     slot to the oldest waiter. (threading.Semaphore is not fair: a training thread that releases and
@@ -59,7 +61,7 @@ class FairSlots:
                 self._free += 1
 
 
-STEP_SLOTS = FairSlots(max(1, os.cpu_count() or 1))
+STEP_SLOTS = FairSlots(max(1, (os.cpu_count() or 1) - 1))
 def poll_interval(base: float) -> float:
     """Seconds between a page's live refreshes: `base` while a few sessions train, longer when many do
     (linear beyond 4, at most 10 s). Every refresh is a script run; forty sessions refreshing twice a
