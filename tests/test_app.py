@@ -102,11 +102,17 @@ def test_step_advances_and_reset_clears():
     at.button(key="train_step").click().run()
     assert metric(at, 1) == "2"
     losses = runner.snapshot().losses
-    assert losses.shape == (2, 2) and np.isfinite(losses).all()
+    assert losses.shape == (2, 3) and np.isfinite(losses).all()
     charts = at.get("vega_lite_chart")
     assert len(charts) == 2  # loss and accuracy
     loss_spec = charts[0].proto.spec
     assert "iteration" in loss_spec and "smoothed" in loss_spec
+    probes = runner.snapshot().probes
+    table = next(h.proto.body for h in at.get("html") if "<table" in h.proto.body)
+    assert table.count("<tr>") == 1 + len(probes) == 11 and probes[0][0] in table
+    assert not at.dataframe  # the number tables are built only when asked for
+    at.toggle(key="train_numbers").set_value(True).run()
+    assert len(at.dataframe) == 2 and len(at.dataframe[0].value) == 2  # loss table: one row per step
     at.button(key="train_reset").click().run()
     assert not at.exception
     assert at.session_state["runner"] is None

@@ -40,9 +40,33 @@ def test_step_once_trains_one_batch_and_records_it():
     r.step_once()
     snap = r.snapshot()
     assert snap.iteration == 1 and snap.status == "paused"
-    assert snap.losses.shape == (1, 2) and snap.losses[0, 0] == 1
+    assert snap.losses.shape == (1, 3) and snap.losses[0, 0] == 1
     assert len(snap.probes) == 10 and all(len(p) == 3 for p in snap.probes)
     assert snap.evals.shape[1] == 4 and snap.evals[0, 0] == 0  # evaluated once before training
+
+
+def test_record_grows_without_changing_views_already_handed_out():
+    rec = runner_module.Record(2, capacity=2)
+    rec.append(1, 10)
+    early = rec.view()
+    for i in range(2, 40):
+        rec.append(i, 10 * i)
+    assert early.shape == (1, 2) and early.tolist() == [[1, 10]]
+    assert len(rec) == 39 and rec.view()[:, 0].tolist() == list(range(1, 40))
+    assert not rec.view().flags.writeable
+
+
+def test_smoothed_loss_is_the_bias_corrected_moving_average():
+    r = make_runner()
+    for _ in range(15):
+        r.step_once()
+    losses = r.snapshot().losses
+    a = runner_module.SMOOTHING
+    acc = weight = 0.0
+    for k, value in enumerate(losses[:, 1]):
+        acc, weight = (1 - a) * acc + a * value, (1 - a) * weight + a
+        assert np.isclose(losses[k, 2], acc / weight)
+    assert losses[0, 2] == losses[0, 1] and losses[-1, 2] != losses[-1, 1]
 
 
 def test_start_runs_to_the_end_then_the_thread_idles_and_close_ends_it():

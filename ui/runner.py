@@ -183,6 +183,36 @@ def _work(ref: weakref.ReferenceType) -> None:
         del runner
 
 
+class Record:
+    """An append-only table of float64 rows. Rows once written never change, and a full buffer is
+    replaced rather than resized, so ``view()`` hands out the first n rows without a copy: a page can
+    draw them while the training thread goes on appending."""
+
+    def __init__(self, columns: int, capacity: int = 1024):
+        self._rows = np.empty((capacity, columns))
+        self._n = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def append(self, *values: float) -> None:
+        if self._n == len(self._rows):
+            bigger = np.empty((2 * len(self._rows), self._rows.shape[1]))
+            bigger[:self._n] = self._rows
+            self._rows = bigger
+        self._rows[self._n] = values
+        self._n += 1
+
+    def view(self) -> np.ndarray:
+        """The rows written so far (read-only)."""
+        out = self._rows[:self._n]
+        out.flags.writeable = False
+        return out
+
+
+SMOOTHING = 0.05  # weight of the newest loss in the smoothed loss line
+
+
 @dataclass
 class Snapshot:
     """A consistent copy of a runner's state for drawing."""
@@ -194,7 +224,7 @@ class Snapshot:
     total_iterations: int
     train_seconds: float
     examples_per_second: float
-    losses: np.ndarray  # (n, 2): iteration, loss
+    losses: np.ndarray  # (n, 3): iteration, loss, smoothed loss
     evals: np.ndarray  # (m, 4): iteration, epoch, accuracy, char accuracy
     probes: list[tuple[str, str, str]] = field(default_factory=list)  # question, truth, current answer
     weights_version: int = 0
@@ -209,8 +239,9 @@ class Lane:
         self.trainer = Trainer(model, train, config, iters * config.epochs)
         self.val = val.subset(np.arange(min(EVAL_SIZE, len(val))))
         self.eval_every = max(1, iters // 4)
-        self.losses: list[tuple[int, float]] = []
-        self.evals: list[tuple[int, float, float, float]] = []
+        self.losses = Record(3)  # iteration, loss, smoothed loss
+        self.evals = Record(4)  # iteration, epoch, accuracy, per-character accuracy
+        self._smooth_sum = self._smooth_weight = 0.0
         self.speed = 0.0
         self.evaluate()
 
@@ -222,7 +253,11 @@ class Lane:
     def step(self) -> None:
         """One mini-batch with bookkeeping; raises TrainingDiverged."""
         m = self.trainer.step()
-        self.losses.append((m["iteration"], m["loss"]))
+        # exponential moving average with bias correction, kept as it goes: redrawing a long run must not
+        # go over every step again
+        self._smooth_sum = (1 - SMOOTHING) * self._smooth_sum + SMOOTHING * m["loss"]
+        self._smooth_weight = (1 - SMOOTHING) * self._smooth_weight + SMOOTHING
+        self.losses.append(m["iteration"], m["loss"], self._smooth_sum / self._smooth_weight)
         speed = m["examples_per_second"]
         self.speed = speed if not self.speed else 0.9 * self.speed + 0.1 * speed
         if self.trainer.iteration % self.eval_every == 0 or self.done:
@@ -231,12 +266,11 @@ class Lane:
     def evaluate(self) -> None:
         """Held-out accuracy now."""
         acc = evaluate(self.model, self.val)
-        self.evals.append((self.trainer.iteration, self.trainer.epoch, acc["accuracy"], acc["char_accuracy"]))
+        self.evals.append(self.trainer.iteration, self.trainer.epoch, acc["accuracy"], acc["char_accuracy"])
 
     def history(self) -> tuple[np.ndarray, np.ndarray]:
-        """Copies of the loss (n, 2) and evaluation (m, 4) histories."""
-        return (np.array(self.losses, dtype=np.float64).reshape(-1, 2),
-                np.array(self.evals, dtype=np.float64).reshape(-1, 4))
+        """Read-only views of the loss (n, 3) and evaluation (m, 4) histories (see Record)."""
+        return self.losses.view(), self.evals.view()
 
 
 class TrainingRunner(BackgroundRunner):
@@ -365,7 +399,8 @@ class CompareRunner(BackgroundRunner):
             self.weights_version += 1
         if not self._active():
             for lane in self.lanes:
-                if lane.name not in self.failed and (not lane.evals or lane.evals[-1][0] != lane.trainer.iteration):
+                evals = lane.evals.view()
+                if lane.name not in self.failed and (not len(evals) or evals[-1, 0] != lane.trainer.iteration):
                     lane.evaluate()  # a final point for variants stopped by the time budget
             self.status = "finished"
             return False

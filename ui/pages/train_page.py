@@ -3,9 +3,9 @@ with live loss and accuracy charts and ten held-out questions turning right."""
 
 from __future__ import annotations
 
+import html
 import math
 
-import pandas as pd
 import streamlit as st
 
 from s2s.checkpoint import CheckpointError, checkpoint_bytes, load_checkpoint
@@ -186,16 +186,24 @@ def _draw(snap: Snapshot, runner: TrainingRunner) -> None:
         st.vega_lite_chart(acc_frame, charts.accuracy_spec(t("epoch"), t("accuracy"), exact, per_char),
                            width="stretch")
     st.markdown(f"**{t('probes')}**")
-    st.dataframe(pd.DataFrame({
-        t("probe_q"): [q for q, _, _ in snap.probes],
-        t("probe_truth"): [a for _, a, _ in snap.probes],
-        t("probe_guess"): [g for _, _, g in snap.probes],
-        t("probe_ok"): ["☑" if a == g else "☒" for _, a, g in snap.probes],
-    }), hide_index=True, width="stretch")
-    with st.expander(t("numbers")):
+    st.html(_probe_table(snap.probes))
+    # the tables are built only when asked for: a live refresh must stay light with a class on the server
+    if st.toggle(t("numbers"), key="train_numbers"):
         c1, c2 = st.columns(2)
         c1.dataframe(charts.loss_frame(snap.losses), hide_index=True, width="stretch")
         c2.dataframe(acc_frame, hide_index=True, width="stretch")
+
+
+def _probe_table(probes: list[tuple[str, str, str]]) -> str:
+    """The held-out questions as a plain HTML table (lighter than a data grid on every live refresh)."""
+    cell = "padding:2px 12px;border-bottom:1px solid #ddd;text-align:left"
+    head = "".join(f'<th style="{cell}">{html.escape(t(k))}</th>'
+                   for k in ("probe_q", "probe_truth", "probe_guess", "probe_ok"))
+    rows = "".join(
+        "<tr>" + "".join(f'<td style="{cell}"><code>{html.escape(x)}</code></td>' for x in (q, a, g))
+        + f'<td style="{cell};color:{"#0072B2" if a == g else "#D55E00"}">{"☑" if a == g else "☒"}</td></tr>'
+        for q, a, g in probes)
+    return f'<table style="border-collapse:collapse;font-size:1rem"><tr>{head}</tr>{rows}</table>'
 
 
 def _save_load(setup: TrainSetup | None) -> None:
