@@ -59,6 +59,70 @@ def answer(model: Seq2seq, codec: Codec, questions: list[str], top_k: int = 5) -
     return out
 
 
+def _next_log_probs(model: Seq2seq, xs: np.ndarray, prefixes: np.ndarray) -> np.ndarray:
+    """Log-probabilities (B, V) of the character after each prefix: prefixes (B, t) start with '_'
+    and are fed to the decoder as during training, so any prefix can be scored, chosen or not."""
+    scores = model.scores(np.repeat(xs, len(prefixes), axis=0), prefixes)[:, -1].astype(np.float64)
+    scores -= scores.max(axis=1, keepdims=True)
+    return scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+
+
+def decode_from(model: Seq2seq, codec: Codec, question: str, prefix: str, top_k: int = 5) -> list[Step]:
+    """What if the decoder had written `prefix` first? The steps of the answer that begins with the
+    forced prefix and goes on greedily; each step keeps its probability under the model and its top
+    candidates. With an empty prefix this is the greedy answer."""
+    steps_total = codec.answer_width - 1
+    if len(prefix) > steps_total:
+        raise ValueError(f"the forced prefix is longer than an answer ({steps_total} characters)")
+    unknown = [c for c in prefix if c not in codec.vocab.char_to_id]
+    if unknown:
+        raise ValueError(f"the forced prefix has characters outside the vocabulary: {unknown!r}")
+    chars = codec.vocab.chars
+    xs = codec.encode_questions([question])
+    ids = [codec.vocab.start_id]
+    steps = []
+    for t in range(steps_total):
+        logp = _next_log_probs(model, xs, np.array([ids]))[0]
+        probs = np.exp(logp)
+        j = codec.vocab.char_to_id[prefix[t]] if t < len(prefix) else int(probs.argmax())
+        order = np.argsort(-probs)[:top_k]
+        steps.append(Step(chars[j], float(probs[j]), [(chars[k], float(probs[k])) for k in order]))
+        ids.append(j)
+    return steps
+
+
+@dataclass
+class Beam:
+    """One finished hypothesis of beam search."""
+
+    text: str  # the answer without padding
+    log_prob: float  # sum of the steps' log-probabilities
+    steps: list[tuple[str, float]]  # each step's character and its probability
+    parent_ranks: list[int]  # for each step, the rank of the beam it extended at that step (a tree)
+
+
+def beam_search(model: Seq2seq, codec: Codec, question: str, width: int = 5) -> list[Beam]:
+    """Beam search of the given width over the fixed-length answer; beams best first. Width 1 is the
+    greedy answer. Ties are broken by the characters' ids, so the result is deterministic."""
+    if width < 1:
+        raise ValueError("the beam width must be at least 1")
+    xs = codec.encode_questions([question])
+    V = len(codec.vocab)
+    # each beam: ids (with '_'), total log-probability, per-step log-probabilities, parent ranks
+    beams: list[tuple[list[int], float, list[float], list[int]]] = [([codec.vocab.start_id], 0.0, [], [])]
+    for _ in range(codec.answer_width - 1):
+        logp = _next_log_probs(model, xs, np.array([b[0] for b in beams]))  # (B, V)
+        total = np.array([b[1] for b in beams])[:, None] + logp
+        flat = total.ravel()
+        order = np.lexsort((np.arange(flat.size), -flat))[:width]
+        beams = [(beams[i][0] + [j], float(flat[k]), beams[i][2] + [float(logp[i, j])], beams[i][3] + [i])
+                 for k in order for i, j in [divmod(int(k), V)]]
+    chars = codec.vocab.chars
+    return [Beam(codec.decode_answer(ids[1:]), score, [(chars[j], float(np.exp(lp))) for j, lp in
+                                                       zip(ids[1:], step_lp, strict=True)], parents)
+            for ids, score, step_lp, parents in beams]
+
+
 def answer_to_json(a: Answer, codec: Codec) -> dict:
     """An Answer as JSON-ready lists (states rounded to 5 decimals)."""
     def arr(x):

@@ -56,3 +56,52 @@ def test_correlations_and_unit_order():
     assert unit_order(S, "variance")[0] == 2
     with pytest.raises(ValueError):
         unit_order(S, "correlation")
+
+
+@pytest.mark.parametrize("task", ["addition", "date"])
+def test_error_report_breaks_the_shipped_models_accuracy_down_consistently(task):
+    from pathlib import Path
+
+    from s2s.analysis import BREAKDOWNS, error_report
+    from s2s.checkpoint import load_checkpoint
+    from s2s.data import make_split
+    from s2s.trainer import evaluate
+
+    name = "addition_peeky" if task == "addition" else "date_attention"
+    ck = load_checkpoint(Path(__file__).parents[1] / "weights" / f"{name}.npz")
+    rng = np.random.default_rng(0)
+    for _, p, _ in ck.model.named_parameters():  # noise, so the shipped model (100 % here) makes mistakes
+        p += 0.3 * p.std() * rng.standard_normal(p.shape).astype(p.dtype)
+    _, val = make_split(task, 100, 600, 7)
+    report = error_report(ck.model, val, task)
+    overall = evaluate(ck.model, val)
+    assert report.n == 600
+    assert report.accuracy == pytest.approx(overall["accuracy"])
+    assert report.char_accuracy == pytest.approx(overall["char_accuracy"])
+    assert 0.3 < report.accuracy < 0.95
+    assert set(report.groups) == set(BREAKDOWNS[task])
+    for groups in report.groups.values():
+        assert sum(g.n for g in groups) == 600
+        assert sum(g.n * g.accuracy for g in groups) / 600 == pytest.approx(report.accuracy)
+        assert [g.value for g in groups] == sorted(g.value for g in groups)
+    # worst examples: every wrong answer comes before every right one, each part by falling loss
+    worst = report.worst
+    assert len(worst) == 20 and worst[0].guess != worst[0].truth
+    rights = [e.right for e in worst]
+    assert rights == sorted(rights)
+    for part in (False, True):
+        losses = [e.loss for e in worst if e.right == part]
+        assert losses == sorted(losses, reverse=True)
+    wrong = sum(not e.right for e in worst)
+    assert wrong == min(20, round(600 * (1 - report.accuracy)))
+    # the loss is the mean negative log-likelihood of the truth: the batch loss of that one example
+    one = next(i for i, q in enumerate(val.questions()) if q == worst[0].question)
+    assert worst[0].loss == pytest.approx(ck.model.forward(val.xs[one:one + 1], val.ts[one:one + 1]), rel=1e-4)
+    if task == "addition":
+        grid, counts = report.first_digits, report.first_digits_n
+        assert grid.shape == counts.shape == (10, 10) and counts.sum() == 600 and counts[0].sum() <= counts.sum()
+        assert np.nansum(grid * counts) / 600 == pytest.approx(report.accuracy)
+        assert np.isnan(grid[counts == 0]).all()
+    else:
+        assert report.first_digits is None
+        assert {g.value for g in report.groups["month"]} <= set(range(1, 13))
