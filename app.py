@@ -15,4 +15,5 @@ st.navigation([
     st.Page("app_pages/train.py", title=t("nav_train"), icon=":material/monitoring:", url_path="train"),
     st.Page("app_pages/inside.py", title=t("nav_inside"), icon=":material/neurology:", url_path="inside"),
     st.Page("app_pages/compare.py", title=t("nav_compare"), icon=":material/leaderboard:", url_path="compare"),
+    st.Page("app_pages/errors.py", title=t("nav_errors"), icon=":material/rule:", url_path="errors"),
 ]).run()

@@ -10,7 +10,10 @@ is released. Then every session of the measured class:
 1. opens /train, sets 200 epochs and presses Start (the app's default addition preset otherwise, a
    fresh model of its own);
 2. while every session trains, goes to Try through the app's navigation (the same session) and asks
-   six questions, timing each from Enter until the right answer is on the page;
+   six questions, timing each from Enter until the right answer is on the page. Like a student, it
+   reads each answer and types the next question 3-8 s later (`--burst`: at once, a stress figure
+   in which the N browsers on this machine's cores are the bottleneck: even a three-line Streamlit
+   app costs Chromium about 33 ms of CPU per answer);
 3. goes back to Train; every other session presses Pause. Eleven seconds later (longer than the
    slowest live refresh) the paused sessions' iteration counters must not have moved and the others'
    must have: each counter is its own.
@@ -30,6 +33,7 @@ import contextlib
 import math
 import os
 import platform
+import random
 import shutil
 import socket
 import statistics
@@ -52,8 +56,11 @@ PAGES_PER_BROWSER = 8
 OPENING_AT_ONCE = 8  # sessions loading the app at the same moment (students arrive within a minute)
 QUESTIONS = 6  # per session: with 5 sessions 30 answers, so the 95th percentile is not just the slowest
 EPOCHS = 200
+THINK_SECONDS = (3.0, 8.0)  # reading an answer and typing the next question (uniform, seeded per session)
 TIMEOUT_MS = 180_000  # generous: forty pages on two cores load slowly; the figures are what count
 
+# the answer's own <code> element holds exactly the expected sum
+ANSWER_SHOWN = "([sel, text]) => document.querySelector(sel + ' code')?.textContent.trim() === text"
 LIMITS = {"answer_p95_s": 1.0, "health_p95_s": 0.5, "mb_per_session": 40.0, "memory_back_ratio": 1.2}
 
 
@@ -128,8 +135,9 @@ def _percentile(values: list[float], q: float) -> float:
 class Session:
     """One browser page, one Streamlit session, driven step by step."""
 
-    def __init__(self, k: int, page, url: str):
-        self.k, self.page, self.url = k, page, url
+    def __init__(self, k: int, page, url: str, think: tuple[float, float] = (0.0, 0.0)):
+        self.k, self.page, self.url, self.think = k, page, url, think
+        self.rng = random.Random(k)
         page.set_default_timeout(TIMEOUT_MS)
         self.latencies: list[float] = []
         self.errors: list[str] = []
@@ -179,11 +187,16 @@ class Session:
         box = self.page.locator(".st-key-query input")
         await expect(box).to_be_visible(timeout=TIMEOUT_MS)
         for j in range(QUESTIONS):
+            if j:
+                await asyncio.sleep(self.rng.uniform(*self.think))
             a, b = 100 + 7 * self.k + j, 200 + 3 * j  # a different sum per session and per question
             await box.fill(f"{a}+{b}")
             t0 = time.perf_counter()
             await box.press("Enter")
-            await expect(self.page.locator(".st-key-answer")).to_contain_text(str(a + b), timeout=TIMEOUT_MS)
+            # checked every 20 ms in the page (expect() polls at 0.1, 0.25, 0.5, 1 s, which rounded
+            # answers of 0.4 s up to 0.85 s)
+            await self.page.wait_for_function(ANSWER_SHOWN, arg=[".st-key-answer", str(a + b)], polling=20,
+                                              timeout=TIMEOUT_MS)
             self.latencies.append(time.perf_counter() - t0)
 
     async def collect_errors(self) -> None:
@@ -213,7 +226,7 @@ def _niced_browser(folder: Path) -> str:
     return str(launcher)
 
 
-async def _run(n: int, url: str, pid: int, ttl: float) -> dict:
+async def _run(n: int, url: str, pid: int, ttl: float, think: tuple[float, float]) -> dict:
     import tempfile
 
     from playwright.async_api import async_playwright
@@ -239,7 +252,7 @@ async def _run(n: int, url: str, pid: int, ttl: float) -> dict:
                        training_threads_base=base["Training"])
 
         sessions = [Session(k, await browsers[k // PAGES_PER_BROWSER].new_page(viewport={"width": 1280, "height": 720}),
-                            url) for k in range(n)]
+                            url, think) for k in range(n)]
         samples: dict = {"health": [], "rss_kb": [], "threads": [], "training": []}
         stop = asyncio.Event()
         sampler = asyncio.create_task(_sample(url, pid, stop, samples))
@@ -312,12 +325,16 @@ async def _run(n: int, url: str, pid: int, ttl: float) -> dict:
     return figures
 
 
-def run(n: int, ttl: float | None = None) -> dict:
+def run(n: int, ttl: float | None = None, burst: bool = False) -> dict:
     """Start a server, run the class of `n` sessions, return the figures. `ttl` overrides the
-    session time-to-live of .streamlit/config.toml (seconds); None keeps it."""
+    session time-to-live of .streamlit/config.toml (seconds); None keeps it. `burst`: questions
+    without a pause to think."""
     ttl_used = ttl if ttl is not None else _configured_ttl()
+    think = (0.0, 0.0) if burst else THINK_SECONDS
     with streamlit_server(ttl) as (url, proc):
-        return asyncio.run(_run(n, url, proc.pid, ttl_used))
+        figures = asyncio.run(_run(n, url, proc.pid, ttl_used, think))
+    figures["think_s"] = think
+    return figures
 
 
 def _configured_ttl() -> float:
@@ -352,7 +369,9 @@ def table(f: dict) -> str:
         ("all sessions training after", f"{f['all_training_after_s']:.1f} s"),
         ("aggregate training speed", f"{f['examples_per_second']:,.0f} examples/s"),
         ("answers on Try while all train (p50 / p95 / max)",
-         f"{f['answer_p50_s']:.2f} / {f['answer_p95_s']:.2f} / {f['answer_max_s']:.2f} s ({f['answers']} answers)"),
+         f"{f['answer_p50_s']:.2f} / {f['answer_p95_s']:.2f} / {f['answer_max_s']:.2f} s ({f['answers']} answers, "
+         + ("asked back to back)" if f["think_s"] == (0.0, 0.0) else
+            "{:g}-{:g} s to think between questions)".format(*f["think_s"]))),
         ("/_stcore/health (p95 / max)", f"{f['health_p95_s'] * 1000:.0f} / {f['health_max_s'] * 1000:.0f} ms "
                                         f"({f['health_checks']} checks)"),
         ("server memory: warmed up / peak / after closing",
@@ -373,10 +392,11 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", type=int, default=40)
     ap.add_argument("--ttl", type=float, default=None, help="session time-to-live (default: config.toml's)")
+    ap.add_argument("--burst", action="store_true", help="ask the questions back to back (a stress figure)")
     args = ap.parse_args()
     print(f"# {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, "
           f"{time.strftime('%Y-%m-%d %H:%M')}")
-    figures = run(args.sessions, args.ttl)
+    figures = run(args.sessions, args.ttl, args.burst)
     print(table(figures))
     problems = check(figures)
     for p in problems:

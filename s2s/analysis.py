@@ -20,6 +20,7 @@ PROPERTIES: dict[str, dict[str, str]] = {
     "addition": {"sum": "quantitative", "carries": "quantitative", "digits": "nominal",
                  "answer_length": "quantitative"},
     "date": {"format": "nominal", "month": "quantitative", "year": "quantitative"},
+    "date_ja": {"format": "nominal", "month": "quantitative", "year": "quantitative"},
     "reverse": {"length": "quantitative", "first": "nominal"},
     "sort": {"length": "quantitative", "smallest": "quantitative"},
 }
@@ -41,8 +42,8 @@ def _props_one(task: str, q: str) -> dict:
         return {"sum": a + b, "carries": carries(a, b), "digits": f"{len(str(a))}+{len(str(b))}",
                 "answer_length": len(str(a + b)), "digits_a": len(str(a)), "digits_b": len(str(b)),
                 "first_a": int(str(a)[0]), "first_b": int(str(b)[0])}
-    if task == "date":
-        iso = solve("date", q) or "0000-00-00"
+    if task in ("date", "date_ja"):
+        iso = solve(task, q) or "0000-00-00"
         return {"format": classify_date(q) or "?", "month": int(iso[5:7]), "year": int(iso[:4])}
     if task == "reverse":
         return {"length": len(q), "first": q[:1]}
@@ -62,6 +63,7 @@ def question_properties(task: str, questions: list[str], names=None) -> dict[str
 BREAKDOWNS: dict[str, tuple[str, ...]] = {
     "addition": ("carries", "digits_a", "digits_b", "answer_length"),
     "date": ("format", "month"),
+    "date_ja": ("format", "month"),
     "reverse": ("length",),
     "sort": ("length",),
 }

@@ -49,6 +49,7 @@ PRESETS: dict[str, dict[str, Preset]] = {
         "book_peeky": _book("date", "peeky", True, 256, 10),
         "book_attention": _book("date", "attention", True, 256, 10),
     },
+    "date_ja": {"default": Preset("date_ja", "attention", True, 16, 128, 128, 0.002, 5.0, 3, 45000)},
     "reverse": {"default": Preset("reverse", "attention", False, 16, 64, 64, 0.005, 5.0, 8, 8000)},
     "sort": {"default": Preset("sort", "peeky", True, 16, 64, 64, 0.005, 5.0, 8, 8000)},
 }

@@ -5,6 +5,8 @@ The tasks follow the data of chapters 7-8 of 『ゼロから作るDeep Learning 
 * ``addition``: ``"16+75" -> "91"`` (operands 0..999, book's ``addition.txt``),
 * ``date``: many written forms of a date -> ISO ``"YYYY-MM-DD"`` (book's ``date.txt`` plus a few
   extra forms),
+* ``date_ja``: the same, and dates written in Japanese: 西暦 ``2013年6月17日`` and 和暦
+  ``平成25年6月17日``, ``令和元年5月1日``,
 * ``reverse`` and ``sort``: tiny warm-up tasks that a model learns in seconds.
 
 Every generator has the signature ``sample(rng, n) -> list[tuple[str, str]]``; all randomness comes
@@ -28,9 +30,12 @@ __all__ = [
     "book_date_formats",
     "classify_date",
     "date_formats",
+    "date_ja_formats",
+    "era_of",
     "format_date",
     "sample_addition",
     "sample_date",
+    "sample_date_ja",
     "sample_reverse",
     "sample_sort",
     "solve",
@@ -156,10 +161,43 @@ _DATE_PATTERNS = (
     (_FORM_DOTTED, re.compile(r"\d{2}\.\d{2}\.\d{4}")),
 )
 
+# Japanese forms (task date_ja): the Gregorian year (西暦) and the era year (和暦), where the first year
+# of an era is written 元年. Eras with their first day in the Gregorian calendar.
+_FORM_SEIREKI = "YYYY年M月D日"
+_FORM_WAREKI = "元号N年M月D日"
+_JA_FORMS = (_FORM_SEIREKI, _FORM_WAREKI)
+_ERAS = (
+    ("明治", datetime.date(1868, 10, 23)),
+    ("大正", datetime.date(1912, 7, 30)),
+    ("昭和", datetime.date(1926, 12, 25)),
+    ("平成", datetime.date(1989, 1, 8)),
+    ("令和", datetime.date(2019, 5, 1)),
+)
+_JA_SHARE = 0.35  # of date_ja questions written in Japanese, half 西暦 and half 和暦
+_JA_PADDED = 0.2  # month and day written with two digits (2013年06月07日)
+_GANNEN_DIGIT = 0.25  # the first year of an era written 1年 instead of 元年
+_DATE_PATTERNS += (
+    (_FORM_SEIREKI, re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")),
+    (_FORM_WAREKI, re.compile(r"(?:" + "|".join(name for name, _ in _ERAS) + r")(?:元|\d{1,2})年\d{1,2}月\d{1,2}日")),
+)
+
+
+def era_of(d: datetime.date) -> tuple[str, int]:
+    """The Japanese era of a date (明治 onwards) and the year within it (1 = 元年)."""
+    for name, start in reversed(_ERAS):
+        if d >= start:
+            return name, d.year - start.year + 1
+    raise ValueError(f"{d.isoformat()} is before the 明治 era")
+
 
 def date_formats() -> list[str]:
     """Return the names of the written date forms (the book's three forms first)."""
     return list(_DATE_FORMS)
+
+
+def date_ja_formats() -> list[str]:
+    """Return the names of the written date forms of the date_ja task (date_formats() and the Japanese)."""
+    return list(_DATE_FORMS + _JA_FORMS)
 
 
 def book_date_formats() -> list[str]:
@@ -247,10 +285,36 @@ def sample_date(rng: np.random.Generator, n: int) -> list[tuple[str, str]]:
     return list(zip(questions, answers, strict=True))
 
 
+def _render_ja(d: datetime.date, wareki: bool, padded: bool, gannen_digit: bool) -> str:
+    md = f"{d.month:02d}月{d.day:02d}日" if padded else f"{d.month}月{d.day}日"
+    if not wareki:
+        return f"{d.year}年{md}"
+    era, year = era_of(d)
+    return f"{era}{'元' if year == 1 and not gannen_digit else year}年{md}"
+
+
+def sample_date_ja(rng: np.random.Generator, n: int) -> list[tuple[str, str]]:
+    """Sample ``n`` pairs like ``sample_date``, about a third of them written in Japanese (西暦 or 和暦)."""
+    pairs = sample_date(rng, n)
+    japanese = np.flatnonzero(rng.random(len(pairs)) < _JA_SHARE)
+    wareki = rng.random(len(japanese)) < 0.5
+    padded = rng.random(len(japanese)) < _JA_PADDED
+    digit = rng.random(len(japanese)) < _GANNEN_DIGIT
+    for i, w, p, g in zip(japanese.tolist(), wareki.tolist(), padded.tolist(), digit.tolist(), strict=True):
+        iso = pairs[i][1]
+        pairs[i] = (_render_ja(datetime.date.fromisoformat(iso), w, p, g), iso)
+    return pairs
+
+
 def _date_alphabet() -> str:
     """Return every character a date question or answer can contain (including ' '), sorted."""
     names = "".join(_MONTHS + _WEEKDAYS)
     return "".join(sorted(set("0123456789 ,/-." + names.lower() + names.upper())))
+
+
+def _date_ja_alphabet() -> str:
+    """The date alphabet with the characters of the Japanese forms."""
+    return "".join(sorted(set(_date_alphabet() + "年月日元" + "".join(name for name, _ in _ERAS))))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -328,6 +392,17 @@ def _parse_date(question: str) -> str | None:
         elif form == _FORM_DOTTED:
             dd, m, y = (int(v) for v in text.split("."))
             d = datetime.date(y, m, dd)
+        elif form in _JA_FORMS:
+            head, m, dd = re.fullmatch(r"(.+)年(\d+)月(\d+)日", text).groups()
+            if form == _FORM_SEIREKI:
+                d = datetime.date(int(head), int(m), int(dd))
+            else:
+                names = [name for name, _ in _ERAS]
+                k = names.index(head[:2])
+                year = 1 if head[2:] == "元" else int(head[2:])
+                d = datetime.date(_ERAS[k][1].year + year - 1, int(m), int(dd))
+                if year < 1 or era_of(d) != (names[k], year):
+                    return None  # not a day of that era (平成32年, 昭和64年2月, 0年)
         else:
             return None
     except ValueError:
@@ -342,6 +417,8 @@ def solve(task: str, question: str) -> str | None:
         m = re.fullmatch(r"(\d{1,3})\+(\d{1,3})", q)
         return None if m is None else str(int(m.group(1)) + int(m.group(2)))
     if task == "date":
+        return None if classify_date(q) in _JA_FORMS else _parse_date(q)
+    if task == "date_ja":
         return _parse_date(q)
     if task == "reverse":
         return q[::-1] if re.fullmatch(r"[a-e]{1,5}", q) else None
@@ -374,6 +451,16 @@ TASKS: dict[str, TaskSpec] = {
         description_en="Rewrite a date written in various forms as YYYY-MM-DD.",
         description_ja="さまざまな書き方の日付を YYYY-MM-DD 形式に変換する",
         examples=("September 27, 1994", "2/10/93", "TUESDAY, SEPTEMBER 25, 1984", "27 September 1994"),
+    ),
+    "date_ja": TaskSpec(
+        name="date_ja",
+        question_width=29,
+        answer_width=10,
+        alphabet=_date_ja_alphabet(),
+        sample=sample_date_ja,
+        description_en="Rewrite a date, in English or Japanese (西暦 or 和暦), as YYYY-MM-DD.",
+        description_ja="英語や日本語 (西暦・和暦) で書かれた日付を YYYY-MM-DD 形式に変換する",
+        examples=("平成25年6月17日", "令和元年5月1日", "2013年6月17日", "昭和64年1月7日", "September 27, 1994"),
     ),
     "reverse": TaskSpec(
         name="reverse",

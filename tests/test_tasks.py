@@ -18,8 +18,10 @@ from s2s.tasks import (
     format_date,
     sample_addition,
     sample_date,
+    sample_date_ja,
     sample_reverse,
     sample_sort,
+    solve,
 )
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -118,7 +120,7 @@ needs_date_txt = pytest.mark.skipif(not DATE_TXT.is_file(), reason=f"book data s
 
 def test_registry() -> None:
     """The registry holds the four tasks with consistent, sorted alphabets and fitting examples."""
-    assert set(TASKS) == {"addition", "date", "reverse", "sort"}
+    assert set(TASKS) == {"addition", "date", "date_ja", "reverse", "sort"}
     for name, spec in TASKS.items():
         assert isinstance(spec, TaskSpec)
         assert spec.name == name
@@ -138,6 +140,8 @@ def test_registry() -> None:
     assert TASKS["date"].sample is sample_date
     assert TASKS["reverse"].sample is sample_reverse
     assert TASKS["sort"].sample is sample_sort
+    assert TASKS["date_ja"].sample is sample_date_ja
+    assert set(TASKS["date"].alphabet) < set(TASKS["date_ja"].alphabet)
 
 
 @pytest.mark.parametrize("name", sorted(TASKS))
@@ -174,7 +178,7 @@ def test_types_widths_and_alphabet(name: str) -> None:
         assert q == q.strip(" _") and a == a.strip(" _"), (q, a)  # unpadded
         assert set(q) <= alphabet and set(a) <= alphabet, (q, a)
     # The widths are actually reached (so they are not too generous).
-    assert max(len(q) for q, _ in pairs) == spec.question_width or name == "date"
+    assert max(len(q) for q, _ in pairs) == spec.question_width or name in ("date", "date_ja")
     assert max(len(a) for _, a in pairs) == spec.answer_width
 
 
@@ -355,3 +359,36 @@ def test_sort_answers() -> None:
     assert set(lengths) == {3, 4, 5} and min(lengths.values()) > N / 3 * 0.9
     digits = Counter("".join(q for q, _ in pairs))
     assert set(digits) == set("0123456789") and min(digits.values()) > max(digits.values()) * 0.9
+
+
+# ------------------------------------------------------------------------------------------------
+# dates in Japanese (date_ja)
+# ------------------------------------------------------------------------------------------------
+
+# Era first days, written out here on purpose (not imported): 大正 1912-07-30, 昭和 1926-12-25,
+# 平成 1989-01-08, 令和 2019-05-01.
+@pytest.mark.parametrize(("question", "iso"), [
+    ("平成25年6月17日", "2013-06-17"), ("2013年6月17日", "2013-06-17"), ("2013年06月07日", "2013-06-07"),
+    ("令和元年5月1日", "2019-05-01"), ("令和1年5月1日", "2019-05-01"), ("平成31年4月30日", "2019-04-30"),
+    ("昭和64年1月7日", "1989-01-07"), ("平成元年1月8日", "1989-01-08"), ("大正元年7月30日", "1912-07-30"),
+    ("明治45年7月29日", "1912-07-29"), ("明治33年1月1日", "1900-01-01"), ("令和7年11月28日", "2025-11-28"),
+    ("平成31年5月1日", None), ("昭和64年1月8日", None), ("大正元年7月29日", None), ("平成0年1月1日", None),
+    ("2013年2月30日", None), ("令和元年4月30日", None),
+])
+def test_japanese_dates_are_read_with_their_eras(question: str, iso: str | None) -> None:
+    assert solve("date_ja", question) == iso
+    assert solve("date", question) is None  # the book's task reads English only
+
+
+def test_date_ja_answers_forms_and_eras() -> None:
+    pairs = sample_date_ja(np.random.default_rng(5), N)
+    forms = Counter(classify_date(q) for q, _ in pairs)
+    japanese = forms["YYYY年M月D日"] + forms["元号N年M月D日"]
+    assert 0.30 < japanese / N < 0.40 and abs(forms["YYYY年M月D日"] - forms["元号N年M月D日"]) < 0.05 * N
+    assert set(forms) == set(date_formats()) | {"YYYY年M月D日", "元号N年M月D日"}
+    for q, a in pairs:
+        assert solve("date_ja", q) == a, q
+    eras = Counter(q[:2] for q, _ in pairs if classify_date(q) == "元号N年M月D日")
+    assert set(eras) == {"明治", "大正", "昭和", "平成", "令和"}
+    assert any("元年" in q for q, _ in pairs) and any(re.match(r"..1年", q) for q, _ in pairs)
+    assert any(re.search(r"年0\d月", q) for q, _ in pairs)  # two-digit months sometimes

@@ -173,3 +173,19 @@ def compare_loss_chart(frame: pd.DataFrame, names: list[str], x_title: str, y_ti
                         scale=alt.Scale(domain=names, range=VARIANT_COLOURS[:len(names)])),
         tooltip=["variant:N", alt.Tooltip("iteration:Q", format=".0f"), alt.Tooltip("smoothed:Q", format=".4f")],
     ).properties(height=320)
+
+
+def group_accuracy_chart(frame: pd.DataFrame, x_title: str, y_title: str, exact: str, per_char: str,
+                         count_title: str) -> alt.Chart:
+    """Accuracy per group (columns ``group`` (ordered labels), ``series``, ``accuracy``, ``n``): exact
+    match and per-character bars side by side, y fixed to 0..1."""
+    order = list(dict.fromkeys(frame["group"])) if len(frame) else []
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X("group:N", title=x_title, sort=order, axis=alt.Axis(labelAngle=0, labelFontSize=13)),
+        xOffset=alt.XOffset("series:N", sort=[exact, per_char]),
+        y=alt.Y("accuracy:Q", title=y_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=[exact, per_char], range=[BLUE, ORANGE]),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("group:N", title=x_title), "series:N",
+                 alt.Tooltip("accuracy:Q", format=".1%"), alt.Tooltip("n:Q", title=count_title)],
+    ).properties(height=260)

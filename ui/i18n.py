@@ -22,6 +22,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "task_addition": {"ja": "足し算 (16+75 → 91)", "en": "Addition (16+75 → 91)"},
     "task_date": {"ja": "日付の正規化 (September 27, 1994 → 1994-09-27)",
                   "en": "Date normalisation (September 27, 1994 → 1994-09-27)"},
+    "task_date_ja": {"ja": "日付の正規化・日本語も (平成25年6月17日 → 2013-06-17)",
+                     "en": "Dates, also in Japanese (平成25年6月17日 → 2013-06-17)"},
     "task_reverse": {"ja": "文字列の反転 (abc → cba)", "en": "String reversal (abc → cba)"},
     "task_sort": {"ja": "数字の並べ替え (3141 → 1134)", "en": "Digit sorting (3141 → 1134)"},
     "task_upload": {"ja": "アップロードしたデータ ({name})", "en": "Uploaded data ({name})"},
@@ -52,6 +54,34 @@ TEXTS: dict[str, dict[str, str]] = {
     "space": {"ja": "␣ (空白)", "en": "␣ (space)"},
     "truth": {"ja": "正解: {truth}", "en": "True answer: {truth}"},
     "right": {"ja": "☑ 正解", "en": "☑ right"},
+    # what-if decoding and beam search (Try page)
+    "whatif": {"ja": "もしも: ある文字を別の候補に変えたら？", "en": "What if: force another character"},
+    "whatif_help": {"ja": "ステップと候補を選ぶと、デコーダにその文字を書かせ、残りをそこから貪欲に続けます。",
+                    "en": "Pick a step and a candidate: the decoder is made to write that character and "
+                          "goes on greedily from there."},
+    "whatif_step": {"ja": "変えるステップ", "en": "Step to change"},
+    "whatif_char": {"ja": "代わりに書かせる文字", "en": "Character to write instead"},
+    "whatif_result": {"ja": "変えた後の答え: {text} (答え全体の確率 {p} 、貪欲な答えは {greedy})",
+                      "en": "Answer after the change: {text} (probability of the whole answer {p}; "
+                            "greedy answer {greedy})"},
+    "whatif_pick": {"ja": "ステップと文字を選んでください。", "en": "Pick a step and a character."},
+    "beam": {"ja": "ビームサーチと比べる", "en": "Compare with beam search"},
+    "beam_help": {"ja": "貪欲法は各ステップで最も確率の高い文字を選びます。ビームサーチは幅 k の候補を残し、"
+                        "答え全体の確率が最も高いものを探します。",
+                  "en": "Greedy decoding takes the most probable character at each step. Beam search keeps "
+                        "the k best partial answers and looks for the answer with the highest probability "
+                        "as a whole."},
+    "beam_width": {"ja": "ビーム幅 k", "en": "Beam width k"},
+    "beam_rank": {"ja": "順位", "en": "Rank"},
+    "beam_prob": {"ja": "答え全体の確率", "en": "Probability of the answer"},
+    "beam_logp": {"ja": "対数確率", "en": "Log-probability"},
+    "beam_from": {"ja": "祖先の順位 (ステップごと)", "en": "Its ancestors' ranks, step by step"},
+    "beam_right": {"ja": "正誤", "en": "Right?"},
+    "beam_steps": {"ja": "各ステップの確率", "en": "Each step's probability"},
+    "beam_greedy": {"ja": "貪欲な答え", "en": "Greedy answer"},
+    "beam_same": {"ja": "ビームの 1 位は貪欲な答えと同じです。", "en": "The best beam is the greedy answer."},
+    "beam_differs": {"ja": "ビームの 1 位 ({best}) は貪欲な答え ({greedy}) と違います。",
+                     "en": "The best beam ({best}) differs from the greedy answer ({greedy})."},
     "wrong": {"ja": "☒ 不正解", "en": "☒ wrong"},
     "err_empty": {"ja": "質問が空です。", "en": "The question is empty."},
     "err_unknown": {"ja": "使えない文字があります: {chars}。", "en": "Unknown character(s): {chars}."},
@@ -215,6 +245,25 @@ TEXTS: dict[str, dict[str, str]] = {
                     "en": "Colour of each character: the unit's value just after reading it (blue negative, orange positive)."},
     # Compare page
     "nav_compare": {"ja": "比べる", "en": "Compare"},
+    # Errors page
+    "nav_errors": {"ja": "間違いを調べる", "en": "Errors"},
+    "errors_title": {"ja": "モデルはどこで間違えるか", "en": "Where the model goes wrong"},
+    "errors_intro": {"ja": "学習に使っていない 2,000 問で、問題の難しさごとの正解率を調べます。"
+                           "完全一致 (答え全体) と文字ごとの正解率を並べて表示します。",
+                     "en": "Accuracy on 2,000 questions never trained on, broken down by what makes a question "
+                           "hard: whole answers right and characters right, side by side."},
+    "errors_count": {"ja": "間違えた問題", "en": "Wrong answers"},
+    "errors_by": {"ja": "{what}ごとの正解率", "en": "Accuracy by {what}"},
+    "errors_n": {"ja": "問題数", "en": "questions"},
+    "errors_grid": {"ja": "a と b の最上位の数字ごとの正解率 (完全一致)",
+                    "en": "Accuracy by the first digit of a and of b (whole answers)"},
+    "errors_first_a": {"ja": "a の最上位の数字", "en": "first digit of a"},
+    "errors_first_b": {"ja": "b の最上位の数字", "en": "first digit of b"},
+    "errors_worst": {"ja": "最も悪い {n} 問", "en": "The {n} worst questions"},
+    "errors_loss": {"ja": "損失", "en": "Loss"},
+    "errors_loss_help": {"ja": "間違えた問題が先、それぞれ損失 (正解の 1 文字あたりの負の対数尤度) の大きい順。",
+                         "en": "Wrong answers first, each part by loss (the true answer's negative "
+                               "log-likelihood per character), largest first."},
     "compare_title": {"ja": "本の改良を並べて学習させる", "en": "Race the book's variants"},
     "compare_intro": {
         "ja": "同じデータ・同じシードで各モデルを 1 バッチずつ交互に学習させ、正解率の伸び方を比べます。破線は本の最終正解率 (図から読んだ概数) です。",
@@ -242,6 +291,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "prop_carries": {"ja": "繰り上がりの回数", "en": "number of carries"},
     "prop_digits": {"ja": "桁数 (a+b)", "en": "digits (a+b)"},
     "prop_answer_length": {"ja": "答えの長さ", "en": "answer length"},
+    "prop_digits_a": {"ja": "a の桁数", "en": "digits of a"},
+    "prop_digits_b": {"ja": "b の桁数", "en": "digits of b"},
     "prop_format": {"ja": "書き方", "en": "written form"},
     "prop_month": {"ja": "月", "en": "month"},
     "prop_year": {"ja": "年", "en": "year"},

@@ -21,6 +21,7 @@ WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
 SHIPPED = {
     "addition": "addition_peeky.npz",
     "date": "date_attention.npz",
+    "date_ja": "date_ja_attention.npz",
     "reverse": "reverse_attention.npz",
     "sort": "sort_peeky.npz",
 }

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import html
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from s2s.data import PAD, Codec, QueryError
-from s2s.inference import Answer, answer
+from s2s.inference import Answer, Step, answer, beam_search, decode_from
 from s2s.tasks import TASKS, solve
 from ui.i18n import t
 from ui.widgets import pick_model, query_error_text, question_box
@@ -18,6 +19,12 @@ def render() -> None:
     """The Try page."""
     st.title(t("try_title"))
     st.caption(t("try_intro"))
+    _body()
+
+
+@st.fragment
+def _body() -> None:
+    """Model picker, question and answer: a question reruns only this part of the page."""
     picked = pick_model()
     if picked is None:
         return
@@ -41,22 +48,84 @@ def _answer_block(model, codec: Codec, task: str, text: str) -> None:
             verdict += f'<div style="font-size:1.1rem;color:#444">{html.escape(t("truth", truth=truth))}</div>'
     box.html(f'<div style="font-size:1.9rem;font-weight:700">{html.escape(t("answer"))}: '
              f'<code style="font-size:2rem">{html.escape(a.text)}</code>{verdict}</div>')
-    box.html(_answer_tiles(a, truth))
-    with box.expander(t("numbers")):
-        st.dataframe(_candidates_frame(a), hide_index=True, width="stretch")
+    box.html(_answer_tiles(a.steps, truth))
+    # the extras are computed only when switched on: answering stays light with a class on the server
+    if box.toggle(t("numbers"), key="try_numbers"):
+        box.dataframe(_candidates_frame(a), hide_index=True, width="stretch")
+    if st.toggle(t("whatif"), key="try_whatif", help=t("whatif_help")):
+        _what_if(model, codec, q, a, truth)
+    if st.toggle(t("beam"), key="try_beam", help=t("beam_help")):
+        _beams(model, codec, q, a, truth)
+
+
+def _probability(steps: list[Step]) -> float:
+    """Probability of a whole answer: the product of its steps'."""
+    return float(np.prod([s.prob for s in steps]))
+
+
+def _what_if(model, codec: Codec, q: str, a: Answer, truth: str | None) -> None:
+    """Force one step to another candidate and decode the rest greedily from there."""
+    with st.container(key="whatif", border=True):
+        c1, c2 = st.columns([3, 2])
+        n = c1.segmented_control(t("whatif_step"), list(range(1, len(a.steps) + 1)), key="whatif_step")
+        if n is None or n > len(a.steps):
+            st.caption(t("whatif_pick"))
+            return
+        options = [c for c, _ in a.steps[n - 1].top if c != a.steps[n - 1].char]
+        char = c2.pills(t("whatif_char"), options, key=f"whatif_char_{n}", format_func=_visible)
+        if char is None or char not in options:
+            st.caption(t("whatif_pick"))
+            return
+        prefix = "".join(s.char for s in a.steps[:n - 1]) + char
+        steps = decode_from(model, codec, q, prefix)
+        text = "".join(s.char for s in steps).rstrip(PAD)
+        st.markdown(t("whatif_result", text=f"`{text}`", p=f"{_probability(steps):.2%}",
+                      greedy=f"`{a.text}` {_probability(a.steps):.2%}"))
+        st.html(_answer_tiles(steps, truth, forced=n - 1, before=[s.char for s in a.steps]))
+
+
+def _beams(model, codec: Codec, q: str, a: Answer, truth: str | None) -> None:
+    """Beam search of width k next to the greedy answer, as a table with scores and parents."""
+    with st.container(key="beams", border=True):
+        k = st.slider(t("beam_width"), 1, 10, 3, key="beam_width")
+        beams = beam_search(model, codec, q, k)
+        st.dataframe(pd.DataFrame({
+            t("beam_rank"): range(1, len(beams) + 1),
+            t("answer"): [b.text for b in beams],
+            t("beam_prob"): [f"{np.exp(b.log_prob):.2%}" for b in beams],
+            t("beam_logp"): [round(b.log_prob, 3) for b in beams],
+            t("beam_greedy"): ["☑" if b.text == a.text else "" for b in beams],
+            t("beam_right"): ["" if truth is None else "☑" if b.text == truth else "☒" for b in beams],
+            t("beam_steps"): [" · ".join(f"{_visible(c)} {p:.0%}" for c, p in b.steps) for b in beams],
+            t("beam_from"): [" → ".join(str(r + 1) for r in b.parent_ranks[1:]) or "–" for b in beams],
+        }), hide_index=True, width="stretch")
+        best = beams[0].text
+        st.caption(t("beam_same") if best == a.text else t("beam_differs", best=best, greedy=a.text))
+
+
+def _visible(c: str) -> str:
+    return "␣" if c == PAD else c
 
 
 def _shown(c: str) -> str:
     return '<span style="font-family:sans-serif">␣</span>' if c == PAD else html.escape(c)
 
 
-def _answer_tiles(a: Answer, truth: str | None) -> str:
-    """One tile per decoder step: the chosen character, big, and its top candidates as bars."""
-    expected = None if truth is None else truth.ljust(len(a.steps))
+def _answer_tiles(steps: list[Step], truth: str | None, forced: int | None = None,
+                  before: list[str] | None = None) -> str:
+    """One tile per decoder step: the chosen character, big, and its top candidates as bars. A wrong
+    character has an orange border; in a what-if answer the forced step has a thick black one and the
+    characters that changed because of it a dashed one."""
+    expected = None if truth is None else truth.ljust(len(steps))
     tiles = []
-    for i, s in enumerate(a.steps):
+    for i, s in enumerate(steps):
         wrong = expected is not None and s.char != expected[i]
         border = "#D55E00" if wrong else "#0072B2"
+        style = "solid"
+        if forced is not None and i == forced:
+            border, style = "#000000", "solid"
+        elif before is not None and i > (forced or 0) and s.char != before[i]:
+            style = "dashed"
         bars = "".join(
             f'<div style="display:flex;align-items:center;gap:4px;font:0.85rem monospace">'
             f'<span style="width:1.1em;text-align:center">{_shown(c)}</span>'
@@ -65,12 +134,13 @@ def _answer_tiles(a: Answer, truth: str | None) -> str:
             f'<span style="width:3.2em;text-align:right">{p:.0%}</span></div>'
             for rank, (c, p) in enumerate(s.top))
         tiles.append(
-            f'<div style="width:8.2rem;border:3px solid {border};border-radius:8px;padding:4px 8px">'
+            f'<div style="width:8.2rem;border:3px {style} {border};border-radius:8px;padding:4px 8px">'
             f'<div style="font-size:0.8rem;color:#555">'
             f'{html.escape(t("step", n=i + 1))} · {html.escape(t("top5"))}</div>'
             f'<div style="font:700 2.6rem/1.3 monospace;text-align:center">{_shown(s.char)}</div>'
             f'{bars}</div>')
-    return (f'<div role="group" aria-label="{html.escape(t("answer"))} {html.escape(a.text)}" '
+    text = "".join(s.char for s in steps).rstrip(PAD)
+    return (f'<div role="group" aria-label="{html.escape(t("answer"))} {html.escape(text)}" '
             f'style="display:flex;flex-wrap:wrap;gap:8px">{"".join(tiles)}</div>')
 
 

@@ -1,0 +1,92 @@
+"""Errors: where the current model goes wrong. Accuracy on held-out questions broken down by what
+makes the task hard (carries, digits, answer length, a grid of first digits; date form and month),
+exact match and per character side by side, and the worst examples next to the truth."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from s2s.analysis import ErrorReport, error_report
+from s2s.data import make_split
+from s2s.tasks import TASKS
+from ui import charts
+from ui.i18n import t
+from ui.state import get_runner
+from ui.widgets import PickedModel, pick_model
+
+SIZE = 2000  # held-out questions per report
+
+
+def report_for(picked: PickedModel) -> ErrorReport | None:
+    """The report of the picked model, computed once per model version (per session)."""
+    cache = st.session_state.setdefault("_error_reports", {})
+    if picked.version not in cache:
+        if picked.task in TASKS:
+            _, data = make_split(picked.task, 0, SIZE, 11)  # generated, never in a training set of the app
+        else:
+            runner = get_runner()
+            if runner is None:
+                return None
+            data = runner.val.subset(np.arange(min(SIZE, len(runner.val))))
+        cache.clear()  # one model version at a time: memory stays bounded
+        cache[picked.version] = error_report(picked.model, data, picked.task)
+    return cache[picked.version]
+
+
+def render() -> None:
+    """The Errors page."""
+    st.title(t("errors_title"))
+    st.caption(t("errors_intro"))
+    picked = pick_model()
+    if picked is None:
+        return
+    report = report_for(picked)
+    if report is None or report.n == 0:
+        st.info(t("model_none"))
+        return
+    exact, per_char = t("exact_match"), t("per_char")
+    cols = st.columns(3)
+    cols[0].metric(exact.capitalize(), f"{report.accuracy:.1%}")
+    cols[1].metric(per_char.capitalize(), f"{report.char_accuracy:.1%}")
+    cols[2].metric(t("errors_count"), f"{round(report.n * (1 - report.accuracy)):,} / {report.n:,}")
+    names = list(report.groups)
+    for start in range(0, len(names), 2):
+        row = st.columns(2)
+        for col, name in zip(row, names[start:start + 2], strict=False):
+            with col.container(key=f"errors_{name}"):
+                st.markdown(f"**{t('errors_by', what=t(f'prop_{name}'))}**")
+                frame = pd.DataFrame(
+                    [{"group": str(g.value), "series": s, "accuracy": acc, "n": g.n}
+                     for g in report.groups[name] for s, acc in ((exact, g.accuracy), (per_char, g.char_accuracy))])
+                st.altair_chart(charts.group_accuracy_chart(frame, t(f"prop_{name}"), t("accuracy"), exact, per_char,
+                                                            t("errors_n")), width="stretch")
+    if report.first_digits is not None:
+        _first_digits(report)
+    _worst(report)
+
+
+def _first_digits(report: ErrorReport) -> None:
+    st.markdown(f"**{t('errors_grid')}**")
+    rows = [{"x": str(b), "y": str(a), "value": report.first_digits[a, b]}
+            for a in range(10) for b in range(10) if report.first_digits_n[a, b] > 0]
+    chart = charts.heatmap(pd.DataFrame(rows), t("errors_first_b"), t("errors_first_a"), t("accuracy"),
+                           diverging=False, height=340)
+    st.altair_chart(chart, width="stretch")
+
+
+def _worst(report: ErrorReport) -> None:
+    st.markdown(f"**{t('errors_worst', n=len(report.worst))}**")
+    cell = "padding:2px 12px;border-bottom:1px solid #ddd;text-align:left"
+    head = "".join(f'<th style="{cell}">{html.escape(t(k))}</th>'
+                   for k in ("probe_q", "probe_truth", "probe_guess", "errors_loss"))
+    rows = "".join(
+        "<tr>" + "".join(f'<td style="{cell}"><code>{html.escape(x)}</code></td>' for x in (e.question, e.truth))
+        + f'<td style="{cell};color:{"#0072B2" if e.right else "#D55E00"}"><code>{html.escape(e.guess)}</code> '
+        + f'{"☑" if e.right else "☒"}</td><td style="{cell}">{e.loss:.3f}</td></tr>'
+        for e in report.worst)
+    st.html(f'<table style="border-collapse:collapse;font-size:1rem"><tr>{head}</tr>{rows}</table>')
+    st.caption(t("errors_loss_help"))
