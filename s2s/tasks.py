@@ -176,6 +176,9 @@ _ERAS = (
 _JA_SHARE = 0.35  # of date_ja questions written in Japanese, half 西暦 and half 和暦
 _JA_PADDED = 0.2  # month and day written with two digits (2013年06月07日)
 _GANNEN_DIGIT = 0.25  # the first year of an era written 1年 instead of 元年
+# 和暦 dates drawn from within 30 days of the first day of an era: 昭和元年 has only seven days, so
+# uniform dates almost never show them (a first model wrote 1930112-25 for 昭和元年12月25日)
+_ERA_EDGE = 0.15
 _DATE_PATTERNS += (
     (_FORM_SEIREKI, re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")),
     (_FORM_WAREKI, re.compile(r"(?:" + "|".join(name for name, _ in _ERAS) + r")(?:元|\d{1,2})年\d{1,2}月\d{1,2}日")),
@@ -300,9 +303,15 @@ def sample_date_ja(rng: np.random.Generator, n: int) -> list[tuple[str, str]]:
     wareki = rng.random(len(japanese)) < 0.5
     padded = rng.random(len(japanese)) < _JA_PADDED
     digit = rng.random(len(japanese)) < _GANNEN_DIGIT
-    for i, w, p, g in zip(japanese.tolist(), wareki.tolist(), padded.tolist(), digit.tolist(), strict=True):
-        iso = pairs[i][1]
-        pairs[i] = (_render_ja(datetime.date.fromisoformat(iso), w, p, g), iso)
+    edge = rng.random(len(japanese)) < _ERA_EDGE
+    era = rng.integers(1, len(_ERAS), size=len(japanese))  # 大正 .. 令和 (明治 began before 1900)
+    offset = rng.random(len(japanese))
+    for i, w, p, g, e, k, u in zip(japanese.tolist(), wareki.tolist(), padded.tolist(), digit.tolist(),
+                                   edge.tolist(), era.tolist(), offset.tolist(), strict=True):
+        d = datetime.date.fromisoformat(pairs[i][1])
+        if w and e:  # within 30 days of the first day of an era
+            d = _ERAS[k][1] + datetime.timedelta(days=int(u * 61) - 30)
+        pairs[i] = (_render_ja(d, w, p, g), d.isoformat())
     return pairs
 
 

@@ -203,3 +203,14 @@ def test_live_refreshes_slow_down_when_many_sessions_train():
         stop.set()
         for th in threads:
             th.join()
+
+
+def test_runner_keeps_the_history_of_the_examples_answers():
+    r = make_runner(epochs=2)  # 10 iterations an epoch: a snapshot every iteration
+    for _ in range(5):
+        r.step_once()
+    questions, inputs, snaps = r.answer_history()
+    assert questions == ["3141", "987", "50210"]  # the sort task's first examples
+    assert [s.iteration for s in snaps] == [0, 1, 2, 3, 4, 5]
+    assert len(inputs) == 3 and all(len(x) == 5 for x in inputs)
+    assert len(snaps[-1].answers) == 3 and snaps[0].top_probs.shape[:2] == (3, 5)

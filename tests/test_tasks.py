@@ -391,4 +391,5 @@ def test_date_ja_answers_forms_and_eras() -> None:
     eras = Counter(q[:2] for q, _ in pairs if classify_date(q) == "元号N年M月D日")
     assert set(eras) == {"明治", "大正", "昭和", "平成", "令和"}
     assert any("元年" in q for q, _ in pairs) and any(re.match(r"..1年", q) for q, _ in pairs)
+    assert any(q.startswith(("昭和元年", "昭和1年")) for q, _ in pairs)  # seven days only, drawn on purpose
     assert any(re.search(r"年0\d月", q) for q, _ in pairs)  # two-digit months sometimes

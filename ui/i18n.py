@@ -156,6 +156,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "probe_truth": {"ja": "正解", "en": "True answer"},
     "probe_guess": {"ja": "モデルの答え", "en": "Model's answer"},
     "probe_ok": {"ja": "判定", "en": "Result"},
+    "history": {"ja": "答えができていく様子をさかのぼって見る", "en": "Scrub back through how the answers formed"},
+    "history_help": {"ja": "学習中、数回のイテレーションごとに例題の答え・上位 5 候補・Attention を記録しています"
+                           " (最大 200 時点、均等に間引き)。",
+                     "en": "While training, the examples' answers, top-5 candidates and attention are kept every "
+                           "few iterations (at most 200 moments, thinned evenly)."},
+    "history_question": {"ja": "例題", "en": "Example"},
+    "history_when": {"ja": "記録した時点 ({n} 個、右端が最新)", "en": "Moment kept ({n} so far, the newest on the right)"},
+    "history_answer": {"ja": "イテレーション {it} (エポック {ep}) での {q} の答え: {a}",
+                       "en": "Answer to {q} at iteration {it} (epoch {ep}): {a}"},
+    "history_changes": {"ja": "答えの移り変わり (イテレーション):", "en": "How the answer changed (iteration):"},
     "numbers": {"ja": "数値を表で見る", "en": "Show the numbers as a table"},
     "save_load": {"ja": "保存・読み込み・データ", "en": "Save, load, data"},
     "download": {"ja": "モデルを保存 (.npz)", "en": "Save the model (.npz)"},

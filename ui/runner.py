@@ -24,7 +24,9 @@ import numpy as np
 
 from s2s.allocator import name_this_thread
 from s2s.data import Dataset
+from s2s.history import AnswerHistory
 from s2s.models import ModelConfig, Seq2seq, build_model, clone_model, count_parameters, get_weights
+from s2s.tasks import TASKS
 from s2s.trainer import TrainConfig, Trainer, TrainingDiverged, evaluate, predict
 
 TRAINING_THREAD_NAME = "s2s-trainer"  # also the system-level name (benchmarks/load.py counts them)
@@ -74,6 +76,7 @@ IDLE_PAUSE = 60.0  # seconds without a snapshot request before training pauses i
 PUBLISH_EVERY = 0.3  # seconds between weight copies for decoding
 EVAL_SIZE = 1000  # held-out examples per evaluation while training
 N_PROBES = 10
+HISTORY_PROBES = 3  # questions followed by the answer history
 
 
 @dataclass(frozen=True)
@@ -285,6 +288,9 @@ class TrainingRunner(BackgroundRunner):
         self.probe_data = val.subset(np.arange(min(N_PROBES, len(val))))
         self._probe_qa = list(zip(self.probe_data.questions(), self.probe_data.answers(), strict=True))
         self._probe_answers = self._answer_probes()
+        iters = self.trainer.total_iterations // max(1, setup.train.epochs)
+        self.history = AnswerHistory(self.codec, self._history_questions(setup.task), every=max(1, iters // 20))
+        self.history.record(self.model, self.trainer.iteration, self.trainer.epoch)
         self.weights_version = 0
         self._published = get_weights(self.model)
         self._published_at = 0.0
@@ -296,10 +302,13 @@ class TrainingRunner(BackgroundRunner):
             self._publish(force=True)
 
     def step_once(self) -> None:
-        """Pause, then train exactly one mini-batch in the caller's thread."""
+        """Pause, then train exactly one mini-batch in the caller's thread (the history keeps every
+        step taken by hand)."""
         super().step_once()
         with self.lock:
             self._publish(force=True)
+            if self.history.snapshots[-1].iteration != self.trainer.iteration:
+                self.history.record(self.model, self.trainer.iteration, self.trainer.epoch)
 
     def snapshot(self) -> Snapshot:
         """Copy of everything the Train page draws; also tells the watchdog someone is watching."""
@@ -331,6 +340,8 @@ class TrainingRunner(BackgroundRunner):
             return False
         if len(self.lane.evals) > evaluations:
             self._probe_answers = self._answer_probes()
+        if self.history.due(self.trainer.iteration) or self.lane.done:
+            self.history.record(self.model, self.trainer.iteration, self.trainer.epoch)
         if self.lane.done:
             self.status = "finished"
             self._publish(force=True)
@@ -339,6 +350,18 @@ class TrainingRunner(BackgroundRunner):
 
     def _after_step(self) -> None:
         self._publish()
+
+    def _history_questions(self, task: str) -> list[str]:
+        """The questions whose answers the history follows: the task's first examples (the book's
+        16+75 among them), or for uploaded data the first held-out questions."""
+        examples = [q for q in (TASKS[task].examples if task in TASKS else ()) if len(q) <= self.codec.question_width]
+        return (examples or [q for q, _ in self._probe_qa])[:HISTORY_PROBES]
+
+    def answer_history(self) -> tuple[list[str], list[list[str]], list]:
+        """(questions, their characters as the encoder reads them, snapshots so far) for drawing."""
+        with self.lock:
+            self.last_seen = time.monotonic()
+            return self.history.questions, self.history.inputs, list(self.history.snapshots)
 
     def _answer_probes(self) -> list[str]:
         ids = predict(self.model, self.probe_data.xs, self.codec.answer_width - 1, self.codec.vocab.start_id)

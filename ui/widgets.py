@@ -3,12 +3,14 @@ kept for the whole session, so Try and Inside look at the same model and questio
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import streamlit as st
 
 from s2s.checkpoint import CheckpointError
-from s2s.data import Codec, DatasetError, QueryError, describe_chars
+from s2s.data import PAD, Codec, DatasetError, QueryError, describe_chars
+from s2s.inference import Step
 from s2s.models import Seq2seq
 from s2s.tasks import TASKS
 from ui.i18n import TEXTS, t
@@ -153,3 +155,46 @@ def question_box(task: str) -> str:
         for i, ex in enumerate(examples):
             row.button(ex, key=f"example_{i}", on_click=_set_query, args=(ex,), type="tertiary")
     return text or ""
+
+
+def visible_char(c: str) -> str:
+    """A character for text: padding as a visible ␣."""
+    return "␣" if c == PAD else c
+
+
+def shown_char(c: str) -> str:
+    """A character for HTML: padding as a visible ␣, the rest escaped."""
+    return '<span style="font-family:sans-serif">␣</span>' if c == PAD else html.escape(c)
+
+
+def answer_tiles(steps: list[Step], truth: str | None, forced: int | None = None,
+                  before: list[str] | None = None) -> str:
+    """One tile per decoder step: the chosen character, big, and its top candidates as bars. A wrong
+    character has an orange border; in a what-if answer the forced step has a thick black one and the
+    characters that changed because of it a dashed one."""
+    expected = None if truth is None else truth.ljust(len(steps))
+    tiles = []
+    for i, s in enumerate(steps):
+        wrong = expected is not None and s.char != expected[i]
+        border = "#D55E00" if wrong else "#0072B2"
+        style = "solid"
+        if forced is not None and i == forced:
+            border, style = "#000000", "solid"
+        elif before is not None and i > (forced or 0) and s.char != before[i]:
+            style = "dashed"
+        bars = "".join(
+            f'<div style="display:flex;align-items:center;gap:4px;font:0.85rem monospace">'
+            f'<span style="width:1.1em;text-align:center">{shown_char(c)}</span>'
+            f'<span style="flex:1;background:#eee;height:0.7em"><span style="display:block;height:100%;'
+            f'width:{p:.0%};background:{"#0072B2" if rank == 0 else "#999999"}"></span></span>'
+            f'<span style="width:3.2em;text-align:right">{p:.0%}</span></div>'
+            for rank, (c, p) in enumerate(s.top))
+        tiles.append(
+            f'<div style="width:8.2rem;border:3px {style} {border};border-radius:8px;padding:4px 8px">'
+            f'<div style="font-size:0.8rem;color:#555">'
+            f'{html.escape(t("step", n=i + 1))} · {html.escape(t("top5"))}</div>'
+            f'<div style="font:700 2.6rem/1.3 monospace;text-align:center">{shown_char(s.char)}</div>'
+            f'{bars}</div>')
+    text = "".join(s.char for s in steps).rstrip(PAD)
+    return (f'<div role="group" aria-label="{html.escape(t("answer"))} {html.escape(text)}" '
+            f'style="display:flex;flex-wrap:wrap;gap:8px">{"".join(tiles)}</div>')

@@ -6,19 +6,21 @@ from __future__ import annotations
 import html
 import math
 
+import pandas as pd
 import streamlit as st
 
 from s2s.checkpoint import CheckpointError, checkpoint_bytes, load_checkpoint
 from s2s.data import Dataset, DatasetError, make_split, parse_book_bytes, split_dataset, task_codec
+from s2s.inference import Step
 from s2s.models import MODEL_KINDS, ModelConfig
 from s2s.presets import PRESETS
-from s2s.tasks import TASKS
+from s2s.tasks import TASKS, solve
 from s2s.trainer import SCHEDULES, TrainConfig
 from ui import charts
 from ui.i18n import labels, t
 from ui.runner import Snapshot, TrainingRunner, TrainSetup, poll_interval
 from ui.state import TASK_NAMES, get_runner, set_runner
-from ui.widgets import checkpoint_error_text, dataset_error_text, task_label, task_labels
+from ui.widgets import answer_tiles, checkpoint_error_text, dataset_error_text, task_label, task_labels, visible_char
 
 MAX_UPLOAD_MB = 60  # also server.maxUploadSize in .streamlit/config.toml
 POLL_SECONDS = 0.5
@@ -155,6 +157,8 @@ def render() -> None:
             st.rerun(scope="app")  # training ended: redraw the page once and stop polling
 
     live()
+    if get_runner() is not None and st.toggle(t("history"), key="train_history", help=t("history_help")):
+        _history()
     _save_load(setup)
 
 
@@ -204,6 +208,45 @@ def _probe_table(probes: list[tuple[str, str, str]]) -> str:
         + f'<td style="{cell};color:{"#0072B2" if a == g else "#D55E00"}">{"☑" if a == g else "☒"}</td></tr>'
         for q, a, g in probes)
     return f'<table style="border-collapse:collapse;font-size:1rem"><tr>{head}</tr>{rows}</table>'
+
+
+@st.fragment
+def _history() -> None:
+    """Scrub through training: how the examples' answers, their candidates and (attention) the
+    attention pattern formed. Reads the snapshots kept so far each time it is drawn."""
+    runner = get_runner()
+    if runner is None:
+        return
+    questions, inputs, snaps = runner.answer_history()
+    with st.container(key="history", border=True):
+        c1, c2 = st.columns([2, 3])
+        p = c1.radio(t("history_question"), range(len(questions)), key="history_probe",
+                     format_func=lambda i: questions[i], horizontal=True)
+        last = len(snaps) - 1
+        k = c2.slider(t("history_when", n=len(snaps)), 0, max(last, 1), value=last, key="history_at",
+                      disabled=last == 0)
+        if k > last or p >= len(questions):
+            return
+        snap, chars = snaps[k], runner.codec.vocab.chars
+        truth = solve(runner.setup.task, questions[p]) if runner.setup.task in TASKS else None
+        steps = [Step(chars[snap.top_ids[p, i, 0]], float(snap.top_probs[p, i, 0]),
+                      [(chars[j], float(q)) for j, q in zip(snap.top_ids[p, i], snap.top_probs[p, i], strict=True)])
+                 for i in range(snap.top_ids.shape[1])]
+        st.markdown(t("history_answer", q=f"`{questions[p]}`", a=f"`{snap.answers[p]}`", it=f"{snap.iteration:,}",
+                      ep=f"{snap.epoch:.2f}"))
+        st.html(answer_tiles(steps, truth))
+        if snap.attention is not None:
+            xs = [f"{i + 1}:{visible_char(c)}" for i, c in enumerate(inputs[p])]
+            ys = [f"{i + 1}:{visible_char(s.char)}" for i, s in enumerate(steps)]
+            att = snap.attention[p]
+            frame = pd.DataFrame([(xs[j], ys[i], float(att[i, j])) for i in range(len(ys)) for j in range(len(xs))],
+                                 columns=["x", "y", "value"])
+            st.markdown(f"**{t('attention_header')}**")
+            st.altair_chart(charts.heatmap(frame, t("attention_x"), t("attention_y"), t("weight"), diverging=False,
+                                           height=30 * len(ys)), width="stretch")
+        changes = [(s.iteration, s.answers[p]) for i, s in enumerate(snaps)
+                   if i == 0 or s.answers[p] != snaps[i - 1].answers[p]]
+        st.caption(t("history_changes") + " " + " → ".join(f"{a or '␣'} ({it:,})" for it, a in changes[-12:]))
 
 
 def _save_load(setup: TrainSetup | None) -> None:

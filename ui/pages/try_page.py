@@ -12,7 +12,7 @@ from s2s.data import PAD, Codec, QueryError
 from s2s.inference import Answer, Step, answer, beam_search, decode_from
 from s2s.tasks import TASKS, solve
 from ui.i18n import t
-from ui.widgets import pick_model, query_error_text, question_box
+from ui.widgets import answer_tiles, pick_model, query_error_text, question_box, visible_char
 
 
 def render() -> None:
@@ -48,7 +48,7 @@ def _answer_block(model, codec: Codec, task: str, text: str) -> None:
             verdict += f'<div style="font-size:1.1rem;color:#444">{html.escape(t("truth", truth=truth))}</div>'
     box.html(f'<div style="font-size:1.9rem;font-weight:700">{html.escape(t("answer"))}: '
              f'<code style="font-size:2rem">{html.escape(a.text)}</code>{verdict}</div>')
-    box.html(_answer_tiles(a.steps, truth))
+    box.html(answer_tiles(a.steps, truth))
     # the extras are computed only when switched on: answering stays light with a class on the server
     if box.toggle(t("numbers"), key="try_numbers"):
         box.dataframe(_candidates_frame(a), hide_index=True, width="stretch")
@@ -72,7 +72,7 @@ def _what_if(model, codec: Codec, q: str, a: Answer, truth: str | None) -> None:
             st.caption(t("whatif_pick"))
             return
         options = [c for c, _ in a.steps[n - 1].top if c != a.steps[n - 1].char]
-        char = c2.pills(t("whatif_char"), options, key=f"whatif_char_{n}", format_func=_visible)
+        char = c2.pills(t("whatif_char"), options, key=f"whatif_char_{n}", format_func=visible_char)
         if char is None or char not in options:
             st.caption(t("whatif_pick"))
             return
@@ -81,7 +81,7 @@ def _what_if(model, codec: Codec, q: str, a: Answer, truth: str | None) -> None:
         text = "".join(s.char for s in steps).rstrip(PAD)
         st.markdown(t("whatif_result", text=f"`{text}`", p=f"{_probability(steps):.2%}",
                       greedy=f"`{a.text}` {_probability(a.steps):.2%}"))
-        st.html(_answer_tiles(steps, truth, forced=n - 1, before=[s.char for s in a.steps]))
+        st.html(answer_tiles(steps, truth, forced=n - 1, before=[s.char for s in a.steps]))
 
 
 def _beams(model, codec: Codec, q: str, a: Answer, truth: str | None) -> None:
@@ -96,52 +96,11 @@ def _beams(model, codec: Codec, q: str, a: Answer, truth: str | None) -> None:
             t("beam_logp"): [round(b.log_prob, 3) for b in beams],
             t("beam_greedy"): ["☑" if b.text == a.text else "" for b in beams],
             t("beam_right"): ["" if truth is None else "☑" if b.text == truth else "☒" for b in beams],
-            t("beam_steps"): [" · ".join(f"{_visible(c)} {p:.0%}" for c, p in b.steps) for b in beams],
+            t("beam_steps"): [" · ".join(f"{visible_char(c)} {p:.0%}" for c, p in b.steps) for b in beams],
             t("beam_from"): [" → ".join(str(r + 1) for r in b.parent_ranks[1:]) or "–" for b in beams],
         }), hide_index=True, width="stretch")
         best = beams[0].text
         st.caption(t("beam_same") if best == a.text else t("beam_differs", best=best, greedy=a.text))
-
-
-def _visible(c: str) -> str:
-    return "␣" if c == PAD else c
-
-
-def _shown(c: str) -> str:
-    return '<span style="font-family:sans-serif">␣</span>' if c == PAD else html.escape(c)
-
-
-def _answer_tiles(steps: list[Step], truth: str | None, forced: int | None = None,
-                  before: list[str] | None = None) -> str:
-    """One tile per decoder step: the chosen character, big, and its top candidates as bars. A wrong
-    character has an orange border; in a what-if answer the forced step has a thick black one and the
-    characters that changed because of it a dashed one."""
-    expected = None if truth is None else truth.ljust(len(steps))
-    tiles = []
-    for i, s in enumerate(steps):
-        wrong = expected is not None and s.char != expected[i]
-        border = "#D55E00" if wrong else "#0072B2"
-        style = "solid"
-        if forced is not None and i == forced:
-            border, style = "#000000", "solid"
-        elif before is not None and i > (forced or 0) and s.char != before[i]:
-            style = "dashed"
-        bars = "".join(
-            f'<div style="display:flex;align-items:center;gap:4px;font:0.85rem monospace">'
-            f'<span style="width:1.1em;text-align:center">{_shown(c)}</span>'
-            f'<span style="flex:1;background:#eee;height:0.7em"><span style="display:block;height:100%;'
-            f'width:{p:.0%};background:{"#0072B2" if rank == 0 else "#999999"}"></span></span>'
-            f'<span style="width:3.2em;text-align:right">{p:.0%}</span></div>'
-            for rank, (c, p) in enumerate(s.top))
-        tiles.append(
-            f'<div style="width:8.2rem;border:3px {style} {border};border-radius:8px;padding:4px 8px">'
-            f'<div style="font-size:0.8rem;color:#555">'
-            f'{html.escape(t("step", n=i + 1))} · {html.escape(t("top5"))}</div>'
-            f'<div style="font:700 2.6rem/1.3 monospace;text-align:center">{_shown(s.char)}</div>'
-            f'{bars}</div>')
-    text = "".join(s.char for s in steps).rstrip(PAD)
-    return (f'<div role="group" aria-label="{html.escape(t("answer"))} {html.escape(text)}" '
-            f'style="display:flex;flex-wrap:wrap;gap:8px">{"".join(tiles)}</div>')
 
 
 def _candidates_frame(a: Answer) -> pd.DataFrame:
