@@ -9,11 +9,15 @@ from ui.i18n import t
 st.set_page_config(page_title="Seq2seq classroom", page_icon=":material/calculate:", layout="wide")
 style.apply()
 sidebar.render()
-st.navigation([
+page = st.navigation([
     st.Page("app_pages/home.py", title=t("nav_try"), url_path="home", default=True, visibility="hidden"),
     st.Page("app_pages/try.py", title=t("nav_try"), icon=":material/chat:", url_path="try"),
+    st.Page("app_pages/lessons.py", title=t("nav_lessons"), icon=":material/school:", url_path="lessons"),
     st.Page("app_pages/train.py", title=t("nav_train"), icon=":material/monitoring:", url_path="train"),
     st.Page("app_pages/inside.py", title=t("nav_inside"), icon=":material/neurology:", url_path="inside"),
     st.Page("app_pages/compare.py", title=t("nav_compare"), icon=":material/leaderboard:", url_path="compare"),
     st.Page("app_pages/errors.py", title=t("nav_errors"), icon=":material/rule:", url_path="errors"),
-]).run()
+])
+if style.presenting() and page.url_path != "lessons":
+    st.page_link("app_pages/lessons.py", label=t("lesson_back"), icon=":material/arrow_back:")
+page.run()

@@ -255,6 +255,27 @@ TEXTS: dict[str, dict[str, str]] = {
                     "en": "Colour of each character: the unit's value just after reading it (blue negative, orange positive)."},
     # Compare page
     "nav_compare": {"ja": "比べる", "en": "Compare"},
+    # Lessons page
+    "nav_lessons": {"ja": "授業", "en": "Lessons"},
+    "lessons_title": {"ja": "本に沿った授業", "en": "Lessons that follow the book"},
+    "lessons_intro": {"ja": "各ステップに短い説明とクラスへの問いがあります。「準備する」で必要なページを開き、設定"
+                            "(シードは 0 に固定) を入れます。発表モードは URL に ?present=1 を付けてください。",
+                      "en": "Each step has a short explanation and a question for the class. 'Set up' opens the page "
+                            "it needs with its settings (seed fixed to 0). For the presentation mode add ?present=1 "
+                            "to the address."},
+    "lesson": {"ja": "授業", "en": "Lesson"},
+    "lesson_ask": {"ja": "クラスへの問い:", "en": "Ask the class:"},
+    "lesson_set_up": {"ja": "準備して「{page}」を開く", "en": "Set up and open {page}"},
+    "lesson_set_up_help": {"ja": "このセッションの学習中のモデルは、このステップの新しいモデルに置き換わります。",
+                           "en": "This session's model in training is replaced by a fresh one for this step."},
+    "lesson_fallback": {"ja": "間に合わないときは同梱モデルで", "en": "Running late: use the shipped model"},
+    "lesson_fallback_help": {"ja": "学習を待たずに、同梱の学習済みモデルで「試す」ページを開きます。",
+                             "en": "Open Try with the shipped pretrained model instead of waiting for training."},
+    "lesson_prev": {"ja": "前へ", "en": "Previous"},
+    "lesson_next": {"ja": "次へ", "en": "Next"},
+    "lesson_progress": {"ja": "ステップ {k} / {n}", "en": "Step {k} of {n}"},
+    "lesson_all": {"ja": "この授業のすべてのステップ", "en": "All steps of this lesson"},
+    "lesson_back": {"ja": "授業に戻る", "en": "Back to the lesson"},
     # Errors page
     "nav_errors": {"ja": "間違いを調べる", "en": "Errors"},
     "errors_title": {"ja": "モデルはどこで間違えるか", "en": "Where the model goes wrong"},

@@ -20,6 +20,7 @@ from ui import charts
 from ui.i18n import labels, t
 from ui.runner import Snapshot, TrainingRunner, TrainSetup, poll_interval
 from ui.state import TASK_NAMES, get_runner, set_runner
+from ui.style import presenting
 from ui.widgets import answer_tiles, checkpoint_error_text, dataset_error_text, task_label, task_labels, visible_char
 
 MAX_UPLOAD_MB = 60  # also server.maxUploadSize in .streamlit/config.toml
@@ -32,7 +33,7 @@ def _presets(task: str) -> dict:
     return PRESETS.get(task, PRESETS["addition"] if task == "upload" else {})
 
 
-def _apply_preset() -> None:
+def apply_preset() -> None:
     """Fill the setting widgets from the chosen preset."""
     ss = st.session_state
     task = ss.get("train_task", "addition")
@@ -46,7 +47,7 @@ def _apply_preset() -> None:
 
 def _on_task_change() -> None:
     st.session_state["train_preset"] = "default"
-    _apply_preset()
+    apply_preset()
 
 
 def _settings() -> TrainSetup | None:
@@ -57,9 +58,9 @@ def _settings() -> TrainSetup | None:
     if ss.get("train_task") not in tasks:
         ss["train_task"] = "upload" if upload else "addition"
     if "train_model" not in ss:
-        _apply_preset()
+        apply_preset()
         ss.setdefault("train_seed", 0)
-    with st.expander(t("settings"), expanded=get_runner() is None):
+    with st.expander(t("settings"), expanded=get_runner() is None and not presenting()):
         c1, c2 = st.columns(2)
         c1.selectbox(t("task"), tasks, key="train_task", format_func=task_labels(tasks).get,
                      on_change=_on_task_change, **KEEP)
@@ -67,7 +68,7 @@ def _settings() -> TrainSetup | None:
         if ss.get("train_preset") not in presets:
             ss["train_preset"] = "default"
         c2.selectbox(t("preset"), presets, key="train_preset", format_func=labels(presets, "preset_"),
-                     on_change=_apply_preset, **KEEP)
+                     on_change=apply_preset, **KEEP)
         c1, c2, c3, c4 = st.columns(4)
         c1.selectbox(t("model_kind"), MODEL_KINDS, key="train_model", format_func=labels(MODEL_KINDS, "kind_"), **KEEP)
         c1.checkbox(t("reverse"), key="train_reverse", **KEEP)
@@ -159,7 +160,8 @@ def render() -> None:
     live()
     if get_runner() is not None and st.toggle(t("history"), key="train_history", help=t("history_help")):
         _history()
-    _save_load(setup)
+    if not presenting():
+        _save_load(setup)
 
 
 def _draw(snap: Snapshot, runner: TrainingRunner) -> None:
@@ -327,5 +329,5 @@ def _forget_data() -> None:
     st.session_state.pop("_upload_data", None)
     st.session_state.pop("_upload_note", None)
     st.session_state["train_task"] = "addition"
-    _apply_preset()
+    apply_preset()
 

@@ -1,0 +1,72 @@
+"""AppTest of the Lessons page: every step sets up its page, both languages, presentation mode."""
+
+from __future__ import annotations
+
+import pytest
+from test_app import answer_text, open_page
+
+from s2s.presets import PRESETS
+from ui.lessons import LESSONS
+
+STEPS = [(key, i) for key, lesson in LESSONS.items() for i in range(len(lesson.steps))]
+
+
+def test_every_step_speaks_both_languages():
+    for lesson in LESSONS.values():
+        assert set(lesson.title) == {"ja", "en"}
+        for step in lesson.steps:
+            for part in (step.title, step.text, step.ask):
+                assert set(part) == {"ja", "en"} and all(len(v) >= 5 for v in part.values())
+            if step.page == "train":
+                assert step.preset in PRESETS[step.task]
+
+
+@pytest.mark.parametrize(("key", "index"), STEPS)
+def test_set_up_opens_the_steps_page_with_its_settings(key, index):
+    step = LESSONS[key].steps[index]
+    at = open_page("lessons", lang="en")
+    at.segmented_control(key="lesson").set_value(key).run()
+    for _ in range(index):
+        at.button(key="lesson_next").click().run()
+    assert step.title["en"] in [s.value for s in at.subheader]
+    assert step.ask["en"] in "\n".join(i.value for i in at.info)
+    at.button(key="lesson_go").click().run()
+    assert not at.exception, at.exception
+    ss = at.session_state
+    if step.page == "train":
+        preset = PRESETS[step.task][step.preset]
+        assert ss["train_task"] == step.task and ss["train_seed"] == 0
+        assert (ss["train_model"], ss["train_hidden"], ss["train_epochs"]) == (preset.model, preset.hidden,
+                                                                              preset.epochs)
+        assert ss["runner"] is None and at.button(key="train_start")
+    elif step.page == "compare":
+        assert ss["compare_task"] == step.task and at.button(key="compare_start")
+    else:
+        assert ss["task"] == step.task
+        if step.query:
+            assert at.text_input(key="query").value == step.query
+    for k, v in step.extra.items():
+        assert ss[k] == v
+
+
+def test_fallback_opens_try_with_the_shipped_model():
+    at = open_page("lessons", lang="en")
+    at.button(key="lesson_next").click().run()  # chapter 7, step 2 trains
+    at.button(key="lesson_fallback").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["model_source"] == "shipped" and at.text_input(key="query")
+    assert "91" in answer_text(at)  # 16+75 with the shipped model
+
+
+def test_presentation_mode_enlarges_type_and_keeps_a_way_back():
+    at = open_page("lessons", lang="en", present="1")
+    assert any("font-size: 125%" in h.proto.body for h in at.get("html"))
+    assert not at.expander  # the list of all steps is hidden while presenting
+    at.button(key="lesson_next").click().run()
+    at.button(key="lesson_go").click().run()
+    assert not at.exception, at.exception
+    links = at.get("page_link")
+    assert len(links) == 1 and "lessons" in links[0].proto.page
+    assert all("Save" not in e.proto.label for e in at.expander)  # no save/load while presenting
+    plain = open_page("train", lang="en")
+    assert not plain.get("page_link") and not any("font-size: 125%" in h.proto.body for h in plain.get("html"))

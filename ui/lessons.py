@@ -1,0 +1,142 @@
+"""Guided lessons that follow the book: chapter 7 (plain Seq2seq on addition, reversed input, Peeky)
+and chapter 8 (attention on dates, then Japanese dates). Each step: a short explanation, a question
+for the class, and what "Set up" does (the page it opens and the settings it puts there).
+
+Texts are here rather than in ui.i18n because they are long and belong together; both languages
+sit side by side so a teacher can check one against the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a lesson."""
+
+    title: dict[str, str]
+    text: dict[str, str]
+    ask: dict[str, str]  # the question for the class
+    page: str  # try, train, compare, inside, errors
+    task: str
+    preset: str = ""  # Train: the preset to load (its seed fixed to 0)
+    query: str = ""  # Try / Inside: the question typed in
+    extra: dict = field(default_factory=dict)  # other session settings (keys of the target page's widgets)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A sequence of steps."""
+
+    key: str
+    title: dict[str, str]
+    steps: tuple[Step, ...]
+
+
+CHAPTER_7 = Lesson("ch7", {"ja": "第 7 章: 足し算を文字として学ぶ", "en": "Chapter 7: learning addition as text"}, (
+    Step(
+        {"ja": "1. 足し算を「翻訳」として解く", "en": "1. Addition as translation"},
+        {"ja": "モデルは数を知りません。`16+75` という 5 文字を読み、`91` という文字を 1 つずつ書きます。"
+               "エンコーダが問題を読み、最後の隠れ状態 h だけをデコーダに渡します。",
+         "en": "The model does not know numbers. It reads the five characters `16+75` and writes the characters "
+               "`91` one at a time. The encoder reads the question and hands only its last hidden state h to "
+               "the decoder."},
+        {"ja": "h はたった 128 個の数です。問題の情報はすべてそこに収まるでしょうか？",
+         "en": "h is just 128 numbers. Can everything about the question fit in it?"},
+        "try", "addition", query="16+75"),
+    Step(
+        {"ja": "2. そのままの Seq2seq はうまくいかない", "en": "2. Plain Seq2seq struggles"},
+        {"ja": "本の設定 (隠れ層 128、Adam 0.001、25 エポック) で素朴な Seq2seq を学習させます。"
+               "本では検証データの正解率が 10% 程度にとどまります。Start を押し、損失と正解率を見ましょう。",
+         "en": "Train the plain Seq2seq with the book's settings (hidden 128, Adam 0.001, 25 epochs). In the book "
+               "held-out accuracy stays around 10 %. Press Start and watch the loss and the accuracy."},
+        {"ja": "損失は下がるのに、完全一致の正解率が上がらないのはなぜでしょう？",
+         "en": "Why can the loss fall while whole-answer accuracy hardly rises?"},
+        "train", "addition", preset="book_baseline"),
+    Step(
+        {"ja": "3. 入力を反転する (7.5.1 節)", "en": "3. Reverse the input (section 7.5.1)"},
+        {"ja": "問題を逆順に読ませるだけで、本では正解率が約 50% まで上がります。"
+               "答えの最初の文字と、それを決める問題の文字が近くなるからです。",
+         "en": "Just reading the question backwards lifts accuracy to about 50 % in the book: the first characters "
+               "of the answer come closer to the characters of the question that decide them."},
+        {"ja": "`16+75` を逆にすると `57+61` 。答えの 1 文字目を決めるのは問題のどの文字ですか？",
+         "en": "Reversed, `16+75` reads `57+61`. Which characters of the question decide the first character "
+               "of the answer?"},
+        "train", "addition", preset="book_reversed"),
+    Step(
+        {"ja": "4. Peeky デコーダ (7.5.2 節)", "en": "4. The Peeky decoder (section 7.5.2)"},
+        {"ja": "Peeky ではデコーダの毎ステップに h を「のぞき見」させます。本では正解率が 99% 近くになります。"
+               "学習が授業に間に合わないときは、同梱の学習済みモデルで続けられます。",
+         "en": "Peeky lets every decoder step 'peek' at h. In the book accuracy approaches 99 %. If training runs "
+               "late in class, go on with the shipped pretrained model."},
+        {"ja": "h を最初のステップにしか渡さないと、後のステップで何が起きるでしょう？",
+         "en": "If h reaches only the first step, what happens at the later steps?"},
+        "train", "addition", preset="book_peeky"),
+    Step(
+        {"ja": "5. 3 つを同時に比べる", "en": "5. All three side by side"},
+        {"ja": "同じデータ・同じシードで 3 つのモデルを交互に学習させ、本と同じ比較をします。"
+               "点線は本の最終的な正解率です。",
+         "en": "Train the three models on the same data and seed, in turns, as the book compares them. The "
+               "dashed lines are the book's final accuracies."},
+        {"ja": "どのモデルが最初に 50% を超えるでしょう？予想してから Start を押しましょう。",
+         "en": "Which model passes 50 % first? Guess, then press Start."},
+        "compare", "addition"),
+    Step(
+        {"ja": "6. どこで間違えるか", "en": "6. Where it goes wrong"},
+        {"ja": "繰り上がりの回数や桁数ごとの正解率を見ると、モデルが苦手な問題がわかります。"
+               "学習中のモデルを選ぶと、途中のモデルの弱点が見えます。",
+         "en": "Accuracy by the number of carries and by digits shows which questions are hard for the model. "
+               "Pick the model being trained to see the weak spots of a half-trained one."},
+        {"ja": "繰り上がりが多いほど難しいのはなぜでしょう？",
+         "en": "Why are questions with more carries harder?"},
+        "errors", "addition"),
+))
+
+CHAPTER_8 = Lesson("ch8", {"ja": "第 8 章: Attention で日付をそろえる", "en": "Chapter 8: attention on dates"}, (
+    Step(
+        {"ja": "1. いろいろな書き方の日付", "en": "1. Dates written many ways"},
+        {"ja": "`September 27, 1994`、`9/27/94`、`TUESDAY, SEPTEMBER 27, 1994` をすべて `1994-09-27` に"
+               "書き換えます。答えの各文字は、問題の決まった場所の文字と対応しています。",
+         "en": "`September 27, 1994`, `9/27/94` and `TUESDAY, SEPTEMBER 27, 1994` all become `1994-09-27`. "
+               "Each character of the answer corresponds to characters at a particular place in the question."},
+        {"ja": "答えの `09` を書くとき、モデルは問題のどこを見るべきでしょう？",
+         "en": "When the model writes `09`, where in the question should it look?"},
+        "try", "date", query="September 27, 1994"),
+    Step(
+        {"ja": "2. Attention を学習させる", "en": "2. Train the attention model"},
+        {"ja": "Attention 付きのモデルを学習させます。数百イテレーションで正解率が上がります。"
+               "下の「答えができていく様子」で、Attention の対角線が現れる瞬間をさかのぼって見られます。",
+         "en": "Train the attention model: accuracy rises within a few hundred iterations. Below, 'how the answers "
+               "formed' lets you scrub back to the moment the diagonal of attention appears."},
+        {"ja": "Attention の模様は、正解率が上がる前に現れるでしょうか、後でしょうか？",
+         "en": "Does the attention pattern appear before accuracy rises, or after?"},
+        "train", "date", preset="default", extra={"train_history": True}),
+    Step(
+        {"ja": "3. Attention の重みを見る (8.3 節)", "en": "3. Look at the attention weights (section 8.3)"},
+        {"ja": "デコーダの各ステップが、問題のどの文字に注目したかを表示します。"
+               "入力は反転して読まれているので、対角線は逆向きに見えます。",
+         "en": "Each decoder step and the question characters it attended to. The input is read reversed, so "
+               "the diagonal runs the other way."},
+        {"ja": "月の名前を書くとき、モデルはどの文字を見ていますか？",
+         "en": "When writing the month, which characters does the model look at?"},
+        "inside", "date", query="TUESDAY, SEPTEMBER 27, 1994"),
+    Step(
+        {"ja": "4. 本と比べる", "en": "4. Compare as the book does"},
+        {"ja": "同じデータで Attention なしと Attention ありを比べます。",
+         "en": "Train without and with attention on the same data."},
+        {"ja": "Attention がない方が遅いのはなぜでしょう？",
+         "en": "Why is the model without attention slower to learn?"},
+        "compare", "date"),
+    Step(
+        {"ja": "5. 和暦も読む", "en": "5. Japanese dates, with eras"},
+        {"ja": "西暦 `2013年6月17日` と和暦 `平成25年6月17日`・`令和元年5月1日` も読むモデルです。"
+               "和暦では元号と年を組み合わせて西暦の年を作らなければなりません。",
+         "en": "This model also reads `2013年6月17日` and era dates such as `平成25年6月17日` and `令和元年5月1日`. "
+               "For an era date it must combine the era and its year into the Western year."},
+        {"ja": "`平成25年` の `2013` を書くとき、モデルはどこを見ているでしょう？「中を見る」で確かめましょう。",
+         "en": "When it writes the `2013` of `平成25年`, where does it look? Check on the Inside page."},
+        "try", "date_ja", query="平成25年6月17日"),
+))
+
+LESSONS = {lesson.key: lesson for lesson in (CHAPTER_7, CHAPTER_8)}
