@@ -234,8 +234,8 @@ def _history() -> None:
         steps = [Step(chars[snap.top_ids[p, i, 0]], float(snap.top_probs[p, i, 0]),
                       [(chars[j], float(q)) for j, q in zip(snap.top_ids[p, i], snap.top_probs[p, i], strict=True)])
                  for i in range(snap.top_ids.shape[1])]
-        st.markdown(t("history_answer", q=f"`{questions[p]}`", a=f"`{snap.answers[p]}`", it=f"{snap.iteration:,}",
-                      ep=f"{snap.epoch:.2f}"))
+        st.markdown(t("history_answer", q=f"`{questions[p]}`", a=f"`{snap.answers[p] or '␣'}`",
+                      it=f"{snap.iteration:,}", ep=f"{snap.epoch:.2f}"))
         st.html(answer_tiles(steps, truth))
         if snap.attention is not None:
             xs = [f"{i + 1}:{visible_char(c)}" for i, c in enumerate(inputs[p])]
