@@ -210,3 +210,45 @@ def test_compare_page_races_the_variants(server, browser, size):
     page.locator(".st-key-compare_pause button").click()
     expect(page.locator(".st-key-compare_start button")).to_be_enabled(timeout=30000)
     page.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_lessons_set_up_a_step_in_presentation_mode(server, browser, size):
+    from playwright.sync_api import expect
+
+    page = _open(browser, server + "/lessons?lang=en&present=1", size)
+    expect(page.locator(".st-key-lesson_go button")).to_be_visible(timeout=30000)
+    expect(page.get_by_test_id("stSidebar")).to_be_hidden()
+    _no_errors(page)
+    page.screenshot(path=str(OUT / f"lessons_{size}.png"))
+    page.locator(".st-key-lesson_next button").first.click()
+    expect(page.get_by_text("2. Plain Seq2seq struggles")).to_be_visible(timeout=30000)
+    page.locator(".st-key-lesson_go button").first.click()
+    page.wait_for_url("**/train*", timeout=30000)
+    expect(page.locator(".st-key-train_start button")).to_be_visible(timeout=30000)
+    expect(page.get_by_text("Back to the lesson")).to_be_visible()
+    _no_errors(page)
+    page.screenshot(path=str(OUT / f"lessons_train_{size}.png"))
+    page.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_errors_page_and_what_if_on_try(server, browser, size):
+    from playwright.sync_api import expect
+
+    page = _open(browser, server + "/errors?lang=en", size)
+    _charts_rendered(page, 5)  # four breakdowns and the first-digit grid
+    _no_errors(page)
+    page.screenshot(path=str(OUT / f"errors_{size}.png"))
+    page.close()
+    page = _open(browser, server + "/try?lang=en&task=addition&q=52%2B607", size)
+    expect(page.locator(".st-key-answer")).to_contain_text("659", timeout=30000)
+    page.get_by_text("What if: force another character").click()
+    page.locator(".st-key-whatif_step button").first.click()
+    page.locator(".st-key-whatif_char_1 button").first.click()
+    expect(page.get_by_text("Answer after the change")).to_be_visible(timeout=30000)
+    page.get_by_text("Compare with beam search").click()
+    expect(page.locator(".st-key-beams [data-testid='stDataFrame']")).to_be_visible(timeout=30000)
+    _no_errors(page)
+    page.screenshot(path=str(OUT / f"whatif_{size}.png"))
+    page.close()
