@@ -353,7 +353,10 @@ def labels(keys, prefix: str) -> Callable[[str], str | None]:
 
 def language_switch() -> None:
     """The 日本語/English switch (sidebar); the choice lasts for the session."""
-    if "lang" not in st.session_state:
+    ss = st.session_state
+    if "lang" not in ss:
+        # a copy outside the widget survives st.switch_page, which drops the radio's own state
         q = st.query_params.get("lang")
-        st.session_state["lang"] = q if q in LANGS else "ja"
-    st.sidebar.radio("Language / 言語", options=list(LANGS), format_func=LANGS.get, key="lang", horizontal=True)
+        ss["lang"] = ss.get("_lang") or (q if q in LANGS else "ja")
+    ss["_lang"] = st.sidebar.radio("Language / 言語", options=list(LANGS), format_func=LANGS.get, key="lang",
+                                   horizontal=True)
