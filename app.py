@@ -5,6 +5,7 @@ import streamlit as st
 import s2s  # noqa: F401  (first: it sets one BLAS thread before numpy loads; see s2s/__init__.py)
 from ui import sidebar, style
 from ui.i18n import t
+from ui.pages import lessons_page
 
 st.set_page_config(page_title="Seq2seq classroom", page_icon=":material/calculate:", layout="wide")
 style.apply()
@@ -19,5 +20,5 @@ page = st.navigation([
     st.Page("app_pages/errors.py", title=t("nav_errors"), icon=":material/rule:", url_path="errors"),
 ])
 if style.presenting() and page.url_path != "lessons":
-    st.page_link("app_pages/lessons.py", label=t("lesson_back"), icon=":material/arrow_back:")
+    lessons_page.banner()
 page.run()

@@ -67,6 +67,8 @@ def test_presentation_mode_enlarges_type_and_keeps_a_way_back():
     assert not at.exception, at.exception
     links = at.get("page_link")
     assert len(links) == 1 and "lessons" in links[0].proto.page
+    step = LESSONS["ch7"].steps[1]
+    assert any(step.ask["en"] in m.value and step.title["en"] in m.value for m in at.markdown)  # the banner
     assert all("Save" not in e.proto.label for e in at.expander)  # no save/load while presenting
     plain = open_page("train", lang="en")
     assert not plain.get("page_link") and not any("font-size: 125%" in h.proto.body for h in plain.get("html"))

@@ -15,7 +15,7 @@ PRESENT_CSS = """
 html { font-size: 125%; }
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"] {
   display: none; }
-[data-testid="stMainBlockContainer"] { padding-top: 2.4rem; max-width: 100%; }
+[data-testid="stMainBlockContainer"] { padding-top: 4.2rem; max-width: 100%; }
 </style>
 """
 

@@ -20,6 +20,7 @@ def set_up(step: Step, shipped: bool = False) -> None:
     """Put the step's settings in the session and open its page. `shipped`: the fallback when training
     runs late: open Try with the shipped pretrained model of the step's task."""
     ss = st.session_state
+    ss["_lesson_now"] = step  # the other pages show its question while presenting
     if shipped:
         ss["task"], ss["model_source"] = step.task, "shipped"
         st.switch_page(PAGES["try"])
@@ -81,6 +82,15 @@ def render() -> None:
         with st.expander(t("lesson_all")):
             for i, s in enumerate(lesson.steps):
                 st.markdown(f"{'**→**' if i == k else '&nbsp;&nbsp;&nbsp;'} {s.title[lang()]}")
+
+
+def banner() -> None:
+    """While presenting, above every other page: the way back to the lesson and the step's question."""
+    step = st.session_state.get("_lesson_now")
+    with st.container(key="lesson_banner", horizontal=True, vertical_alignment="center"):
+        st.page_link("app_pages/lessons.py", label=t("lesson_back"), icon=":material/arrow_back:", width="content")
+        if step is not None:
+            st.markdown(f"**{step.title[lang()]}** · {t('lesson_ask')} {step.ask[lang()]}")
 
 
 def _move(key: str, k: int) -> None:
