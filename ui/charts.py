@@ -92,6 +92,12 @@ def accuracy_chart(frame: pd.DataFrame, x_title: str, y_title: str, exact: str, 
     ).properties(height=300)
 
 
+def matrix_frame(values: np.ndarray, xs: list[str], ys: list[str]) -> pd.DataFrame:
+    """A (len(ys), len(xs)) matrix as the long frame `heatmap` draws (columns x, y, value)."""
+    values = np.asarray(values, np.float64)
+    return pd.DataFrame({"x": np.tile(xs, len(ys)), "y": np.repeat(ys, len(xs)), "value": values.ravel()})
+
+
 def heatmap(frame: pd.DataFrame, x_title: str, y_title: str, value_title: str,
             diverging: bool = True, height: int | None = None) -> alt.Chart:
     """Rectangles (columns ``x`` (ordered labels), ``y`` (ordered labels), ``value``): a diverging

@@ -354,8 +354,8 @@ class TrainingRunner(BackgroundRunner):
     def _history_questions(self, task: str) -> list[str]:
         """The questions whose answers the history follows: the task's first examples (the book's
         16+75 among them), or for uploaded data the first held-out questions."""
-        examples = [q for q in (TASKS[task].examples if task in TASKS else ()) if len(q) <= self.codec.question_width]
-        return (examples or [q for q, _ in self._probe_qa])[:HISTORY_PROBES]
+        examples = list(TASKS[task].examples) if task in TASKS else [q for q, _ in self._probe_qa]
+        return examples[:HISTORY_PROBES]
 
     def answer_history(self) -> tuple[list[str], list[list[str]], list]:
         """(questions, their characters as the encoder reads them, snapshots so far) for drawing."""

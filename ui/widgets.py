@@ -198,3 +198,18 @@ def answer_tiles(steps: list[Step], truth: str | None, forced: int | None = None
     text = "".join(s.char for s in steps).rstrip(PAD)
     return (f'<div role="group" aria-label="{html.escape(t("answer"))} {html.escape(text)}" '
             f'style="display:flex;flex-wrap:wrap;gap:8px">{"".join(tiles)}</div>')
+
+
+def answers_table(rows: list[tuple[str, str, str]], extra: tuple[str, list[str]] | None = None) -> str:
+    """Questions with their true and model's answers (☑ blue / ☒ orange) as a plain HTML table, lighter
+    than a data grid on a live refresh; `extra`: the header and cells of one more column."""
+    cell = "padding:2px 12px;border-bottom:1px solid #ddd;text-align:left"
+    headers = [t("probe_q"), t("probe_truth"), t("probe_guess"), t("probe_ok")] + ([extra[0]] if extra else [])
+    head = "".join(f'<th style="{cell}">{html.escape(h)}</th>' for h in headers)
+    body = []
+    for i, (q, a, g) in enumerate(rows):
+        more = f'<td style="{cell}">{html.escape(extra[1][i])}</td>' if extra else ""
+        body.append("<tr>" + "".join(f'<td style="{cell}"><code>{html.escape(x)}</code></td>' for x in (q, a, g))
+                    + f'<td style="{cell};color:{"#0072B2" if a == g else "#D55E00"}">{"☑" if a == g else "☒"}</td>'
+                    + more + "</tr>")
+    return f'<table style="border-collapse:collapse;font-size:1rem"><tr>{head}</tr>{"".join(body)}</table>'

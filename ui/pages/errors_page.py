@@ -4,8 +4,6 @@ exact match and per character side by side, and the worst examples next to the t
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -16,7 +14,7 @@ from s2s.tasks import TASKS
 from ui import charts
 from ui.i18n import t
 from ui.state import get_runner
-from ui.widgets import PickedModel, pick_model
+from ui.widgets import PickedModel, answers_table, pick_model
 
 SIZE = 2000  # held-out questions per report
 
@@ -80,13 +78,6 @@ def _first_digits(report: ErrorReport) -> None:
 
 def _worst(report: ErrorReport) -> None:
     st.markdown(f"**{t('errors_worst', n=len(report.worst))}**")
-    cell = "padding:2px 12px;border-bottom:1px solid #ddd;text-align:left"
-    head = "".join(f'<th style="{cell}">{html.escape(t(k))}</th>'
-                   for k in ("probe_q", "probe_truth", "probe_guess", "errors_loss"))
-    rows = "".join(
-        "<tr>" + "".join(f'<td style="{cell}"><code>{html.escape(x)}</code></td>' for x in (e.question, e.truth))
-        + f'<td style="{cell};color:{"#0072B2" if e.right else "#D55E00"}"><code>{html.escape(e.guess)}</code> '
-        + f'{"☑" if e.right else "☒"}</td><td style="{cell}">{e.loss:.3f}</td></tr>'
-        for e in report.worst)
-    st.html(f'<table style="border-collapse:collapse;font-size:1rem"><tr>{head}</tr>{rows}</table>')
+    st.html(answers_table([(e.question, e.truth, e.guess) for e in report.worst],
+                          (t("errors_loss"), [f"{e.loss:.3f}" for e in report.worst])))
     st.caption(t("errors_loss_help"))

@@ -162,8 +162,7 @@ def _attention(a: Answer, codec: Codec) -> None:
     enc_chars, dec_chars = _chars(a, codec)
     att = a.trace.attention  # (Td, Te)
     xs, ys = step_labels(enc_chars), step_labels(dec_chars)
-    frame = pd.DataFrame([(xs[j], ys[i], float(att[i, j])) for i in range(len(ys)) for j in range(len(xs))],
-                         columns=["x", "y", "value"])
+    frame = charts.matrix_frame(att, xs, ys)
     with st.container(key="attention_chart"):
         st.altair_chart(charts.heatmap(frame, t("attention_x"), t("attention_y"), t("weight"), diverging=False,
                                        height=32 * len(ys)), width="stretch")

@@ -3,10 +3,8 @@ with live loss and accuracy charts and ten held-out questions turning right."""
 
 from __future__ import annotations
 
-import html
 import math
 
-import pandas as pd
 import streamlit as st
 
 from s2s.checkpoint import CheckpointError, checkpoint_bytes, load_checkpoint
@@ -21,7 +19,15 @@ from ui.i18n import labels, t
 from ui.runner import Snapshot, TrainingRunner, TrainSetup, poll_interval
 from ui.state import TASK_NAMES, get_runner, set_runner
 from ui.style import presenting
-from ui.widgets import answer_tiles, checkpoint_error_text, dataset_error_text, task_label, task_labels, visible_char
+from ui.widgets import (
+    answer_tiles,
+    answers_table,
+    checkpoint_error_text,
+    dataset_error_text,
+    task_label,
+    task_labels,
+    visible_char,
+)
 
 MAX_UPLOAD_MB = 60  # also server.maxUploadSize in .streamlit/config.toml
 POLL_SECONDS = 0.5
@@ -192,24 +198,12 @@ def _draw(snap: Snapshot, runner: TrainingRunner) -> None:
         st.vega_lite_chart(acc_frame, charts.accuracy_spec(t("epoch"), t("accuracy"), exact, per_char),
                            width="stretch")
     st.markdown(f"**{t('probes')}**")
-    st.html(_probe_table(snap.probes))
+    st.html(answers_table(snap.probes))
     # the tables are built only when asked for: a live refresh must stay light with a class on the server
     if st.toggle(t("numbers"), key="train_numbers"):
         c1, c2 = st.columns(2)
         c1.dataframe(charts.loss_frame(snap.losses), hide_index=True, width="stretch")
         c2.dataframe(acc_frame, hide_index=True, width="stretch")
-
-
-def _probe_table(probes: list[tuple[str, str, str]]) -> str:
-    """The held-out questions as a plain HTML table (lighter than a data grid on every live refresh)."""
-    cell = "padding:2px 12px;border-bottom:1px solid #ddd;text-align:left"
-    head = "".join(f'<th style="{cell}">{html.escape(t(k))}</th>'
-                   for k in ("probe_q", "probe_truth", "probe_guess", "probe_ok"))
-    rows = "".join(
-        "<tr>" + "".join(f'<td style="{cell}"><code>{html.escape(x)}</code></td>' for x in (q, a, g))
-        + f'<td style="{cell};color:{"#0072B2" if a == g else "#D55E00"}">{"☑" if a == g else "☒"}</td></tr>'
-        for q, a, g in probes)
-    return f'<table style="border-collapse:collapse;font-size:1rem"><tr>{head}</tr>{rows}</table>'
 
 
 @st.fragment
@@ -240,9 +234,7 @@ def _history() -> None:
         if snap.attention is not None:
             xs = [f"{i + 1}:{visible_char(c)}" for i, c in enumerate(inputs[p])]
             ys = [f"{i + 1}:{visible_char(s.char)}" for i, s in enumerate(steps)]
-            att = snap.attention[p]
-            frame = pd.DataFrame([(xs[j], ys[i], float(att[i, j])) for i in range(len(ys)) for j in range(len(xs))],
-                                 columns=["x", "y", "value"])
+            frame = charts.matrix_frame(snap.attention[p], xs, ys)
             st.markdown(f"**{t('attention_header')}**")
             st.altair_chart(charts.heatmap(frame, t("attention_x"), t("attention_y"), t("weight"), diverging=False,
                                            height=30 * len(ys)), width="stretch")
