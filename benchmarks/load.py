@@ -11,7 +11,7 @@ is released. Then every session of the measured class:
    fresh model of its own);
 2. while every session trains, goes to Try through the app's navigation (the same session) and asks
    six questions, timing each from Enter until the right answer is on the page. Like a student, it
-   reads each answer and types the next question 3-8 s later (`--burst`: at once, a stress figure
+   reads the page or the last answer and types the next question 3-8 s later (`--burst`: at once, a stress figure
    in which the N browsers on this machine's cores are the bottleneck: even a three-line Streamlit
    app costs Chromium about 33 ms of CPU per answer);
 3. goes back to Train; every other session presses Pause. Eleven seconds later (longer than the
@@ -187,8 +187,7 @@ class Session:
         box = self.page.locator(".st-key-query input")
         await expect(box).to_be_visible(timeout=TIMEOUT_MS)
         for j in range(QUESTIONS):
-            if j:
-                await asyncio.sleep(self.rng.uniform(*self.think))
+            await asyncio.sleep(self.rng.uniform(*self.think))  # reading the page or the last answer, typing
             a, b = 100 + 7 * self.k + j, 200 + 3 * j  # a different sum per session and per question
             await box.fill(f"{a}+{b}")
             t0 = time.perf_counter()
