@@ -57,6 +57,7 @@ OPENING_AT_ONCE = 8  # sessions loading the app at the same moment (students arr
 QUESTIONS = 6  # per session: with 5 sessions 30 answers, so the 95th percentile is not just the slowest
 EPOCHS = 200
 THINK_SECONDS = (3.0, 8.0)  # reading an answer and typing the next question (uniform, seeded per session)
+STALL_MS = 60_000  # an answer not shown after this long is reported as a stall and the question typed again
 TIMEOUT_MS = 180_000  # generous: forty pages on two cores load slowly; the figures are what count
 
 # the answer's own <code> element holds exactly the expected sum
@@ -141,6 +142,7 @@ class Session:
         page.set_default_timeout(TIMEOUT_MS)
         self.latencies: list[float] = []
         self.errors: list[str] = []
+        self.stalls: list[str] = []
 
     async def ready(self) -> None:
         from playwright.async_api import expect
@@ -182,6 +184,7 @@ class Session:
         await self.ready()
 
     async def ask(self) -> None:
+        from playwright.async_api import TimeoutError as PlaywrightTimeout
         from playwright.async_api import expect
 
         box = self.page.locator(".st-key-query input")
@@ -194,8 +197,22 @@ class Session:
             await box.press("Enter")
             # checked every 20 ms in the page (expect() polls at 0.1, 0.25, 0.5, 1 s, which rounded
             # answers of 0.4 s up to 0.85 s)
-            await self.page.wait_for_function(ANSWER_SHOWN, arg=[".st-key-answer", str(a + b)], polling=20,
-                                              timeout=TIMEOUT_MS)
+            for attempt in range(3):
+                try:
+                    await self.page.wait_for_function(ANSWER_SHOWN, arg=[".st-key-answer", str(a + b)],
+                                                      polling=20, timeout=STALL_MS)
+                    break
+                except PlaywrightTimeout:
+                    # no answer after 60 s: say what the page shows, then type the question again (a
+                    # student would); the latency keeps counting from the first Enter
+                    shown = await box.input_value()
+                    answer = await self.page.locator(".st-key-answer code").first.text_content(timeout=TIMEOUT_MS)
+                    self.stalls.append(f"session {self.k}: no answer to {a}+{b} after {STALL_MS // 1000} s "
+                                       f"(box shows {shown!r}, answer shows {answer!r})")
+                    if attempt == 2:
+                        raise
+                    await box.fill(f"{a}+{b}")
+                    await box.press("Enter")
             self.latencies.append(time.perf_counter() - t0)
 
     async def collect_errors(self) -> None:
@@ -311,6 +328,7 @@ async def _run(n: int, url: str, pid: int, ttl: float, think: tuple[float, float
             rss_peak_mb=max(samples["rss_kb"]) / 1024, threads_peak=max(samples["threads"]),
             training_threads_peak=max(samples["training"]),
             errors=[e for s in sessions for e in s.errors], crosstalk=crosstalk,
+            stalls=[x for s in sessions for x in s.stalls],
         )
         figures["mb_per_session"] = (figures["rss_peak_mb"] - figures["rss_base_mb"]) / n
         for b in browsers:
@@ -350,7 +368,7 @@ def _configured_ttl() -> float:
 
 def check(f: dict) -> list[str]:
     """The issue's limits, as failures (empty when all hold)."""
-    problems = list(f["errors"]) + list(f["crosstalk"])
+    problems = list(f["errors"]) + list(f["crosstalk"]) + list(f["stalls"])
     if f["answer_p95_s"] > LIMITS["answer_p95_s"]:
         problems.append(f"answers took {f['answer_p95_s']:.2f} s at the 95th percentile (limit 1 s)")
     if f["health_p95_s"] > LIMITS["health_p95_s"]:
@@ -390,7 +408,8 @@ def table(f: dict) -> str:
          else f"{f['threads_back_after_s']:.0f} s after the pages closed (session TTL {f['ttl_s']:.0f} s)"),
         ("all server threads: warmed up / peak / after closing (Streamlit's pools included)",
          f"{f['threads_base']} / {f['threads_peak']} / {f['threads_after']}"),
-        ("error elements / cross-talk", f"{len(f['errors'])} / {len(f['crosstalk'])}"),
+        ("error elements / cross-talk / questions unanswered after 60 s",
+         f"{len(f['errors'])} / {len(f['crosstalk'])} / {len(f['stalls'])}"),
     ]
     return "\n".join(["| measure | value |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows])
 
