@@ -184,14 +184,25 @@ def compare_loss_chart(frame: pd.DataFrame, names: list[str], x_title: str, y_ti
 def group_accuracy_chart(frame: pd.DataFrame, x_title: str, y_title: str, exact: str, per_char: str,
                          count_title: str) -> alt.Chart:
     """Accuracy per group (columns ``group`` (ordered labels), ``series``, ``accuracy``, ``n``): exact
-    match and per-character bars side by side, y fixed to 0..1."""
+    match and per-character bars side by side, accuracy fixed to 0..1. Groups with long names (date
+    forms) get horizontal bars, so every name can be read."""
     order = list(dict.fromkeys(frame["group"])) if len(frame) else []
+    horizontal = max(map(len, order), default=0) > 4
+    group = alt.X if not horizontal else alt.Y
+    value = alt.Y if not horizontal else alt.X
+    offset = alt.XOffset if not horizontal else alt.YOffset
+    channels = {
+        "x" if not horizontal else "y": group("group:N", title=x_title, sort=order,
+                                            axis=alt.Axis(labelAngle=0, labelFontSize=13, labelLimit=260,
+                                                          labelOverlap=False)),
+        "xOffset" if not horizontal else "yOffset": offset("series:N", sort=[exact, per_char]),
+        "y" if not horizontal else "x": value("accuracy:Q", title=y_title, scale=alt.Scale(domain=[0, 1]),
+                                            axis=alt.Axis(format="%")),
+    }
     return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("group:N", title=x_title, sort=order, axis=alt.Axis(labelAngle=0, labelFontSize=13)),
-        xOffset=alt.XOffset("series:N", sort=[exact, per_char]),
-        y=alt.Y("accuracy:Q", title=y_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        **channels,
         color=alt.Color("series:N", title=None, scale=alt.Scale(domain=[exact, per_char], range=[BLUE, ORANGE]),
                         legend=alt.Legend(orient="bottom")),
         tooltip=[alt.Tooltip("group:N", title=x_title), "series:N",
                  alt.Tooltip("accuracy:Q", format=".1%"), alt.Tooltip("n:Q", title=count_title)],
-    ).properties(height=260)
+    ).properties(height=140 + 36 * len(order) if horizontal else 320)  # axes and legend included
