@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from s2s.data import Dataset
+from s2s.layers import log_softmax
 from s2s.models import Seq2seq
 from s2s.tasks import classify_date, solve
 from s2s.trainer import predict
@@ -111,9 +112,7 @@ def _truth_losses(model: Seq2seq, data: Dataset, batch_size: int) -> np.ndarray:
     out = []
     for i in range(0, len(data), batch_size):
         ts = data.ts[i:i + batch_size]
-        scores = model.scores(data.xs[i:i + batch_size], ts[:, :-1]).astype(np.float64)
-        scores -= scores.max(axis=2, keepdims=True)
-        logp = scores - np.log(np.exp(scores).sum(axis=2, keepdims=True))
+        logp = log_softmax(model.scores(data.xs[i:i + batch_size], ts[:, :-1]))
         picked = np.take_along_axis(logp, ts[:, 1:, None], axis=2)[..., 0]
         out.append(-picked.mean(axis=1))
     return np.concatenate(out) if out else np.zeros(0)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from s2s.data import PAD, Codec
-from s2s.layers import LSTMRecord
+from s2s.layers import LSTMRecord, log_softmax
 from s2s.models import Seq2seq, Trace
 
 
@@ -62,9 +62,7 @@ def answer(model: Seq2seq, codec: Codec, questions: list[str], top_k: int = 5) -
 def _next_log_probs(model: Seq2seq, xs: np.ndarray, prefixes: np.ndarray) -> np.ndarray:
     """Log-probabilities (B, V) of the character after each prefix: prefixes (B, t) start with '_'
     and are fed to the decoder as during training, so any prefix can be scored, chosen or not."""
-    scores = model.scores(np.repeat(xs, len(prefixes), axis=0), prefixes)[:, -1].astype(np.float64)
-    scores -= scores.max(axis=1, keepdims=True)
-    return scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+    return log_softmax(model.scores(np.repeat(xs, len(prefixes), axis=0), prefixes)[:, -1])
 
 
 def decode_from(model: Seq2seq, codec: Codec, question: str, prefix: str, top_k: int = 5) -> list[Step]:

@@ -78,6 +78,13 @@ def softmax(x: np.ndarray) -> np.ndarray:
     return e
 
 
+def log_softmax(x: np.ndarray) -> np.ndarray:
+    """Log of the softmax over the last axis, in float64 (stable: shifted by the maximum)."""
+    x = np.asarray(x, np.float64)
+    x = x - x.max(axis=-1, keepdims=True)
+    return x - np.log(np.exp(x).sum(axis=-1, keepdims=True))
+
+
 class TimeEmbedding(Module):
     """Look up one row of W per token id, for every time step."""
 

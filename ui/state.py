@@ -139,3 +139,14 @@ def session_model(task: str) -> tuple[Seq2seq, Codec, int] | None:
         cached = (runner, version, model)
         st.session_state["_session_model"] = cached
     return cached[2], runner.codec, version
+
+
+def for_model_version(slot: str, version: tuple, build):
+    """`build()` computed once per model version and kept in this session under `slot`; only the newest
+    version is kept, so memory stays bounded (the Inside map, the Errors report)."""
+    cache = st.session_state.setdefault(slot, {})
+    if version not in cache:
+        value = build()
+        cache.clear()
+        cache[version] = value
+    return cache[version]

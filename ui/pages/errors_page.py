@@ -13,7 +13,7 @@ from s2s.data import make_split
 from s2s.tasks import TASKS
 from ui import charts
 from ui.i18n import t
-from ui.state import get_runner
+from ui.state import for_model_version, get_runner
 from ui.widgets import PickedModel, answers_table, pick_model
 
 SIZE = 2000  # held-out questions per report
@@ -21,18 +21,18 @@ SIZE = 2000  # held-out questions per report
 
 def report_for(picked: PickedModel) -> ErrorReport | None:
     """The report of the picked model, computed once per model version (per session)."""
-    cache = st.session_state.setdefault("_error_reports", {})
-    if picked.version not in cache:
+    runner = get_runner()
+    if picked.task not in TASKS and runner is None:
+        return None
+
+    def build() -> ErrorReport:
         if picked.task in TASKS:
             _, data = make_split(picked.task, 0, SIZE, 11)  # generated, never in a training set of the app
         else:
-            runner = get_runner()
-            if runner is None:
-                return None
             data = runner.val.subset(np.arange(min(SIZE, len(runner.val))))
-        cache.clear()  # one model version at a time: memory stays bounded
-        cache[picked.version] = error_report(picked.model, data, picked.task)
-    return cache[picked.version]
+        return error_report(picked.model, data, picked.task)
+
+    return for_model_version("_error_reports", picked.version, build)
 
 
 def render() -> None:

@@ -16,7 +16,7 @@ from s2s.layers import LSTMRecord
 from s2s.tasks import TASKS
 from ui import charts
 from ui.i18n import labels, t
-from ui.state import get_runner
+from ui.state import for_model_version, get_runner
 from ui.widgets import PickedModel, pick_model, query_error_text, question_box
 
 STATE_KINDS = ("h", "c", "input", "forget", "output", "candidate")
@@ -58,18 +58,17 @@ def _map_questions(picked: PickedModel) -> list[str]:
 
 def map_data(picked: PickedModel) -> dict:
     """Traces of the held-out questions and their PCA, computed once per model version (per session)."""
-    cache = st.session_state.setdefault("_inside_maps", {})
-    if picked.version not in cache:
+    def build() -> dict:
         questions = _map_questions(picked)
         answers = answer(picked.model, picked.codec, questions)
         final = np.stack([a.trace.encoder.h[-1] for a in answers])  # (N, H): the encoder's last state
         dec1 = np.stack([a.trace.decoder.h[0] for a in answers])  # (N, H): the decoder's first state
         props = question_properties(picked.task, questions) if picked.task in PROPERTIES else {}
         props.setdefault("answer_length", np.array([len(a.text) for a in answers]))
-        cache.clear()  # one model version at a time: memory stays bounded
-        cache[picked.version] = {"questions": questions, "answers": [a.text for a in answers], "final": final,
-                                 "dec1": dec1, "pca": pca(final), "props": props, "traces": answers}
-    return cache[picked.version]
+        return {"questions": questions, "answers": [a.text for a in answers], "final": final,
+                "dec1": dec1, "pca": pca(final), "props": props, "traces": answers}
+
+    return for_model_version("_inside_maps", picked.version, build)
 
 
 def _prop_label(name: str) -> str:
