@@ -18,13 +18,18 @@ The calling thread always computes the first part itself.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import mmap
 import os
 import select
+import socket
 import subprocess
 import sys
+import threading
 import time
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -245,3 +250,161 @@ def data_parallel(model: Seq2seq, workers: int, max_batch: int, xs_width: int, t
     if hasattr(os, "memfd_create"):
         return ProcessDataParallel(model, workers, max_batch, xs_width, ts_width, optimizer)
     return ThreadDataParallel(model, workers)
+
+
+class StepPool:
+    """Worker processes that run the forward and backward passes of many trainers: the app's server,
+    where every session trains its own model, keeps only the bookkeeping of a step.
+
+    Why: a training step in the serving process takes the interpreter's lock (GIL) and a core from the
+    pages. In a worker process started in its own session at the lowest CPU priority (nice 19, and on
+    Linux with automatic group scheduling also the lowest group weight), training uses only the CPU
+    that serving the pages and, on a shared machine, anything else leaves over.
+
+    Each trainer attached (``attach``) gets its own shared memory with its parameters, gradients and
+    batch; the worker maps it through a descriptor passed on a Unix socket (no names on disk, no
+    pickle: one text line per message). The worker keeps one model per configuration and binds it to
+    the trainer's arrays for each step, so its memory does not grow with the number of trainers. A
+    trainer whose worker is gone goes on in its own process (``PooledSteps``).
+    """
+
+    def __init__(self, processes: int = 1, nice: int = 19):
+        self.size, self.nice = max(1, processes), nice
+        self._lock = threading.Lock()
+        self._workers: list[_PoolWorker] = []
+        self._keys = itertools.count(1)
+
+    def attach(self, model: Seq2seq, max_batch: int, xs_width: int, ts_width: int) -> PooledSteps:
+        """Move `model`'s parameters into shared memory and register them with the least busy worker."""
+        with self._lock:
+            self._workers = [w for w in self._workers if w.alive()]
+            if len(self._workers) < self.size:
+                self._workers.append(_PoolWorker(self.nice))
+            worker = min(self._workers, key=lambda w: w.attached)
+            key = next(self._keys)
+        return PooledSteps(model, worker, key, max_batch, xs_width, ts_width)
+
+    def pids(self) -> list[int]:
+        """Process ids of the running workers (for measuring them)."""
+        with self._lock:
+            return [w.proc.pid for w in self._workers if w.alive()]
+
+    def close(self) -> None:
+        """End the workers (trainers still attached go on in their own process)."""
+        with self._lock:
+            for w in self._workers:
+                w.close()
+            self._workers = []
+
+
+class _PoolWorker:
+    """One ``python -m s2s.worker --serve`` process and its end of a message socket."""
+
+    def __init__(self, nice: int):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "s2s.worker", "--serve", str(theirs.fileno()), str(nice)],
+                pass_fds=(theirs.fileno(),), start_new_session=True, stdin=subprocess.DEVNULL,
+                env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
+        finally:
+            theirs.close()
+        self.sock = ours
+        self.lock = threading.Lock()
+        self.attached = 0
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None and self.sock.fileno() >= 0
+
+    def request(self, line: str, fds: tuple[int, ...] = ()) -> str:
+        """Send one message and wait for its answer (the calling thread waits without the GIL)."""
+        with self.lock:
+            try:
+                socket.send_fds(self.sock, [line.encode()], list(fds)) if fds else self.sock.send(line.encode())
+                reply = self.sock.recv(4096).decode()
+            except OSError as e:
+                raise WorkerError(f"the training worker process is gone ({e})") from None
+        if not reply or reply.startswith("error"):
+            raise WorkerError(f"the training worker process failed: {reply or 'no answer'}")
+        return reply
+
+    def tell(self, line: str) -> None:
+        """Send a message that has no answer, without waiting (safe from a finaliser in any thread: a
+        message on this socket is never split or interleaved)."""
+        with contextlib.suppress(OSError):
+            self.sock.send(line.encode(), socket.MSG_DONTWAIT)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)  # end of input: the worker returns
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.sock.close()
+
+
+class PooledSteps:
+    """One trainer's connection to a StepPool worker (the interface of the data-parallel classes).
+
+    The parameters and gradients live in shared memory for as long as this is open; the optimiser's
+    step runs here (a few element-wise operations). If the worker fails, the forward and backward
+    passes run in this process from then on and ``fallback`` says why.
+    """
+
+    def __init__(self, model: Seq2seq, worker: _PoolWorker, key: int, max_batch: int, xs_width: int,
+                 ts_width: int):
+        self.model, self.worker, self.key = model, worker, key
+        P, dtype = model.flat_params.size, model.flat_params.dtype.str
+        self.shared = SharedArrays({"params": ((P,), dtype), "grads": ((P,), dtype),
+                                    "xs": ((max_batch, xs_width), "<i8"), "ts": ((max_batch, ts_width), "<i8")})
+        model.flatten(self.shared.arrays["params"], self.shared.arrays["grads"])
+        self.fallback = ""
+        spec = {"model": model.config.to_dict(), **self.shared.describe()}
+        try:
+            worker.request(f"open {key} {json.dumps(spec)}", (self.shared.fd,))
+            worker.attached += 1
+        except WorkerError as e:
+            self.fallback = str(e)
+        os.close(self.shared.fd)  # both sides' mappings keep the memory
+        self.shared.fd = -1
+        # also when this is dropped without close(): the worker forgets the arrays
+        self._finalizer = weakref.finalize(self, _forget, worker, key) if not self.fallback else None
+
+    def forward_backward(self, xs: np.ndarray, ts: np.ndarray) -> float:
+        """Mean loss of the batch (xs (N, Te), ts (N, 1 + Td)); fills model.flat_grads."""
+        if not self.fallback:
+            n = len(xs)
+            self.shared.arrays["xs"][:n] = xs
+            self.shared.arrays["ts"][:n] = ts
+            try:
+                return float(self.worker.request(f"step {self.key} {n}"))
+            except WorkerError as e:
+                self.fallback = str(e)
+        loss = self.model.forward(xs, ts)
+        self.model.backward()
+        return loss
+
+    def update(self, optimizer) -> None:
+        """One optimiser step, in this thread."""
+        optimizer.update()
+
+    def close(self) -> None:
+        """The worker forgets this trainer; the parameters move back into this process's own memory."""
+        if self._finalizer is not None:
+            self._finalizer()
+        if self.model.flat_params is self.shared.arrays["params"]:
+            self.model.flatten()
+
+
+def _forget(worker: _PoolWorker, key: int) -> None:
+    worker.tell(f"forget {key}")
+    worker.attached -= 1
+
+
+def step_pool(processes: int = 1) -> StepPool | None:
+    """A StepPool where the system can share anonymous memory and pass descriptors (Linux); None
+    elsewhere, where trainers step in their own process."""
+    if hasattr(os, "memfd_create") and hasattr(socket, "send_fds") and hasattr(socket, "SOCK_SEQPACKET"):
+        return StepPool(processes)
+    return None

@@ -16,7 +16,7 @@ import numpy as np
 from s2s.data import Dataset
 from s2s.models import Seq2seq, get_weights, set_weights
 from s2s.optim import OPTIMIZERS, clip_grads
-from s2s.parallel import data_parallel
+from s2s.parallel import StepPool, data_parallel
 
 
 @dataclass(frozen=True)
@@ -69,14 +69,20 @@ BLOWUP_FACTOR = 20  # a loss this many times the chance level (ln V) means train
 class Trainer:
     """Trains a model on a dataset one mini-batch at a time."""
 
-    def __init__(self, model: Seq2seq, data: Dataset, config: TrainConfig, total_iterations: int | None = None):
+    def __init__(self, model: Seq2seq, data: Dataset, config: TrainConfig, total_iterations: int | None = None,
+                 pool: StepPool | None = None):
+        """`pool`: run the forward and backward passes in that pool's worker processes (the app: many
+        sessions on one server); the numbers are the same as in this process."""
         if len(data) == 0:
             raise ValueError("the training set is empty")
         self.model, self.data, self.config = model, data, config
         self.parallel = None
-        if config.workers > 1:  # before the optimiser: the parameters may move into shared memory
+        # before the optimiser: the parameters may move into shared memory
+        if config.workers > 1:
             self.parallel = data_parallel(model, config.workers, config.batch_size, data.xs.shape[1], data.ts.shape[1],
                                           config.optimizer)
+        elif pool is not None:
+            self.parallel = pool.attach(model, config.batch_size, data.xs.shape[1], data.ts.shape[1])
         self.optimizer = OPTIMIZERS[config.optimizer](model, config.lr)
         self.rng = np.random.default_rng([config.seed, 2])  # shuffling stream, apart from data and init
         self.batch_size = min(config.batch_size, len(data))
@@ -139,8 +145,8 @@ class Trainer:
         }
 
     def close(self) -> None:
-        """End data parallelism, if any: its workers stop, the parameters are the model's own again, and
-        the optimiser goes on with them (the trainer can still step, in this thread alone)."""
+        """End data parallelism or the step pool's use, if any: the parameters are the model's own again,
+        and the optimiser goes on with them (the trainer can still step, in this thread alone)."""
         if self.parallel is not None:
             self.parallel.close()
             self.parallel = None

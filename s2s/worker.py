@@ -1,6 +1,9 @@
-"""A data-parallel training worker (started by s2s.parallel.ProcessDataParallel, not by hand).
+"""Training worker processes (started by s2s.parallel, not by hand).
 
-    python -m s2s.worker '<json spec>'
+    python -m s2s.worker '<json spec>'      # a data-parallel part (ProcessDataParallel)
+    python -m s2s.worker --serve FD NICE    # a StepPool worker: steps of many trainers
+
+A data-parallel worker:
 
 The spec names an inherited shared-memory descriptor and where the parameters, the batch, every
 part's gradient and the optimiser's state live in it. The worker prints ``ready``, then answers one
@@ -12,18 +15,32 @@ line per request:
   summed gradient; prints ``ok``.
 
 End of input ends it.
+
+A StepPool worker lowers its own CPU priority to NICE, then answers messages on the Unix socket FD
+(one message each way, text):
+
+- ``open key <json>`` with a shared-memory descriptor attached: map that trainer's parameters,
+  gradients and batch; answers ``ok``;
+- ``step key n``: forward and backward on the first n rows of that trainer's batch, gradients
+  written into its shared memory; answers the loss;
+- ``forget key``: unmap that trainer's memory; no answer.
+
+A failing request is answered with ``error ...`` and the worker goes on with the others. End of input
+ends it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 import sys
 
 import numpy as np
 
 from s2s.allocator import keep_heap_reserve
-from s2s.models import ModelConfig, build_model
+from s2s.models import ModelConfig, Seq2seq, build_model
 from s2s.optim import OPTIMIZERS
 from s2s.parallel import SharedArrays, part_forward_backward, wait_briefly
 
@@ -84,5 +101,69 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+MODELS_KEPT = 8  # configurations whose model the pool worker keeps built (one model serves many trainers)
+
+
+def lower_priority(nice: int) -> None:
+    """Run at nice `nice`, and give this process's scheduling group (Linux: one per session with
+    automatic group scheduling, where a process's nice counts only against its own group) the same."""
+    with contextlib.suppress(OSError):
+        os.nice(max(0, nice - os.nice(0)))
+    with contextlib.suppress(OSError), open("/proc/self/autogroup", "w") as f:
+        f.write(str(nice))
+
+
+def serve(fd: int, nice: int) -> int:
+    """The StepPool worker's loop (see the module's docstring)."""
+    lower_priority(nice)
+    keep_heap_reserve()
+    sock = socket.socket(fileno=fd)
+    models: dict[str, Seq2seq] = {}
+    trainers: dict[str, tuple[str, dict, dict[str, np.ndarray]]] = {}
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(sock, 65536, 1)
+        except OSError:
+            return 0
+        if not data:
+            return 0
+        what, key, rest = (data.decode().split(" ", 2) + ["", ""])[:3]
+        try:
+            if what == "open":
+                spec = json.loads(rest)
+                try:
+                    shared = SharedArrays({k: (tuple(s), d) for k, (s, d) in spec["specs"].items()}, fd=fds[0],
+                                          offsets=spec["offsets"])
+                finally:
+                    for f in fds:
+                        os.close(f)  # the mapping keeps the memory
+                config = json.dumps([spec["model"], shared.arrays["params"].dtype.str], sort_keys=True)
+                trainers[key] = (config, spec["model"], shared.arrays)
+                reply = "ok"
+            elif what == "step":
+                config, model_spec, arrays = trainers[key]
+                model = models.pop(config, None)
+                if model is None:
+                    model = build_model(ModelConfig(**model_spec), np.random.default_rng(0), arrays["params"].dtype)
+                models[config] = model  # most recently used last
+                while len(models) > MODELS_KEPT:
+                    del models[next(iter(models))]
+                model.bind(arrays["params"], arrays["grads"])
+                n = int(rest)
+                loss = model.forward(arrays["xs"][:n], arrays["ts"][:n])
+                model.backward()
+                reply = repr(float(loss))
+            elif what == "forget":
+                trainers.pop(key, None)
+                continue
+            else:
+                raise ValueError(f"unknown request {what!r}")
+        except Exception as e:  # told to the trainer, which goes on in its own process
+            reply = f"error {type(e).__name__}: {e}"
+        sock.send(reply.encode())
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--serve"]:
+        sys.exit(serve(int(sys.argv[2]), int(sys.argv[3])))
     sys.exit(main(sys.argv[1:]))

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import gc
+import os
+import signal
 import threading
+import time
 
 import numpy as np
 import pytest
 
 from s2s.data import make_split
 from s2s.models import ModelConfig, build_model
-from s2s.parallel import ProcessDataParallel, ThreadDataParallel, WorkerError
+from s2s.parallel import ProcessDataParallel, StepPool, ThreadDataParallel, WorkerError
 from s2s.trainer import TrainConfig, Trainer
 
 
@@ -121,3 +125,78 @@ def test_thread_pool_stops_on_close():
     for t in [t for t in threading.enumerate() if t.name.startswith("s2s-data-parallel")]:
         t.join(timeout=5)
         assert not t.is_alive()
+
+
+def _memfd_maps(pid: int) -> int:
+    """How many shared-memory mappings of ours a process has (Linux)."""
+    with open(f"/proc/{pid}/maps") as f:
+        return sum("memfd:s2s-data-parallel" in line for line in f)
+
+
+def _curve(data, pool, kind: str, steps: int = 20):
+    model = build_model(ModelConfig(kind, len(data.codec.vocab), 8, 16, True), np.random.default_rng(1))
+    trainer = Trainer(model, data, TrainConfig(batch_size=64, lr=0.01, seed=2), pool=pool)
+    return trainer, [trainer.step()["loss"] for _ in range(steps)]
+
+
+@pytest.fixture
+def pool():
+    p = StepPool(1)
+    yield p
+    p.close()
+
+
+@pytest.mark.parametrize("kind", ["peeky", "attention"])
+def test_pooled_steps_give_the_same_curve_bit_for_bit(pool, kind):
+    data, _ = make_split("sort", 640, 10, seed=0)
+    _, alone = _curve(data, None, kind)
+    trainer, pooled = _curve(data, pool, kind)
+    assert pooled == alone  # the same arithmetic, only in another process
+    assert trainer.parallel.fallback == ""
+    assert alone[-1] < alone[0] - 0.1
+
+
+def test_pool_worker_runs_at_the_lowest_priority_and_one_model_serves_many_trainers(pool):
+    data, _ = make_split("sort", 640, 10, seed=0)
+    trainers = [_curve(data, pool, "peeky", 2)[0] for _ in range(3)]
+    (pid,) = pool.pids()
+    assert os.getpriority(os.PRIO_PROCESS, pid) == 19
+    assert _memfd_maps(pid) == 3
+    closed, dropped, kept = trainers
+    shared = closed.model.flat_params
+    closed.close()  # the worker forgets it; its parameters are this process's own again
+    assert closed.parallel is None and not np.shares_memory(closed.model.flat_params, shared)
+    np.testing.assert_array_equal(closed.model.flat_params, shared)
+    del trainers, dropped  # dropped without close: forgotten too
+    gc.collect()
+    deadline = time.monotonic() + 5
+    while _memfd_maps(pid) != 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _memfd_maps(pid) == 1
+    closed.step()
+    kept.step()
+    assert kept.parallel.fallback == ""
+
+
+def test_a_dead_pool_worker_means_training_goes_on_here(pool):
+    data, _ = make_split("sort", 640, 10, seed=0)
+    _, alone = _curve(data, None, "peeky")
+    model = build_model(ModelConfig("peeky", len(data.codec.vocab), 8, 16, True), np.random.default_rng(1))
+    trainer = Trainer(model, data, TrainConfig(batch_size=64, lr=0.01, seed=2), pool=pool)
+    curve = [trainer.step()["loss"] for _ in range(5)]
+    os.kill(pool.pids()[0], signal.SIGKILL)
+    curve += [trainer.step()["loss"] for _ in range(15)]
+    assert curve == alone
+    assert "gone" in trainer.parallel.fallback
+    assert pool.pids() == []
+    _, again = _curve(data, pool, "peeky")  # a new trainer gets a new worker
+    assert again == alone and len(pool.pids()) == 1
+
+
+def test_a_failing_request_is_answered_and_the_worker_goes_on(pool):
+    data, _ = make_split("sort", 640, 10, seed=0)
+    trainer, _ = _curve(data, pool, "peeky", 1)
+    with pytest.raises(WorkerError, match="KeyError"):
+        trainer.parallel.worker.request("step 999 4")
+    trainer.step()
+    assert trainer.parallel.fallback == ""

@@ -26,14 +26,15 @@ from s2s.allocator import name_this_thread
 from s2s.data import Dataset
 from s2s.history import AnswerHistory
 from s2s.models import ModelConfig, Seq2seq, build_model, clone_model, count_parameters, get_weights
+from s2s.parallel import step_pool
 from s2s.tasks import TASKS
 from s2s.trainer import TrainConfig, Trainer, TrainingDiverged, evaluate, predict
 
 TRAINING_THREAD_NAME = "s2s-trainer"  # also the system-level name (benchmarks/load.py counts them)
-# At most this many training steps run at the same time across all sessions of the server: one core is
-# left to serving pages and answering questions. Measured with 5 sessions training (tests/test_load.py):
-# two slots on 2 cores trained 6,100 examples/s in all but answered on Try in 0.8-1.3 s at the 95th
-# percentile; one slot 1,900 examples/s and 0.6-0.7 s. Answers in front of a class come first.
+# At most this many training steps run at the same time across all sessions of the server. Measured with 5
+# sessions training (tests/test_load.py), when steps still ran in the server's own threads: two slots on 2
+# cores trained 6,100 examples/s in all but answered on Try in 0.8-1.3 s at the 95th percentile; one slot
+# 1,900 examples/s and 0.6-0.7 s. Answers in front of a class come first.
 class FairSlots:
     """A counting semaphore that serves waiters in the order they came: a releasing thread hands its
     slot to the oldest waiter. (threading.Semaphore is not fair: a training thread that releases and
@@ -64,6 +65,12 @@ class FairSlots:
 
 
 STEP_SLOTS = FairSlots(max(1, (os.cpu_count() or 1) - 1))
+# The forward and backward passes of every session's steps run in worker processes at the lowest CPU
+# priority (s2s.parallel.StepPool): the server's own process then never waits for training, and the
+# machine's spare CPU is what trains. None where the system cannot (steps then run in the thread).
+STEP_POOL = step_pool(max(1, (os.cpu_count() or 1) - 1))
+
+
 def poll_interval(base: float) -> float:
     """Seconds between a page's live refreshes: `base` while a few sessions train, longer when many do
     (linear beyond 4, at most 10 s). Every refresh is a script run; forty sessions refreshing twice a
@@ -239,7 +246,7 @@ class Lane:
     def __init__(self, name: str, model: Seq2seq, train: Dataset, val: Dataset, config: TrainConfig):
         self.name, self.model, self.codec = name, model, train.codec
         iters = max(1, len(train) // min(config.batch_size, len(train)))
-        self.trainer = Trainer(model, train, config, iters * config.epochs)
+        self.trainer = Trainer(model, train, config, iters * config.epochs, pool=STEP_POOL)
         self.val = val.subset(np.arange(min(EVAL_SIZE, len(val))))
         self.eval_every = max(1, iters // 4)
         self.losses = Record(3)  # iteration, loss, smoothed loss
