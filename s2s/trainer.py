@@ -16,7 +16,7 @@ import numpy as np
 from s2s.data import Dataset
 from s2s.models import Seq2seq, get_weights, set_weights
 from s2s.optim import OPTIMIZERS, clip_grads
-from s2s.parallel import StepPool, data_parallel
+from s2s.parallel import PooledSteps, StepPool, data_parallel
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,16 @@ SCHEDULES = ("constant", "cosine")
 MAX_WORKERS = 8
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A step whose gradients are computed but not applied (Trainer.prepare)."""
+
+    iteration: int
+    examples: int
+    loss: float
+    started: float  # time.perf_counter() when the passes began
+
+
 class TrainingDiverged(RuntimeError):
     """The loss blew up or became inf/NaN; the weights were restored to the last good ones."""
 
@@ -91,6 +101,7 @@ class Trainer:
         self.iteration = 0
         self.train_seconds = 0.0
         self._order = np.arange(len(data))
+        self._order_epoch = -1  # the epoch `_order` was drawn for: a step prepared again takes the same batch
         # Chance level: predicting every symbol with probability 1/V costs ln V per position.
         self.max_loss = BLOWUP_FACTOR * max(1.0, math.log(len(data.codec.vocab)))
         self._good: tuple[int, dict[str, np.ndarray]] = (0, get_weights(model))
@@ -108,32 +119,49 @@ class Trainer:
         progress = min(self.iteration / max(self.total_iterations, 1), 1.0)
         return c.lr * (c.lr_min_factor + (1 - c.lr_min_factor) * 0.5 * (1 + math.cos(math.pi * progress)))
 
-    def step(self) -> dict:
-        """Train on one mini-batch; returns loss, grad_norm, examples_per_second and counters."""
+    def step(self, here: bool = False) -> dict:
+        """Train on one mini-batch; returns loss, grad_norm, examples_per_second and counters. `here`:
+        compute in this thread even with a step pool (a step asked for by hand)."""
+        return self.apply(self.prepare(here))
+
+    def prepare(self, here: bool = False) -> Prepared:
+        """The first half of a step: the next mini-batch's forward and backward passes (gradients in
+        the model, nothing else changed). Reads the parameters and writes only the gradients, so others
+        may read the model meanwhile (the app does not hold its lock here); a prepared step that is
+        dropped (paused meanwhile) is prepared again the same way."""
         pos = self.iteration % self.iters_per_epoch
-        if pos == 0:
+        if pos == 0 and self._order_epoch != self.iteration // self.iters_per_epoch:
             self._order = self.rng.permutation(len(self.data))
+            self._order_epoch = self.iteration // self.iters_per_epoch
         idx = self._order[pos * self.batch_size:(pos + 1) * self.batch_size]
         xs, ts = self.data.xs[idx], self.data.ts[idx]
         t0 = time.perf_counter()
-        if self.parallel is not None:
+        if self.parallel is not None and not (here and isinstance(self.parallel, PooledSteps)):
             loss = self.parallel.forward_backward(xs, ts)
         else:
             loss = self.model.forward(xs, ts)
             self.model.backward()
+        return Prepared(self.iteration, len(idx), loss, t0)
+
+    def apply(self, prepared: Prepared) -> dict:
+        """The second half of a step: clip, check, update the parameters and count."""
+        if prepared.iteration != self.iteration:
+            raise RuntimeError("a prepared step must be applied before the next one is prepared")
+        loss = prepared.loss
         norm = clip_grads(self.optimizer.grads, self.config.clip)
         if not (math.isfinite(loss) and math.isfinite(norm) and loss <= self.max_loss):
             raise self._diverged(loss, norm)
         if self.iteration % GOOD_EVERY == 0:
             self._good = (self.iteration, get_weights(self.model))  # these weights just gave a sane loss
         self.optimizer.lr = self.learning_rate()
-        if self.parallel is not None:  # worker processes each take a range of the parameters
+        if self.parallel is not None:  # data-parallel worker processes each take a range of the parameters
             self.parallel.update(self.optimizer)
         else:
             self.optimizer.update()
-        dt = time.perf_counter() - t0
+        dt = time.perf_counter() - prepared.started
         self.iteration += 1
         self.train_seconds += dt
+        n = prepared.examples
         return {
             "iteration": self.iteration,
             "epoch": self.epoch,
@@ -141,7 +169,7 @@ class Trainer:
             "grad_norm": norm,
             "lr": self.optimizer.lr,
             "seconds": dt,
-            "examples_per_second": len(idx) / dt if dt > 0 else float("inf"),
+            "examples_per_second": n / dt if dt > 0 else float("inf"),
         }
 
     def close(self) -> None:

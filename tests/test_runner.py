@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import gc
+import os
+import signal
 import threading
 import time
 
 import numpy as np
+import pytest
 
 from s2s.data import make_split
 from s2s.models import ModelConfig
@@ -214,3 +217,32 @@ def test_runner_keeps_the_history_of_the_examples_answers():
     assert [s.iteration for s in snaps] == [0, 1, 2, 3, 4, 5]
     assert len(inputs) == 3 and all(len(x) == 5 for x in inputs)
     assert len(snaps[-1].answers) == 3 and snaps[0].top_probs.shape[:2] == (3, 5)
+
+
+def test_a_stalled_training_worker_does_not_hold_up_pause_or_the_pages():
+    """The passes wait for a worker process at the lowest CPU priority (s2s.parallel.StepPool); while
+    one is stalled (stopped here), Pause and the snapshots the pages draw return at once, and the
+    step in flight is dropped so the counter stays where Pause left it."""
+    pool = runner_module.STEP_POOL
+    if pool is None:
+        pytest.skip("no step pool on this system (Linux only)")
+    r = make_runner(epochs=200)
+    assert r.trainer.parallel is not None and r.trainer.parallel.fallback == ""
+    r.start()
+    assert wait_until(lambda: r.snapshot().iteration >= 3)
+    (pid,) = pool.pids()
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        time.sleep(0.3)  # the worker thread is now waiting for the stopped process
+        t0 = time.perf_counter()
+        r.pause()
+        stopped = r.snapshot().iteration
+        assert time.perf_counter() - t0 < 0.2
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    time.sleep(0.5)
+    assert r.snapshot().iteration == stopped and r.snapshot().status == "paused"
+    r.start()
+    assert wait_until(lambda: r.snapshot().iteration > stopped)
+    r.close()
+    assert r.trainer.parallel.fallback == ""

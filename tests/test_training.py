@@ -53,6 +53,24 @@ def test_same_seed_gives_bit_identical_losses():
     assert [other.step()["loss"] for _ in range(30)] != runs[0]
 
 
+def test_a_prepared_step_dropped_and_prepared_again_changes_nothing():
+    """The app drops a step whose passes were computed when Pause came in between; the curve must be
+    the same as without (batches at an epoch's start included)."""
+    plain, _ = small_setup(seed=4)
+    expected = [plain.step()["loss"] for _ in range(25)]
+    trainer, _ = small_setup(seed=4)
+    losses = []
+    for i in range(25):
+        if i % 3 == 0:
+            trainer.prepare()  # dropped
+        losses.append(trainer.apply(trainer.prepare())["loss"])
+    assert losses == expected
+    stale = trainer.prepare()
+    trainer.apply(trainer.prepare())
+    with pytest.raises(RuntimeError, match="prepared"):
+        trainer.apply(stale)
+
+
 def test_absurd_learning_rate_is_stopped_and_good_weights_restored():
     # exact log-softmax keeps the loss finite at lr=1e4, but far above chance level: that is divergence
     trainer, _ = small_setup(lr=1e4, clip=0)

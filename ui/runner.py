@@ -28,7 +28,7 @@ from s2s.history import AnswerHistory
 from s2s.models import ModelConfig, Seq2seq, build_model, clone_model, count_parameters, get_weights
 from s2s.parallel import step_pool
 from s2s.tasks import TASKS
-from s2s.trainer import TrainConfig, Trainer, TrainingDiverged, evaluate, predict
+from s2s.trainer import Prepared, TrainConfig, Trainer, TrainingDiverged, evaluate, predict
 
 TRAINING_THREAD_NAME = "s2s-trainer"  # also the system-level name (benchmarks/load.py counts them)
 # At most this many training steps run at the same time across all sessions of the server. Measured with 5
@@ -108,9 +108,16 @@ class BackgroundRunner:
         self._want_run = threading.Event()
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
+        self._step_lock = threading.Lock()  # one step at a time; taken before `lock`, never after it
 
-    def _train_step(self) -> bool:
-        """One unit of work under the lock; False when training should stop."""
+    def _prepare(self):
+        """The first half of the worker's next step, without the lock (see Trainer.prepare); handed to
+        `_train_step`."""
+        return None
+
+    def _train_step(self, prepared=None) -> bool:
+        """One unit of work under the lock, finishing `prepared` (None: the whole step here); False when
+        training should stop."""
         raise NotImplementedError
 
     def _after_step(self) -> None:
@@ -140,7 +147,7 @@ class BackgroundRunner:
     def step_once(self) -> None:
         """Pause, then do exactly one step in the caller's thread."""
         self.pause()
-        with self.lock:
+        with self._step_lock, self.lock:
             if self.status not in ("finished", "diverged") and self._train_step():
                 self.status = "paused"
 
@@ -165,12 +172,18 @@ class BackgroundRunner:
         if time.monotonic() - self.last_seen > IDLE_PAUSE:
             self.pause("idle")
             return
-        with STEP_SLOTS, self.lock:
+        with STEP_SLOTS, self._step_lock:
             if not self._want_run.is_set():
                 return
-            if not self._train_step():
-                self._want_run.clear()
-            self._after_step()
+            # The passes run without the lock: with a step pool they wait for a worker process at the
+            # lowest priority, and Pause, the live refresh and the pages' decoding must not wait with them.
+            prepared = self._prepare()
+            with self.lock:
+                if not self._want_run.is_set():
+                    return  # paused meanwhile: the step is dropped, so the counters stay where Pause left them
+                if not self._train_step(prepared):
+                    self._want_run.clear()
+                self._after_step()
 
 
 def _work(ref: weakref.ReferenceType) -> None:
@@ -260,9 +273,14 @@ class Lane:
         """Whether every planned iteration has run."""
         return self.trainer.iteration >= self.trainer.total_iterations
 
-    def step(self) -> None:
-        """One mini-batch with bookkeeping; raises TrainingDiverged."""
-        m = self.trainer.step()
+    def prepare(self) -> Prepared:
+        """The passes of the next mini-batch (Trainer.prepare), for `step`."""
+        return self.trainer.prepare()
+
+    def step(self, prepared: Prepared | None = None) -> None:
+        """One mini-batch with bookkeeping, finishing `prepared` or else all in this thread; raises
+        TrainingDiverged."""
+        m = self.trainer.apply(prepared) if prepared is not None else self.trainer.step(here=True)
         # exponential moving average with bias correction, kept as it goes: redrawing a long run must not
         # go over every step again
         self._smooth_sum = (1 - SMOOTHING) * self._smooth_sum + SMOOTHING * m["loss"]
@@ -337,10 +355,13 @@ class TrainingRunner(BackgroundRunner):
             self.last_seen = time.monotonic()
             return self.weights_version, self._published
 
-    def _train_step(self) -> bool:
+    def _prepare(self) -> Prepared:
+        return self.lane.prepare()
+
+    def _train_step(self, prepared: Prepared | None = None) -> bool:
         try:
             evaluations = len(self.lane.evals)
-            self.lane.step()
+            self.lane.step(prepared)
         except TrainingDiverged as e:
             self.status, self.message = "diverged", str(e)
             self._publish(force=True)
@@ -417,13 +438,20 @@ class CompareRunner(BackgroundRunner):
         return [lane for lane in self.lanes if lane.name not in self.failed and not lane.done
                 and lane.trainer.train_seconds < self.budget_seconds]
 
-    def _train_step(self) -> bool:
-        """One mini-batch of the variant that is furthest behind (so all advance together)."""
-        active = self._active()
-        if active:
-            lane = min(active, key=lambda ln: ln.trainer.iteration)
+    def _next_lane(self) -> Lane | None:
+        """The variant that is furthest behind (so all advance together)."""
+        return min(self._active(), key=lambda ln: ln.trainer.iteration, default=None)
+
+    def _prepare(self) -> tuple[Lane, Prepared] | None:
+        lane = self._next_lane()
+        return None if lane is None else (lane, lane.prepare())
+
+    def _train_step(self, prepared: tuple[Lane, Prepared] | None = None) -> bool:
+        """One mini-batch of the variant that is furthest behind."""
+        lane, ready = prepared or (self._next_lane(), None)
+        if lane is not None:
             try:
-                lane.step()
+                lane.step(ready)
             except TrainingDiverged as e:
                 self.failed[lane.name] = str(e)
             self.weights_version += 1
@@ -439,7 +467,7 @@ class CompareRunner(BackgroundRunner):
     def step_once(self) -> None:
         """Pause, then one mini-batch of every variant that can still train."""
         self.pause()
-        with self.lock:
+        with self._step_lock, self.lock:
             for _ in range(len(self._active())):
                 if self.status in ("finished", "diverged") or not self._train_step():
                     break
