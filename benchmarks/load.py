@@ -248,6 +248,26 @@ class Session:
             self.driver_latencies.append(time.perf_counter() - t0)
             self.latencies.append(ms / 1000)
 
+    async def pause(self) -> None:
+        """Press Pause and wait until Start is enabled again; a press that had no effect after 30 s is
+        reported (with what the page shows) and repeated."""
+        from playwright.async_api import expect
+
+        for attempt in range(4):
+            await self.page.locator(".st-key-train_pause button").click(timeout=TIMEOUT_MS)
+            try:
+                await expect(self.page.locator(".st-key-train_start button")).to_be_enabled(timeout=30_000)
+                return
+            except AssertionError:
+                status = await self.page.locator(".st-key-train_status p").first.text_content(timeout=TIMEOUT_MS)
+                pause_on = await self.page.locator(".st-key-train_pause button").is_enabled()
+                shot = ROOT / "test-output" / f"load-pause-{self.k}-{attempt}.png"
+                await self.page.screenshot(path=shot)
+                self.stalls.append(f"session {self.k}: Pause pressed, Start still disabled after 30 s (page shows "
+                                   f"{status!r}, Pause {'enabled' if pause_on else 'disabled'}; {shot.name})")
+                if attempt == 3:
+                    raise
+
     async def collect_errors(self) -> None:
         n = await self.page.locator("[data-testid='stException']").count()
         if n:
@@ -336,11 +356,7 @@ async def _run(n: int, url: str, pid: int, ttl: float, think: tuple[float, float
 
         paused = sessions[::2]
         samples["now"] = "pausing"
-        await asyncio.gather(*(s.page.locator(".st-key-train_pause button").click(timeout=TIMEOUT_MS) for s in paused))
-        from playwright.async_api import expect
-
-        await asyncio.gather(*(expect(s.page.locator(".st-key-train_start button")).to_be_enabled(timeout=TIMEOUT_MS)
-                               for s in paused))
+        await asyncio.gather(*(s.pause() for s in paused))
         first = await asyncio.gather(*(s.iteration() for s in sessions))
         await asyncio.sleep(11)  # longer than the slowest live refresh (ui.runner.poll_interval)
         second = await asyncio.gather(*(s.iteration() for s in sessions))

@@ -172,12 +172,13 @@ def render() -> None:
 
 def _draw(snap: Snapshot, runner: TrainingRunner) -> None:
     status = t(f"status_{snap.status}")
+    box = st.container(key="train_status")
     if snap.status == "diverged":
-        st.error(f"**{status}**: {t('diverged_help', lr=f'{runner.setup.train.lr / 10:g}')}\n\n`{snap.message}`")
+        box.error(f"**{status}**: {t('diverged_help', lr=f'{runner.setup.train.lr / 10:g}')}\n\n`{snap.message}`")
     elif snap.message == "idle":
-        st.warning(f"**{status}**: {t('idle_paused')}")
+        box.warning(f"**{status}**: {t('idle_paused')}")
     else:
-        st.markdown(f"**{status}**")
+        box.markdown(f"**{status}**")
     acc = snap.evals[-1, 2] if len(snap.evals) else math.nan
     cols = st.columns(5)
     cols[0].metric(t("epoch"), f"{snap.epoch:.2f} / {runner.setup.train.epochs}")
