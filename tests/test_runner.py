@@ -246,3 +246,20 @@ def test_a_stalled_training_worker_does_not_hold_up_pause_or_the_pages():
     assert wait_until(lambda: r.snapshot().iteration > stopped)
     r.close()
     assert r.trainer.parallel.fallback == ""
+
+
+def test_a_class_leaving_at_once_triggers_one_collection_per_moment(monkeypatch):
+    """Each closed tab asks for its memory to be collected (after the session's time-to-live); forty
+    asking within the same few seconds get one collection, not forty."""
+    from ui import state
+
+    calls = []
+    monkeypatch.setattr(state, "TRIM_BUCKET", 0.3)
+    monkeypatch.setattr(state, "return_free_memory", lambda: calls.append(time.monotonic()))
+    for _ in range(40):
+        state._schedule_trim(0.0)
+    assert wait_until(lambda: calls, 5)
+    time.sleep(0.5)
+    assert len(calls) == 1
+    state._schedule_trim(0.0)  # later, another moment
+    assert wait_until(lambda: len(calls) == 2, 5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -58,19 +59,58 @@ class _SessionGuard:
         for worker in self.workers.values():
             worker.close()
         self.workers.clear()
-        # Once Streamlit has dropped the session (a moment after this call), its models and data are
-        # garbage: collect them (runner.postScriptGC is off, see config.toml) and give the pages back.
-        timer = threading.Timer(RELEASE_DELAY, _collect_and_trim)
-        timer.daemon = True
-        timer.start()
+        # The session's models and data become garbage when Streamlit drops the session: at once when it
+        # is ended, or after server.disconnectedSessionTTL when its tab was closed (kept for a reconnect).
+        # Then collect them (runner.postScriptGC is off, see config.toml) and give the pages back.
+        ttl = float(st.get_option("server.disconnectedSessionTTL") or 0)
+        for delay in (RELEASE_DELAY, ttl + RELEASE_DELAY):
+            _schedule_trim(delay)
 
 
-RELEASE_DELAY = 2.0  # seconds after a session's release before its memory is collected
+RELEASE_DELAY = 2.0  # seconds after a session's release (or its time-to-live) before its memory is collected
+TRIM_BUCKET = 5.0  # one collection per this many seconds is enough when a class leaves at once
+
+_trims_lock = threading.Lock()
+_trims_due: set[int] = set()
 
 
-def _collect_and_trim() -> None:
+def _schedule_trim(delay: float) -> None:
+    """Collect garbage and trim the C heap in `delay` seconds, unless a collection is already due then
+    (a full collection holds the interpreter for tens of milliseconds: 40 tabs closing must not mean 80)."""
+    bucket = int((time.monotonic() + delay) // TRIM_BUCKET) + 1
+    with _trims_lock:
+        if bucket in _trims_due:
+            return
+        _trims_due.add(bucket)
+    timer = threading.Timer(bucket * TRIM_BUCKET - time.monotonic(), _collect_and_trim, args=(bucket,))
+    timer.daemon = True
+    timer.start()
+
+
+def _collect_and_trim(bucket: int | None = None) -> None:
+    with _trims_lock:
+        _trims_due.discard(bucket)
+    if _drop_expired_sessions():
+        time.sleep(0.5)  # for the event loop to drop them
     gc.collect()
     return_free_memory()
+
+
+def _drop_expired_sessions() -> bool:
+    """Streamlit forgets a closed tab's session once its time-to-live has passed, but only the next time
+    its session store changes (the store reaps expired entries lazily), so after a class leaves their
+    sessions may stay for hours. Asking the store for its size reaps them. This is Streamlit's private
+    API (1.67), used on its event loop (the store is not thread-safe); False, and nothing done, if it is
+    not there."""
+    try:
+        from streamlit.runtime import Runtime
+
+        runtime = Runtime.instance()
+        cache = runtime._session_mgr._session_storage._cache
+        runtime._get_async_objs().eventloop.call_soon_threadsafe(len, cache)
+    except Exception:  # another Streamlit, or no server (AppTest)
+        return False
+    return True
 
 
 @st.cache_resource(scope="session", show_spinner=False, on_release=lambda guard: guard.release())
