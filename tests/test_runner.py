@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import signal
@@ -219,32 +220,71 @@ def test_runner_keeps_the_history_of_the_examples_answers():
     assert len(snaps[-1].answers) == 3 and snaps[0].top_probs.shape[:2] == (3, 5)
 
 
-def test_a_stalled_training_worker_does_not_hold_up_pause_or_the_pages():
-    """The passes wait for a worker process at the lowest CPU priority (s2s.parallel.StepPool); while
-    one is stalled (stopped here), Pause and the snapshots the pages draw return at once, and the
-    step in flight is dropped so the counter stays where Pause left it."""
+@contextlib.contextmanager
+def another_session_training():
+    """A thread that counts as another session's training thread (ui.runner.sessions_training)."""
+    stop = threading.Event()
+    th = threading.Thread(target=stop.wait, name=runner_module.TRAINING_THREAD_NAME)
+    th.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        th.join()
+
+
+def stopped_pool_worker():
+    """The step pool's worker processes, stopped (SIGSTOP) until the returned function is called."""
     pool = runner_module.STEP_POOL
     if pool is None:
         pytest.skip("no step pool on this system (Linux only)")
+    pids = pool.pids()
+    assert pids
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    return lambda: [os.kill(pid, signal.SIGCONT) for pid in pids]
+
+
+def test_a_stalled_training_worker_does_not_hold_up_pause_or_the_pages():
+    """While other sessions train, the passes wait for a worker process at the lowest CPU priority
+    (s2s.parallel.StepPool); while it is stalled (stopped here), Pause and the snapshots the pages draw
+    return at once, and the step in flight is dropped so the counter stays where Pause left it."""
     r = make_runner(epochs=200)
     assert r.trainer.parallel is not None and r.trainer.parallel.fallback == ""
-    r.start()
-    assert wait_until(lambda: r.snapshot().iteration >= 3)
-    (pid,) = pool.pids()
-    os.kill(pid, signal.SIGSTOP)
+    with another_session_training():
+        r.start()
+        assert wait_until(lambda: r.snapshot().iteration >= 3)
+        resume_worker = stopped_pool_worker()
+        try:
+            time.sleep(0.3)  # the worker thread is now waiting for the stopped process
+            stalled = r.snapshot().iteration
+            time.sleep(0.3)
+            assert r.snapshot().iteration <= stalled + 1  # at most the step that was in flight
+            t0 = time.perf_counter()
+            r.pause()
+            stopped = r.snapshot().iteration
+            assert time.perf_counter() - t0 < 0.2
+        finally:
+            resume_worker()
+        time.sleep(0.5)
+        assert r.snapshot().iteration == stopped and r.snapshot().status == "paused"
+        r.start()
+        assert wait_until(lambda: r.snapshot().iteration > stopped)
+        r.close()
+    assert r.trainer.parallel.fallback == ""
+
+
+def test_a_session_training_alone_steps_in_its_own_thread():
+    """With nobody else training, handing each step to the pool's low-priority process only costs
+    speed (benchmarks/app_throughput.py): a stopped worker does not stop it."""
+    r = make_runner(epochs=200)
+    resume_worker = stopped_pool_worker()
     try:
-        time.sleep(0.3)  # the worker thread is now waiting for the stopped process
-        t0 = time.perf_counter()
-        r.pause()
-        stopped = r.snapshot().iteration
-        assert time.perf_counter() - t0 < 0.2
+        r.start()
+        assert wait_until(lambda: r.snapshot().iteration >= 20)
+        r.close()
     finally:
-        os.kill(pid, signal.SIGCONT)
-    time.sleep(0.5)
-    assert r.snapshot().iteration == stopped and r.snapshot().status == "paused"
-    r.start()
-    assert wait_until(lambda: r.snapshot().iteration > stopped)
-    r.close()
+        resume_worker()
     assert r.trainer.parallel.fallback == ""
 
 

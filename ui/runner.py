@@ -71,12 +71,16 @@ STEP_SLOTS = FairSlots(max(1, (os.cpu_count() or 1) - 1))
 STEP_POOL = step_pool(max(1, (os.cpu_count() or 1) - 1))
 
 
+def sessions_training() -> int:
+    """How many runners' worker threads are alive in this server."""
+    return sum(t.name == TRAINING_THREAD_NAME for t in threading.enumerate())
+
+
 def poll_interval(base: float) -> float:
     """Seconds between a page's live refreshes: `base` while a few sessions train, longer when many do
     (linear beyond 4, at most 10 s). Every refresh is a script run; forty sessions refreshing twice a
     second took the CPU their own training and their questions needed (benchmarks/load.py)."""
-    training = sum(t.name == TRAINING_THREAD_NAME for t in threading.enumerate())
-    return min(max(base, base * training / 4), 10.0)
+    return min(max(base, base * sessions_training() / 4), 10.0)
 
 
 IDLE_PAUSE = 60.0  # seconds without a snapshot request before training pauses itself
@@ -274,8 +278,11 @@ class Lane:
         return self.trainer.iteration >= self.trainer.total_iterations
 
     def prepare(self) -> Prepared:
-        """The passes of the next mini-batch (Trainer.prepare), for `step`."""
-        return self.trainer.prepare()
+        """The passes of the next mini-batch (Trainer.prepare), for `step`. In the step pool only while
+        other sessions have training threads too: alone, a step in this thread is faster (no hand-over to a process at
+        the lowest priority: 0.77 of the command line's speed against 0.94, benchmarks/app_throughput.py)
+        and there is nobody whose pages it could slow down. Both give the same numbers."""
+        return self.trainer.prepare(here=sessions_training() <= 1)
 
     def step(self, prepared: Prepared | None = None) -> None:
         """One mini-batch with bookkeeping, finishing `prepared` or else all in this thread; raises
