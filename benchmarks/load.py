@@ -19,10 +19,11 @@ is released. Then every session of the measured class:
    must have: each counter is its own.
 4. Every page is checked for error elements. Then all pages close.
 
-Meanwhile `/_stcore/health` is polled twice a second and the server's memory (RSS) and threads are
-sampled. After the pages close, the server's threads and memory are watched for the session
-time-to-live plus 10 s. Prints a Markdown table and returns the figures as a dict; `check` turns
-the issue's limits into a list of failures (used by tests/test_load.py with N = 5).
+Meanwhile `/_stcore/health` is polled twice a second; the memory of the server and its training
+worker (PSS: shared pages counted once) and the server's threads are sampled. After the pages close,
+the server's threads and memory are watched for the session time-to-live plus 10 s. Prints a
+Markdown table and returns the figures as a dict; `check` turns the issue's limits into a list of
+failures (used by tests/test_load.py with N = 5).
 """
 
 from __future__ import annotations
@@ -176,6 +177,7 @@ class Session:
         page.set_default_timeout(TIMEOUT_MS)
         self.latencies: list[float] = []  # seconds, in the page (WATCH_ANSWER)
         self.driver_latencies: list[float] = []  # seconds, from the driver's Enter until it learnt of the answer
+        self.asked_at: list[float] = []  # the driver's clock (perf_counter) at each first Enter
         self.errors: list[str] = []
         self.stalls: list[str] = []
 
@@ -229,6 +231,7 @@ class Session:
             await box.fill(f"{a}+{b}")
             await self.page.evaluate(WATCH_ANSWER, [".st-key-answer", str(a + b)])
             t0 = time.perf_counter()
+            self.asked_at.append(t0)
             await box.press("Enter")
             for attempt in range(3):
                 try:
@@ -275,7 +278,7 @@ class Session:
 
 
 async def _sample(url: str, pid: int, stop: asyncio.Event, out: dict) -> None:
-    """Health latencies and server RSS/threads until `stop` is set."""
+    """Health latencies, memory (PSS of the server and its workers) and threads until `stop` is set."""
     while not stop.is_set():
         out["health"].append(await asyncio.to_thread(_health_seconds, url))
         out["phase"].append(out["now"])
@@ -375,6 +378,9 @@ async def _run(n: int, url: str, pid: int, ttl: float, think: tuple[float, float
         samples["training"].append(peak["Training"])
 
         lat = [x for s in sessions for x in s.latencies]
+        slowest = max(sessions, key=lambda s: max(s.latencies))
+        j = slowest.latencies.index(max(slowest.latencies))
+        figures["slowest_answer"] = (slowest.k, j + 1, slowest.asked_at[j] - t_before)
         driver = [x for s in sessions for x in s.driver_latencies]
         figures.update(
             answers=len(lat), answer_p50_s=statistics.median(lat), answer_p95_s=_percentile(lat, 0.95),
@@ -453,6 +459,8 @@ def table(f: dict) -> str:
          f"{f['answer_p50_s']:.2f} / {f['answer_p95_s']:.2f} / {f['answer_max_s']:.2f} s ({f['answers']} answers, "
          + ("asked back to back)" if f["think_s"] == (0.0, 0.0) else
             "{:g}-{:g} s to think between questions)".format(*f["think_s"]))),
+        ("the slowest answer", "session {}, question {} of {}, asked {:.0f} s after the class began asking".format(
+            *f["slowest_answer"][:2], QUESTIONS, f["slowest_answer"][2])),
         ("answers as the benchmark's driver saw them (p50 / p95; Enter sent until the driver heard of the answer)",
          f"{f['driver_p50_s']:.2f} / {f['driver_p95_s']:.2f} s"),
         ("/_stcore/health (p95 / max)", f"{f['health_p95_s'] * 1000:.0f} / {f['health_max_s'] * 1000:.0f} ms "
