@@ -280,7 +280,7 @@ class Lane:
     def prepare(self) -> Prepared:
         """The passes of the next mini-batch (Trainer.prepare), for `step`. In the step pool only while
         other sessions have training threads too: alone, a step in this thread is faster (no hand-over to a process at
-        the lowest priority: 0.77 of the command line's speed against 0.94, benchmarks/app_throughput.py)
+        the lowest priority: 0.84 of the command line's speed against 0.77, benchmarks/app_throughput.py)
         and there is nobody whose pages it could slow down. Both give the same numbers."""
         return self.trainer.prepare(here=sessions_training() <= 1)
 
