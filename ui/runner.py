@@ -279,9 +279,9 @@ class Lane:
 
     def prepare(self) -> Prepared:
         """The passes of the next mini-batch (Trainer.prepare), for `step`. In the step pool only while
-        other sessions have training threads too: alone, a step in this thread is faster (no hand-over to a process at
-        the lowest priority: 0.84 of the command line's speed against 0.77, benchmarks/app_throughput.py)
-        and there is nobody whose pages it could slow down. Both give the same numbers."""
+        other sessions have training threads too: alone, a step in this thread is faster (no hand-over
+        to a process at the lowest priority: 0.84 of the command line's speed against 0.77 in
+        benchmarks/app_throughput.py) and there are no other pages to slow down. Same numbers either way."""
         return self.trainer.prepare(here=sessions_training() <= 1)
 
     def step(self, prepared: Prepared | None = None) -> None:
