@@ -139,6 +139,25 @@ def test_bad_weights_upload_is_refused_and_model_kept():
     assert at.session_state["runner"] is runner
 
 
+@pytest.mark.parametrize(("task", "codec_task"), [
+    (None, "sort"),  # trained on uploaded data: no task of this app
+    ("addition", "sort"),  # says addition, but its vocabulary is the sort task's
+])
+def test_weights_for_another_task_are_refused_and_model_kept(task, codec_task):
+    codec = task_codec(codec_task)
+    model = build_model(ModelConfig("peeky", len(codec.vocab), 8, 16, True), np.random.default_rng(3))
+    at = open_page("train")
+    at.session_state["lang"] = "en"
+    at.button(key="train_step").click().run()
+    runner = at.session_state["runner"]
+    at.get("file_uploader")[0].upload("other.npz", checkpoint_bytes(model, codec, task=task))
+    at.run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "not a model of one of this app's tasks" in errors and "Dates, also in Japanese" in errors, errors
+    assert at.session_state["runner"] is runner and at.session_state["train_task"] == "addition"
+
+
 def test_good_weights_upload_replaces_the_model():
     codec = task_codec("sort")
     model = build_model(ModelConfig("peeky", len(codec.vocab), 8, 16, True), np.random.default_rng(3))

@@ -204,7 +204,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "ckpt_err_not_ours": {"ja": "このアプリのチェックポイントではありません (メタデータがありません/読めません)。", "en": "Not a checkpoint of this app (its metadata is missing or unreadable)."},
     "ckpt_err_mismatch": {"ja": "配列の名前・形・型がメタデータのモデルと合いません。", "en": "Its arrays do not match the model its metadata describes."},
     "ckpt_err_bad_values": {"ja": "重みに inf や NaN、または大きすぎる値があります。", "en": "Its weights hold inf, NaN or values too large."},
-    "ckpt_err_other_task": {"ja": "このアプリの課題 (足し算・日付・反転・並べ替え) のモデルではありません。", "en": "It is not a model of one of this app's tasks (addition, date, reverse, sort)."},
+    "ckpt_err_other_task": {"ja": "このアプリの課題のモデルではありません。課題: {tasks}。", "en": "It is not a model of one of this app's tasks: {tasks}."},
     "ckpt_err_unreadable": {"ja": "ファイルを読めません。", "en": "The file cannot be read."},
     "ckpt_err_other": {"ja": "読み込めないファイルです。", "en": "The file cannot be loaded."},
     # Inside page

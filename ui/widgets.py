@@ -73,7 +73,7 @@ def dataset_error_text(e: DatasetError) -> str:
 def checkpoint_error_text(e: CheckpointError) -> str:
     """A CheckpointError in the current language, with the engine's detail in brackets."""
     key = f"ckpt_err_{e.kind}" if f"ckpt_err_{e.kind}" in TEXTS else "ckpt_err_other"
-    return f"{t(key)} ({e})"
+    return f"{t(key, tasks='; '.join(task_label(task) for task in TASKS))} ({e})"
 
 
 def _apply_query_params() -> None:
