@@ -158,6 +158,24 @@ def test_weights_for_another_task_are_refused_and_model_kept(task, codec_task):
     assert at.session_state["runner"] is runner and at.session_state["train_task"] == "addition"
 
 
+def test_a_200_mb_weights_file_is_refused_and_model_kept():
+    """Bigger than any model of this app (and than the upload limit, which the browser enforces; AppTest
+    does not): refused from its size before anything is unpacked."""
+    at = open_page("train")
+    at.session_state["lang"] = "en"
+    at.button(key="train_step").click().run()
+    runner = at.session_state["runner"]
+    big = io.BytesIO()
+    big.write(b"PK\x03\x04")  # a zip's first bytes
+    big.write(bytes(200 * 2**20))
+    at.get("file_uploader")[0].upload("big.npz", big.getvalue())
+    at.run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "too large" in errors.lower() and "50 MB" in errors, errors
+    assert at.session_state["runner"] is runner
+
+
 def test_good_weights_upload_replaces_the_model():
     codec = task_codec("sort")
     model = build_model(ModelConfig("peeky", len(codec.vocab), 8, 16, True), np.random.default_rng(3))
@@ -179,6 +197,24 @@ def test_dataset_upload_validated_with_line_number():
     assert not at.exception
     errors = [e.value for e in at.error]
     assert any("bad.txt:3" in e for e in errors), errors
+
+
+def test_a_50_mb_dataset_is_read_and_its_ids_take_a_byte_each():
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, 1000, 4_200_000).tolist(), rng.integers(0, 1000, 4_200_000).tolist()
+    raw = "".join(f"{f'{x}+{y}':<7}_{x + y:<4}\n" for x, y in zip(a, b, strict=True)).encode()
+    assert len(raw) > 50 * 10**6
+    at = open_page("train")
+    at.session_state["lang"] = "en"
+    at.run()
+    at.get("file_uploader")[1].upload("big.txt", raw)
+    at.run(timeout=120)
+    assert not at.exception and not at.error
+    assert at.session_state["train_task"] == "upload"
+    name, data = at.session_state["_upload_data"]
+    assert name == "big.txt" and len(data) == 4_200_000
+    assert data.xs.nbytes + data.ts.nbytes == 12 * 4_200_000  # one byte per character, not eight
+    assert any("4,200,000" in s.value for s in at.success)
 
 
 @pytest.mark.parametrize(("content", "fragment"), [
