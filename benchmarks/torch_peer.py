@@ -117,10 +117,10 @@ def time_to_accuracy(target: float = 0.9, eval_every: int = 50, limit_seconds: f
     train, val = make_split("addition", 45000, 1000, seed)
     V = len(train.codec.vocab)
     start = train.codec.vocab.start_id
-    xs = torch.from_numpy(np.ascontiguousarray(train.xs[:, ::-1]))
-    ts = torch.from_numpy(train.ts)
-    vx = torch.from_numpy(np.ascontiguousarray(val.xs[:, ::-1]))
-    vt = torch.from_numpy(val.ts[:, 1:])
+    def ids(a: np.ndarray) -> torch.Tensor:  # our datasets keep ids in int8; PyTorch indexes with int64
+        return torch.from_numpy(np.ascontiguousarray(a, dtype=np.int64))
+
+    xs, ts, vx, vt = ids(train.xs[:, ::-1]), ids(train.ts), ids(val.xs[:, ::-1]), ids(val.ts[:, 1:])
     model = PeekySeq2seq(V, 16, 128)
     opt = torch.optim.Adam(model.parameters(), lr=0.001)
     loss_fn = nn.CrossEntropyLoss()
