@@ -158,6 +158,23 @@ def test_weights_for_another_task_are_refused_and_model_kept(task, codec_task):
     assert at.session_state["runner"] is runner and at.session_state["train_task"] == "addition"
 
 
+def test_upload_limits_are_set_for_the_server_and_said_next_to_each_uploader():
+    import tomllib
+
+    from s2s.checkpoint import MAX_BYTES
+    from ui.pages.train_page import MAX_UPLOAD_MB
+
+    config = tomllib.loads((Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == MAX_UPLOAD_MB  # the server refuses anything bigger
+    assert MAX_BYTES <= MAX_UPLOAD_MB * 2**20
+    at = open_page("train")
+    at.session_state["lang"] = "en"
+    at.run()
+    weights, data = at.get("file_uploader")
+    assert f"At most {MAX_BYTES // 2**20} MB" in weights.proto.help
+    assert f"At most {MAX_UPLOAD_MB} MB" in data.proto.help
+
+
 def test_a_200_mb_weights_file_is_refused_and_model_kept():
     """Bigger than any model of this app (and than the upload limit, which the browser enforces; AppTest
     does not): refused from its size before anything is unpacked."""

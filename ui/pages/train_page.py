@@ -7,7 +7,7 @@ import math
 
 import streamlit as st
 
-from s2s.checkpoint import CheckpointError, checkpoint_bytes, load_checkpoint
+from s2s.checkpoint import MAX_BYTES, CheckpointError, checkpoint_bytes, load_checkpoint
 from s2s.data import Dataset, DatasetError, make_split, parse_book_bytes, split_dataset, task_codec
 from s2s.inference import Step
 from s2s.models import MODEL_KINDS, ModelConfig
@@ -29,7 +29,7 @@ from ui.widgets import (
     visible_char,
 )
 
-MAX_UPLOAD_MB = 60  # also server.maxUploadSize in .streamlit/config.toml
+MAX_UPLOAD_MB = 60  # datasets; also server.maxUploadSize in .streamlit/config.toml (weights: MAX_BYTES)
 POLL_SECONDS = 0.5
 KEEP = {"persist_state": "session"}  # settings survive a visit to another page
 FIELDS = ("model", "reverse", "wordvec", "hidden", "batch", "lr", "clip", "seed", "epochs", "train_size", "schedule")
@@ -252,7 +252,7 @@ def _save_load(setup: TrainSetup | None) -> None:
                                file_name=f"{runner.setup.task}_{runner.model.config.kind}.npz",
                                mime="application/octet-stream", key="train_download")
         st.file_uploader(t("upload_weights"), type=["npz"], key="train_weights_upload",
-                         help=t("size_limit", mb=MAX_UPLOAD_MB), on_change=_load_weights, args=(setup,))
+                         help=t("size_limit", mb=MAX_BYTES // 2**20), on_change=_load_weights, args=(setup,))
         st.file_uploader(t("upload_data"), type=["txt"], key="train_data_upload",
                          help=t("upload_data_help") + " · " + t("size_limit", mb=MAX_UPLOAD_MB),
                          on_change=_load_data)
