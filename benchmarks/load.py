@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import math
 import os
 import platform
@@ -100,6 +101,33 @@ def family(pid: int) -> list[int]:
             with contextlib.suppress(OSError, ValueError):
                 todo += [int(c) for c in (task / "children").read_text().split()]
     return out
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) the processes have used so far; ended ones count nothing."""
+    total = 0
+    for p in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_part(server: int) -> dict[str, float]:
+    """CPU seconds so far of the server, its training workers, the browsers, this benchmark's driver and
+    Playwright's own process."""
+    workers = family(server)[1:]
+    ours = [p for p in family(os.getpid()) if p != server and p not in workers]  # the server is our child
+    browsers = [p for p in ours if "chrom" in _comm(p)]
+    return {"server": cpu_seconds([server]), "training worker": cpu_seconds(workers),
+            "browsers": cpu_seconds(browsers), "driver": cpu_seconds([os.getpid()]),
+            "playwright": cpu_seconds([p for p in ours[1:] if p not in browsers])}
+
+
+def _comm(pid: int) -> str:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/comm").read_text()
+    return ""
 
 
 def proc_status(pid: int) -> dict[str, int]:
@@ -343,6 +371,7 @@ async def _run(n: int, url: str, pid: int, ttl: float, think: tuple[float, float
 
         before = await asyncio.gather(*(s.iteration() for s in sessions))
         t_before = time.perf_counter()
+        cpu_before = cpu_by_part(pid)
         samples["now"] = "asking"
 
         async def visit_try(s: Session) -> None:
@@ -354,6 +383,8 @@ async def _run(n: int, url: str, pid: int, ttl: float, think: tuple[float, float
         await asyncio.gather(*(visit_try(s) for s in sessions))
         after = await asyncio.gather(*(s.iteration() for s in sessions))
         window = time.perf_counter() - t_before
+        cpu_after = cpu_by_part(pid)
+        figures["cores_while_asking"] = {k: (cpu_after[k] - cpu_before[k]) / window for k in cpu_after}
         batch = PRESETS["addition"]["default"].batch
         figures["examples_per_second"] = sum(b - a for a, b in zip(before, after, strict=True)) * batch / window
 
@@ -378,6 +409,13 @@ async def _run(n: int, url: str, pid: int, ttl: float, think: tuple[float, float
         samples["training"].append(peak["Training"])
 
         lat = [x for s in sessions for x in s.latencies]
+        # every answer, for finding out where slow ones come from (when, which browser process)
+        (ROOT / "test-output").mkdir(exist_ok=True)
+        (ROOT / "test-output" / f"load-answers-{n}.json").write_text(json.dumps(
+            [{"session": s.k, "browser": s.k // PAGES_PER_BROWSER, "question": j + 1,
+              "asked_s": round(at - t_before, 3), "page_s": lat, "driver_s": round(drv, 3)}
+             for s in sessions for j, (at, lat, drv) in enumerate(zip(s.asked_at, s.latencies, s.driver_latencies,
+                                                                      strict=True))]))
         slowest = max(sessions, key=lambda s: max(s.latencies))
         j = slowest.latencies.index(max(slowest.latencies))
         figures["slowest_answer"] = (slowest.k, j + 1, slowest.asked_at[j] - t_before)
@@ -463,6 +501,8 @@ def table(f: dict) -> str:
             *f["slowest_answer"][:2], QUESTIONS, f["slowest_answer"][2])),
         ("answers as the benchmark's driver saw them (p50 / p95; Enter sent until the driver heard of the answer)",
          f"{f['driver_p50_s']:.2f} / {f['driver_p95_s']:.2f} s"),
+        ("cores used while the class asks: " + " / ".join(f["cores_while_asking"]),
+         " / ".join(f"{v:.2f}" for v in f["cores_while_asking"].values()) + f" (of {os.cpu_count()})"),
         ("/_stcore/health (p95 / max)", f"{f['health_p95_s'] * 1000:.0f} / {f['health_max_s'] * 1000:.0f} ms "
                                         f"({f['health_checks']} checks)"),
         ("/_stcore/health p95 while the class arrives / asks / pauses",
