@@ -76,11 +76,13 @@ def sessions_training() -> int:
     return sum(t.name == TRAINING_THREAD_NAME for t in threading.enumerate())
 
 
-def poll_interval(base: float) -> float:
-    """Seconds between a page's live refreshes: `base` while a few sessions train, longer when many do
-    (linear beyond 4, at most 10 s). Every refresh is a script run; forty sessions refreshing twice a
-    second took the CPU their own training and their questions needed (benchmarks/load.py)."""
-    return min(max(base, base * sessions_training() / 4), 10.0)
+def poll_interval(base: float, longest: float = 10.0) -> float:
+    """Seconds between a page's live refreshes: `base` while one or two sessions train, longer when
+    more do (linear beyond 2, at most `longest`). Every refresh is a script run and costs the browser
+    about 140 ms of CPU on a Train page; with forty sessions sharing the steps each one's chart changes
+    slowly anyway, and refreshing every 5 s left the class's browsers short of CPU on this machine
+    (benchmarks/load.py)."""
+    return min(max(base, base * sessions_training() / 2), longest)
 
 
 IDLE_PAUSE = 60.0  # seconds without a snapshot request before training pauses itself

@@ -17,7 +17,7 @@ def render() -> None:
     runner = get_runner()
     running = runner is not None and runner.status == "running"
 
-    @st.fragment(run_every=poll_interval(2.0) if running else None)
+    @st.fragment(run_every=poll_interval(2.0, longest=30.0) if running else None)  # < IDLE_PAUSE
     def status() -> None:
         r = get_runner()
         if r is None:
