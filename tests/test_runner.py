@@ -192,22 +192,29 @@ def test_step_slots_serve_every_waiting_thread_in_turn():
     assert min(turns.values()) >= 0.5 * max(turns.values()), turns
 
 
-def test_live_refreshes_slow_down_when_many_sessions_train():
-    from ui.runner import TRAINING_THREAD_NAME, poll_interval
-
-    assert poll_interval(0.5) == 0.5
+@contextlib.contextmanager
+def other_sessions_training(n: int = 1):
+    """Threads that count as other sessions' training threads (ui.runner.sessions_training)."""
     stop = threading.Event()
-    threads = [threading.Thread(target=stop.wait, name=TRAINING_THREAD_NAME) for _ in range(20)]
+    threads = [threading.Thread(target=stop.wait, name=runner_module.TRAINING_THREAD_NAME) for _ in range(n)]
     for th in threads:
         th.start()
     try:
-        assert poll_interval(0.5) == 5.0  # 20 training sessions: ten times slower
-        assert poll_interval(2.0) == 10.0  # and never slower than 10 s
-        assert poll_interval(2.0, longest=30.0) == 20.0
+        yield
     finally:
         stop.set()
         for th in threads:
             th.join()
+
+
+def test_live_refreshes_slow_down_when_many_sessions_train():
+    from ui.runner import poll_interval
+
+    assert poll_interval(0.5) == 0.5
+    with other_sessions_training(20):
+        assert poll_interval(0.5) == 5.0  # 20 training sessions: ten times slower
+        assert poll_interval(2.0) == 10.0  # and never slower than 10 s
+        assert poll_interval(2.0, longest=30.0) == 20.0
 
 
 def test_runner_keeps_the_history_of_the_examples_answers():
@@ -219,19 +226,6 @@ def test_runner_keeps_the_history_of_the_examples_answers():
     assert [s.iteration for s in snaps] == [0, 1, 2, 3, 4, 5]
     assert len(inputs) == 3 and all(len(x) == 5 for x in inputs)
     assert len(snaps[-1].answers) == 3 and snaps[0].top_probs.shape[:2] == (3, 5)
-
-
-@contextlib.contextmanager
-def another_session_training():
-    """A thread that counts as another session's training thread (ui.runner.sessions_training)."""
-    stop = threading.Event()
-    th = threading.Thread(target=stop.wait, name=runner_module.TRAINING_THREAD_NAME)
-    th.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        th.join()
 
 
 def stopped_pool_worker():
@@ -252,7 +246,7 @@ def test_a_stalled_training_worker_does_not_hold_up_pause_or_the_pages():
     return at once, and the step in flight is dropped so the counter stays where Pause left it."""
     r = make_runner(epochs=200)
     assert r.trainer.parallel is not None and r.trainer.parallel.fallback == ""
-    with another_session_training():
+    with other_sessions_training():
         r.start()
         assert wait_until(lambda: r.snapshot().iteration >= 3)
         resume_worker = stopped_pool_worker()
