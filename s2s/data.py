@@ -228,16 +228,26 @@ def is_held_out(question: str) -> bool:
 
 
 def make_split(task: str, n_train: int, n_val: int, seed: int) -> tuple[Dataset, Dataset]:
-    """A training set and a held-out set of a generated task; no held-out question is ever trained on."""
+    """A training set and a held-out set of a generated task; no held-out question is ever trained on.
+    For a task of distinct questions (addition) each set holds every question at most once."""
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
     spec, codec = TASKS[task], task_codec(task)
     rng = np.random.default_rng(seed)
     train: list[tuple[str, str]] = []
     val: list[tuple[str, str]] = []
+    seen: set[str] = set()
     while len(train) < n_train or len(val) < n_val:
+        before = len(seen)
         for pair in spec.sample(rng, max(n_train - len(train), 10 * (n_val - len(val)), 1000)):
+            if spec.distinct:
+                if pair[0] in seen:
+                    continue
+                seen.add(pair[0])
             (val if is_held_out(pair[0]) else train).append(pair)
+        if spec.distinct and len(seen) == before:
+            raise ValueError(f"{task} has too few distinct questions for {n_train:,} to train on and {n_val:,} "
+                             "held out")
     src = f"generated:{task}"
     return from_pairs(train[:n_train], codec, src), from_pairs(val[:n_val], codec, src)
 

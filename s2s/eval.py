@@ -45,7 +45,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {args.weights} was not trained for the task {args.task!r} "
                   f"(its task: {ck.meta.get('task')!r})", file=sys.stderr)
             return 2
-        _, data = make_split(args.task, 0, args.n, args.seed)
+        try:
+            _, data = make_split(args.task, 0, args.n, args.seed)
+        except ValueError as e:
+            print(f"error: --n {args.n}: {e}", file=sys.stderr)
+            return 2
     result = evaluate(ck.model, data)
     if args.json:
         print(json.dumps(result))

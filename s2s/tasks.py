@@ -2,7 +2,8 @@
 
 The tasks follow the data of chapters 7-8 of 『ゼロから作るDeep Learning ❷』:
 
-* ``addition``: ``"16+75" -> "91"`` (operands 0..999, book's ``addition.txt``),
+* ``addition``: ``"16+75" -> "91"`` (operands 0..999, distinct questions with the digit counts of the
+  book's ``addition.txt``),
 * ``date``: many written forms of a date -> ISO ``"YYYY-MM-DD"`` (book's ``date.txt`` plus a few
   extra forms),
 * ``date_ja``: the same, and dates written in Japanese: 西暦 ``2013年6月17日`` and 和暦
@@ -25,6 +26,7 @@ from typing import Literal
 import numpy as np
 
 __all__ = [
+    "BOOK_ADDITION_MIX",
     "TASKS",
     "TaskSpec",
     "book_date_formats",
@@ -56,6 +58,9 @@ class TaskSpec:
     description_en: str
     description_ja: str
     examples: tuple[str, ...]  # a few example questions for UI buttons
+    # Each question at most once in a data set (the book's addition.txt); tasks with few distinct
+    # questions (the warm-ups) repeat them.
+    distinct: bool = False
 
 
 def _check_n(n: int) -> int:
@@ -82,17 +87,43 @@ def _rows_to_strings(codes: np.ndarray) -> list[str]:
 _DIGIT_LOW = np.array([0, 10, 100], dtype=np.int64)
 _DIGIT_HIGH = np.array([10, 100, 1000], dtype=np.int64)
 
+# The book's addition.txt holds 50,000 distinct questions, mostly long ones: the share of questions
+# whose operands have (digits of a, digits of b), measured from that file. The generator draws this
+# mixture, so that the plain, reversed and Peeky models tell the book's story (drawing the digit count
+# of each operand uniformly made the hundred one-digit pairs a ninth of the data and the task easy).
+BOOK_ADDITION_MIX: dict[tuple[int, int], float] = {
+    (1, 1): 0.0011, (1, 2): 0.0086, (1, 3): 0.0875,
+    (2, 1): 0.0094, (2, 2): 0.0796, (2, 3): 0.2360,
+    (3, 1): 0.0870, (3, 2): 0.2393, (3, 3): 0.2515,
+}
+_MIX_DIGITS = np.array(list(BOOK_ADDITION_MIX), dtype=np.int64) - 1  # (9, 2): digit counts - 1
+_MIX_P = np.array(list(BOOK_ADDITION_MIX.values()))
+_MIX_SIZES = (_DIGIT_HIGH - _DIGIT_LOW)[_MIX_DIGITS].prod(axis=1)  # distinct questions of each kind
+
 
 def sample_addition(rng: np.random.Generator, n: int) -> list[tuple[str, str]]:
-    """Sample ``n`` pairs ``("a+b", str(a+b))`` with a, b in 0..999 (digit count uniform in 1..3)."""
+    """Sample ``n`` DISTINCT pairs ``("a+b", str(a+b))`` with a, b in 0..999, in the book's mixture of
+    digit counts (``BOOK_ADDITION_MIX``). A kind with fewer questions than its share (one-digit pairs:
+    100) is used up and the rest is drawn from the others in proportion."""
     n = _check_n(n)
-    # For each operand independently: number of digits uniform in {1, 2, 3}, then a uniform value.
-    n_digits = rng.integers(0, 3, size=(2, n))
-    values = rng.integers(_DIGIT_LOW[n_digits], _DIGIT_HIGH[n_digits])
-    a_list = values[0].tolist()
-    b_list = values[1].tolist()
-    sums = (values[0] + values[1]).tolist()
-    return [(f"{a}+{b}", str(s)) for a, b, s in zip(a_list, b_list, sums, strict=True)]
+    if n > _MIX_SIZES.sum():
+        raise ValueError(f"there are only {_MIX_SIZES.sum():,} distinct addition questions, {n:,} were asked for")
+    counts = np.zeros(len(_MIX_P), dtype=np.int64)
+    while counts.sum() < n:
+        room = _MIX_SIZES - counts
+        p = np.where(room > 0, _MIX_P, 0.0)
+        counts += np.minimum(rng.multinomial(n - counts.sum(), p / p.sum()), room)
+    a_parts, b_parts = [], []
+    for (da, db), k, size in zip(_MIX_DIGITS, counts, _MIX_SIZES, strict=True):
+        # k distinct indices into the kind's (a, b) grid, then a = row, b = column
+        index = rng.choice(size, size=k, replace=False)
+        width_b = _DIGIT_HIGH[db] - _DIGIT_LOW[db]
+        a_parts.append(_DIGIT_LOW[da] + index // width_b)
+        b_parts.append(_DIGIT_LOW[db] + index % width_b)
+    order = rng.permutation(n)
+    a_list = np.concatenate(a_parts)[order].tolist()
+    b_list = np.concatenate(b_parts)[order].tolist()
+    return [(f"{a}+{b}", str(a + b)) for a, b in zip(a_list, b_list, strict=True)]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -450,6 +481,7 @@ TASKS: dict[str, TaskSpec] = {
         description_en="Add two integers of up to three digits.",
         description_ja="3桁までの整数の足し算",
         examples=("16+75", "52+607", "999+1", "5+8", "345+678"),
+        distinct=True,
     ),
     "date": TaskSpec(
         name="date",

@@ -120,7 +120,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(e))
 
     if args.task:
-        train, val = make_split(args.task, args.train_size, args.val_size, args.seed)
+        try:
+            train, val = make_split(args.task, args.train_size, args.val_size, args.seed)
+        except ValueError as e:
+            parser.error(f"--train-size {args.train_size} / --val-size {args.val_size}: {e}")
         task, source = args.task, f"generated:{args.task} (seed {args.seed}, {args.train_size} examples)"
     else:
         try:

@@ -364,3 +364,28 @@ def test_book_files(name, qw, aw, vocab_size):
         for q, a in zip(ours.questions()[:2000], ours.answers()[:2000], strict=True):
             x, y = q.split("+")
             assert int(x) + int(y) == int(a)
+
+
+def test_addition_split_is_distinct_questions_of_the_books_mixture():
+    """The book's set-up: 45,000 distinct training questions and 5,000 distinct held-out ones, disjoint,
+    both in the book's mixture of digit counts (a held-out set drawn with replacement held only 1,436
+    distinct questions out of 2,000, 1+0 among them 24 times)."""
+    from collections import Counter
+
+    from s2s.tasks import BOOK_ADDITION_MIX
+
+    train, val = make_split("addition", 45000, 5000, seed=0)
+    for data, tolerance in ((train, 0.006), (val, 0.015)):
+        qs = data.questions()
+        assert len(set(qs)) == len(qs)
+        mix = Counter((len(q.split("+")[0]), len(q.split("+")[1])) for q in qs)
+        for kind, share in BOOK_ADDITION_MIX.items():
+            assert abs(mix[kind] / len(qs) - share) < tolerance, (kind, mix[kind])
+    assert set(train.questions()).isdisjoint(val.questions())
+
+
+def test_make_split_asking_for_more_distinct_questions_than_there_are_says_so():
+    with pytest.raises(ValueError, match="distinct"):
+        make_split("addition", 0, 100_001, seed=0)  # 1,000,000 questions, a tenth of them held out
+    with pytest.raises(ValueError, match="too few distinct questions for 950,000 to train on"):
+        make_split("addition", 950_000, 10, seed=0)

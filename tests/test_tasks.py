@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 
 from s2s.tasks import (
+    BOOK_ADDITION_MIX,
     TASKS,
     TaskSpec,
     classify_date,
@@ -204,24 +206,50 @@ def test_addition_answers() -> None:
         assert a == str(int(x) + int(y))
 
 
-def test_addition_distribution() -> None:
-    """Each operand's digit count is uniform over 1..3 and values uniform within it."""
+def _digit_mix(questions) -> Counter:
+    return Counter((len(q.split("+")[0]), len(q.split("+")[1])) for q in questions)
+
+
+def test_addition_distinct_in_the_books_mixture() -> None:
+    """Questions are distinct, their digit counts follow BOOK_ADDITION_MIX, values uniform within a kind."""
     pairs = sample_addition(np.random.default_rng(2), 60_000)
-    left = [q.split("+")[0] for q, _ in pairs]
-    right = [q.split("+")[1] for q, _ in pairs]
-    for operands in (left, right):
-        counts = Counter(len(s) for s in operands)
-        assert set(counts) == {1, 2, 3}
-        for k in (1, 2, 3):
-            assert abs(counts[k] / len(operands) - 1 / 3) < 0.015, counts
-        # Within a digit length the value is uniform: check the means and the extremes.
-        for k, (lo, hi) in {1: (0, 9), 2: (10, 99), 3: (100, 999)}.items():
-            vals = np.array([int(s) for s in operands if len(s) == k])
-            assert vals.min() == lo and vals.max() == hi
-            assert abs(vals.mean() - (lo + hi) / 2) < 0.03 * (hi - lo + 1)
-    # The two operands are independent: all 9 digit-length combinations are roughly equally likely.
-    combos = Counter((len(x), len(y)) for x, y in zip(left, right, strict=True))
-    assert len(combos) == 9 and min(combos.values()) > 60_000 / 9 * 0.9
+    questions = [q for q, _ in pairs]
+    assert len(set(questions)) == len(questions)
+    mix = _digit_mix(questions)
+    for kind, share in BOOK_ADDITION_MIX.items():
+        assert abs(mix[kind] / len(questions) - share) < 0.006, (kind, mix[kind])
+    assert mix[(1, 1)] < 100  # there are only 100 one-digit pairs
+    for k, (lo, hi) in {1: (0, 9), 2: (10, 99), 3: (100, 999)}.items():
+        vals = np.array([int(x) for q in questions for x in q.split("+") if len(x) == k])
+        assert vals.min() == lo and vals.max() == hi
+        assert abs(vals.mean() - (lo + hi) / 2) < 0.03 * (hi - lo + 1)
+
+
+def test_addition_mixture_sums_to_one_and_kinds_are_used_up() -> None:
+    """The mixture is a distribution; asking for more questions than a kind has uses all of that kind and
+    still returns distinct questions; more than all questions is refused."""
+    assert sum(BOOK_ADDITION_MIX.values()) == pytest.approx(1.0)
+    pairs = sample_addition(np.random.default_rng(3), 200_000)  # (1, 1) alone would want 220 of 100
+    questions = [q for q, _ in pairs]
+    assert len(questions) == len(set(questions)) == 200_000
+    mix = _digit_mix(questions)
+    assert mix[(1, 1)] == 100 and mix[(1, 2)] == 900 and mix[(2, 1)] == 900
+    with pytest.raises(ValueError, match="1,000,000 distinct"):
+        sample_addition(np.random.default_rng(0), 1_000_001)
+
+
+BOOK_ADDITION = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "addition.txt"
+
+
+@pytest.mark.skipif(not BOOK_ADDITION.exists() and os.environ.get("CI") != "true",
+                    reason="the book's addition.txt is not beside the project")
+def test_addition_mixture_is_the_books_file() -> None:
+    """The mixture written into the generator is the one measured from the book's addition.txt."""
+    questions = [line.split("_")[0].strip() for line in BOOK_ADDITION.read_text().splitlines()]
+    assert len(set(questions)) == len(questions) == 50_000
+    mix = _digit_mix(questions)
+    for kind, share in BOOK_ADDITION_MIX.items():
+        assert mix[kind] / len(questions) == pytest.approx(share, abs=0.00006), kind
 
 
 # ------------------------------------------------------------------------------------------------
