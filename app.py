@@ -8,8 +8,10 @@ from ui.i18n import t
 from ui.pages import lessons_page
 
 st.set_page_config(page_title="Seq2seq classroom", page_icon=":material/calculate:", layout="wide")
+style.tidy_url()
 style.apply()
 sidebar.render()
+style.keep_in_url()  # ?lang=..&present=1 in every page's address
 page = st.navigation([
     st.Page("app_pages/home.py", title=t("nav_try"), url_path="home", default=True, visibility="hidden"),
     st.Page("app_pages/try.py", title=t("nav_try"), icon=":material/chat:", url_path="try"),

@@ -259,10 +259,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "nav_lessons": {"ja": "授業", "en": "Lessons"},
     "lessons_title": {"ja": "本に沿った授業", "en": "Lessons that follow the book"},
     "lessons_intro": {"ja": "各ステップに短い説明とクラスへの問いがあります。「準備する」で必要なページを開き、設定"
-                            "(シードは 0 に固定) を入れます。発表モードは URL に ?present=1 を付けてください。",
+                            "(シードは 0 に固定) を入れます。発表モードは右の「発表モード」をオンにします (アドレスに "
+                            "present=1 と言語が入り、ブックマークでもそのまま。アドレスに &present=1 を足しても同じ)。",
                       "en": "Each step has a short explanation and a question for the class. 'Set up' opens the page "
-                            "it needs with its settings (seed fixed to 0). For the presentation mode add ?present=1 "
-                            "to the address."},
+                            "it needs with its settings (seed fixed to 0). For the presentation mode turn on "
+                            "'Presentation mode' on the right (the address then holds present=1 and the language, "
+                            "so a bookmark keeps them; adding &present=1 to the address does the same)."},
     "lesson": {"ja": "授業", "en": "Lesson"},
     "lesson_ask": {"ja": "クラスへの問い:", "en": "Ask the class:"},
     "lesson_set_up": {"ja": "準備して「{page}」を開く", "en": "Set up and open {page}"},
@@ -276,6 +278,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "lesson_progress": {"ja": "ステップ {k} / {n}", "en": "Step {k} of {n}"},
     "lesson_all": {"ja": "この授業のすべてのステップ", "en": "All steps of this lesson"},
     "lesson_back": {"ja": "授業に戻る", "en": "Back to the lesson"},
+    # presentation navigation
+    "present_mode": {"ja": "発表モード", "en": "Presentation mode"},
+    "present_mode_help": {"ja": "文字を 125 % にしてサイドバーを隠し、各ページの上に授業・各ページへのリンクと言語の切り替えを"
+                                "出します。アドレスに present=1 と言語が入るので、ブックマークや再読み込みでもそのままです。",
+                          "en": "125 % type, no sidebar, and above every page links to the lesson and to each page "
+                                "and the language switch. The address then holds present=1 and the language, so a "
+                                "bookmark or a reload keeps them."},
     # Errors page
     "nav_errors": {"ja": "間違いを調べる", "en": "Errors"},
     "errors_title": {"ja": "モデルはどこで間違えるか", "en": "Where the model goes wrong"},
@@ -351,9 +360,18 @@ def labels(keys, prefix: str) -> Callable[[str], str | None]:
     return {k: t(prefix + k) for k in keys}.get
 
 
-def language_switch() -> None:
-    """The 日本語/English switch (sidebar); the choice lasts for the session."""
+def language_switch(where=None) -> None:
+    """The 日本語/English switch: a radio in the sidebar, or, given a container `where` (presentation mode hides the
+    sidebar), a compact one there. The choice lasts for the session; ui.style.keep_in_url puts it in the address."""
     ss = st.session_state
+    if where is not None:
+        def pick() -> None:  # sets the sidebar radio's state too (allowed in a callback, before it is drawn)
+            ss["lang"] = ss["_lang"] = ss["lang_bar"]
+
+        ss["lang_bar"] = lang()
+        where.segmented_control("Language / 言語", list(LANGS), format_func=LANGS.get, key="lang_bar", required=True,
+                                label_visibility="collapsed", on_change=pick)
+        return
     if "lang" not in ss:
         # a copy outside the widget survives st.switch_page, which drops the radio's own state
         q = st.query_params.get("lang")

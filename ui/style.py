@@ -1,7 +1,15 @@
 """Page-wide style: less empty space at the top, so a 1280x720 projector shows the answer; and the
-presentation mode (?present=1): larger type, no sidebar, a way back to the lesson on every page."""
+presentation mode (?present=1): larger type, no sidebar, a bar of links on every page (the lesson, each page,
+the language). The language and the presentation mode live in the session and in the address (?lang=en&present=1)
+of every page, so a typed, bookmarked or reloaded address keeps them."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
 
 import streamlit as st
+
+from ui.i18n import lang
 
 CSS = """
 <style>
@@ -20,12 +28,49 @@ html { font-size: 125%; }
 """
 
 
+def tidy_url() -> None:
+    """Mend an address someone extended by hand with a second '?' (`/lessons?lang=en?present=1`): Streamlit reads
+    it as lang='en?present=1'; split it into lang=en and present=1. Run first, before anything reads the address.
+    (Not the question ?q=, which may hold a '?'.)"""
+    for key, value in list(st.query_params.items()):
+        if key != "q" and "?" in value:
+            value, rest = value.split("?", 1)
+            st.query_params[key] = value
+            for k, v in parse_qsl(rest.replace("?", "&"), keep_blank_values=True):
+                if k not in st.query_params:
+                    st.query_params[k] = v
+
+
 def presenting() -> bool:
-    """Whether this session is in presentation mode (?present=1 turns it on, ?present=0 off)."""
+    """Whether this session is in presentation mode: ?present=1 turns it on, ?present=0 off (the address is read on
+    every run: keep_in_url writes the session's mode into it, and the Lessons page's switch changes both)."""
     q = st.query_params.get("present")
     if q in ("0", "1"):
         st.session_state["_present"] = q == "1"
     return bool(st.session_state.get("_present", False))
+
+
+def set_presenting(on: bool) -> None:
+    """Turn presentation mode on or off, in the session and in the address."""
+    st.session_state["_present"] = on
+    if on:
+        st.query_params["present"] = "1"
+    elif "present" in st.query_params:
+        del st.query_params["present"]
+
+
+def url_state() -> dict[str, str]:
+    """The parameters every page's address keeps: the language, and present=1 while presenting. Pass it to
+    st.page_link / st.switch_page, which otherwise clear the address."""
+    return {"lang": lang(), **({"present": "1"} if presenting() else {})}
+
+
+def keep_in_url() -> None:
+    """Write url_state() into this page's address, keeping the page's own parameters (?task=...&q=...); only what
+    differs is written. Run after the language switch, before the page."""
+    for key, value in url_state().items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
 
 
 def apply() -> None:

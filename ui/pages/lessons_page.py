@@ -1,19 +1,24 @@
 """Lessons: guided steps through chapters 7 and 8. Each step explains, asks the class a question, and
 sets up the page it needs (settings, preset with a fixed seed, the question typed in). In presentation
-mode (?present=1) fonts are larger and only the controls a step needs are shown."""
+mode (?present=1) fonts are larger and only the controls a step needs are shown; above every other page a
+bar links back to the lesson, to each page and to the language (the sidebar is hidden). The chosen chapter
+and step stay in the session (and in the Lessons page's address, ?lesson=ch8&step=3) across page changes."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ui.i18n import lang, t
+from ui.i18n import lang, language_switch, t
 from ui.lessons import LESSONS, Step
 from ui.pages import train_page
 from ui.state import set_compare, set_runner
-from ui.style import presenting
+from ui.style import presenting, set_presenting, url_state
 
-PAGES = {"try": "app_pages/try.py", "train": "app_pages/train.py", "compare": "app_pages/compare.py",
-         "inside": "app_pages/inside.py", "errors": "app_pages/errors.py"}
+LESSONS_PAGE = "app_pages/lessons.py"
+PAGES = {"try": "app_pages/try.py", "train": "app_pages/train.py", "inside": "app_pages/inside.py",
+         "compare": "app_pages/compare.py", "errors": "app_pages/errors.py"}  # in the order of the navigation
+ICONS = {"try": ":material/chat:", "train": ":material/monitoring:", "inside": ":material/neurology:",
+         "compare": ":material/leaderboard:", "errors": ":material/rule:"}
 
 
 def set_up(step: Step, shipped: bool = False) -> None:
@@ -23,7 +28,7 @@ def set_up(step: Step, shipped: bool = False) -> None:
     ss["_lesson_now"] = step  # the other pages show its question while presenting
     if shipped:
         ss["task"], ss["model_source"] = step.task, "shipped"
-        st.switch_page(PAGES["try"])
+        st.switch_page(PAGES["try"], query_params=url_state())
     if step.page == "train":
         set_runner(None)  # the step starts from a fresh model
         ss["train_task"], ss["train_preset"] = step.task, step.preset or "default"
@@ -40,7 +45,24 @@ def set_up(step: Step, shipped: bool = False) -> None:
             ss["query"] = step.query
     for key, value in step.extra.items():
         ss[key] = value
-    st.switch_page(PAGES[step.page])
+    st.switch_page(PAGES[step.page], query_params=url_state())  # (without query_params it clears the address)
+
+
+def chosen() -> tuple[str, int]:
+    """The chapter and step chosen on the Lessons page. Kept in the session outside the widgets (st.switch_page
+    and page links drop a widget's state when its page is left); a new session takes them from the address
+    (?lesson=ch8&step=3) once."""
+    ss = st.session_state
+    if not ss.get("_lesson_from_url"):
+        ss["_lesson_from_url"] = True
+        key, step = st.query_params.get("lesson"), st.query_params.get("step", "")
+        if key in LESSONS:
+            ss["_lesson"] = key
+            if step.isdigit():
+                ss[f"lesson_step_{key}"] = int(step) - 1
+    key = ss.get("_lesson") if ss.get("_lesson") in LESSONS else next(iter(LESSONS))
+    n = len(LESSONS[key].steps)
+    return key, min(max(ss.get(f"lesson_step_{key}", 0), 0), n - 1)
 
 
 def render() -> None:
@@ -50,14 +72,22 @@ def render() -> None:
         st.caption(t("lessons_intro"))
     ss = st.session_state
     keys = list(LESSONS)
-    if ss.get("lesson") not in keys:
-        ss["lesson"] = keys[0]
+    key, k = chosen()
+    ss["lesson"] = key  # the widget shows the kept choice (its own state is gone after a page change)
     titles = {k: LESSONS[k].title[lang()] for k in keys}  # computed now: format_func may run outside the script
-    choice = st.segmented_control(t("lesson"), keys, key="lesson", required=True, format_func=titles.get)
+    top = st.container(horizontal=True, vertical_alignment="bottom", key="lesson_top")
+    choice = top.segmented_control(t("lesson"), keys, key="lesson", required=True, format_func=titles.get,
+                                   on_change=_choose)
+    top.space("stretch")
+    if presenting():  # the sidebar, and its language switch, is hidden
+        language_switch(where=top)
+    ss["present_mode"] = presenting()
+    top.toggle(t("present_mode"), key="present_mode", help=t("present_mode_help"), on_change=_toggle_present)
     lesson = LESSONS[choice]
     n = len(lesson.steps)
-    k = ss.get(f"lesson_step_{lesson.key}", 0)
-    k = min(max(k, 0), n - 1)
+    for name, value in (("lesson", lesson.key), ("step", str(k + 1))):  # a reload or a bookmark keeps them
+        if st.query_params.get(name) != value:
+            st.query_params[name] = value
     step = lesson.steps[k]
     with st.container(key="lesson_step", border=True):
         st.subheader(step.title[lang()])
@@ -85,13 +115,28 @@ def render() -> None:
 
 
 def banner() -> None:
-    """While presenting, above every other page: the way back to the lesson and the step's question."""
+    """While presenting, above every other page (the sidebar is hidden): one row of links, back to the lesson and
+    to each page, with the language switch; under it the step's question for the class. The links keep the session
+    and put the language and present=1 in the next page's address."""
     step = st.session_state.get("_lesson_now")
-    with st.container(key="lesson_banner", horizontal=True, vertical_alignment="center"):
-        st.page_link("app_pages/lessons.py", label=t("lesson_back"), icon=":material/arrow_back:", width="content")
+    with st.container(key="lesson_banner"):
+        bar = st.container(key="present_nav", horizontal=True, vertical_alignment="center", gap="small")
+        bar.page_link(LESSONS_PAGE, label=t("lesson_back"), icon=":material/arrow_back:", query_params=url_state())
+        for name, path in PAGES.items():
+            bar.page_link(path, label=t(f"nav_{name}"), icon=ICONS[name], query_params=url_state())
+        bar.space("stretch")
+        language_switch(where=bar)
         if step is not None:
             st.markdown(f"**{step.title[lang()]}** · {t('lesson_ask')} {step.ask[lang()]}")
 
 
+def _choose() -> None:
+    st.session_state["_lesson"] = st.session_state["lesson"]
+
+
 def _move(key: str, k: int) -> None:
     st.session_state[f"lesson_step_{key}"] = k
+
+
+def _toggle_present() -> None:
+    set_presenting(st.session_state["present_mode"])
