@@ -272,29 +272,39 @@ class StepPool:
         self.size, self.nice = max(1, processes), nice
         self._lock = threading.Lock()
         self._workers: list[_PoolWorker] = []
+        self._solo: _PoolWorker | None = None
         self._keys = itertools.count(1)
 
     def attach(self, model: Seq2seq, max_batch: int, xs_width: int, ts_width: int) -> PooledSteps:
-        """Move `model`'s parameters into shared memory and register them with the least busy worker."""
+        """Move `model`'s parameters into shared memory and register them with the least busy worker
+        and with the solo worker (see ``PooledSteps.forward_backward``)."""
         with self._lock:
             self._workers = [w for w in self._workers if w.alive()]
             if len(self._workers) < self.size:
                 self._workers.append(_PoolWorker(self.nice))
             worker = min(self._workers, key=lambda w: w.attached)
+            if self._solo is None or not self._solo.alive():
+                self._solo = _PoolWorker(0)
             key = next(self._keys)
-        return PooledSteps(model, worker, key, max_batch, xs_width, ts_width)
+        return PooledSteps(model, worker, key, max_batch, xs_width, ts_width, self._solo)
 
     def pids(self) -> list[int]:
-        """Process ids of the running workers (for measuring them)."""
+        """Process ids of the running low-priority workers (for measuring them)."""
         with self._lock:
             return [w.proc.pid for w in self._workers if w.alive()]
+
+    def solo_pid(self) -> int | None:
+        """Process id of the solo worker, if it runs."""
+        with self._lock:
+            return self._solo.proc.pid if self._solo is not None and self._solo.alive() else None
 
     def close(self) -> None:
         """End the workers (trainers still attached go on in their own process)."""
         with self._lock:
-            for w in self._workers:
-                w.close()
-            self._workers = []
+            for w in [*self._workers, self._solo]:
+                if w is not None:
+                    w.close()
+            self._workers, self._solo = [], None
 
 
 class _PoolWorker:
@@ -316,14 +326,22 @@ class _PoolWorker:
     def alive(self) -> bool:
         return self.proc.poll() is None and self.sock.fileno() >= 0
 
-    def request(self, line: str, fds: tuple[int, ...] = ()) -> str:
-        """Send one message and wait for its answer (the calling thread waits without the GIL)."""
+    def request(self, line: str, fds: tuple[int, ...] = (), meanwhile=None) -> str:
+        """Send one message and wait for its answer (the calling thread waits without the GIL);
+        `meanwhile()`, if given, runs in this thread between the two."""
         with self.lock:
             try:
                 socket.send_fds(self.sock, [line.encode()], list(fds)) if fds else self.sock.send(line.encode())
-                reply = self.sock.recv(4096).decode()
             except OSError as e:
                 raise WorkerError(f"the training worker process is gone ({e})") from None
+            try:
+                if meanwhile is not None:
+                    meanwhile()
+            finally:  # the answer is taken even if `meanwhile` failed: the next request must not read it
+                try:
+                    reply = self.sock.recv(4096).decode()
+                except OSError as e:
+                    raise WorkerError(f"the training worker process is gone ({e})") from None
         if not reply or reply.startswith("error"):
             raise WorkerError(f"the training worker process failed: {reply or 'no answer'}")
         return reply
@@ -353,37 +371,59 @@ class PooledSteps:
     """
 
     def __init__(self, model: Seq2seq, worker: _PoolWorker, key: int, max_batch: int, xs_width: int,
-                 ts_width: int):
+                 ts_width: int, solo: _PoolWorker | None = None):
         self.model, self.worker, self.key = model, worker, key
         P, dtype = model.flat_params.size, model.flat_params.dtype.str
         self.shared = SharedArrays({"params": ((P,), dtype), "grads": ((P,), dtype),
                                     "xs": ((max_batch, xs_width), "<i8"), "ts": ((max_batch, ts_width), "<i8")})
         model.flatten(self.shared.arrays["params"], self.shared.arrays["grads"])
         self.fallback = ""
-        spec = {"model": model.config.to_dict(), **self.shared.describe()}
+        self.solo: _PoolWorker | None = None
+        self._half: Seq2seq | None = None  # this thread's replica for split steps (its own gradient)
+        spec = f"open {key} {json.dumps({'model': model.config.to_dict(), **self.shared.describe()})}"
         try:
-            worker.request(f"open {key} {json.dumps(spec)}", (self.shared.fd,))
+            worker.request(spec, (self.shared.fd,))
             worker.attached += 1
+            if solo is not None:
+                solo.request(spec, (self.shared.fd,))
+                self.solo = solo
         except WorkerError as e:
             self.fallback = str(e)
         os.close(self.shared.fd)  # both sides' mappings keep the memory
         self.shared.fd = -1
-        # also when this is dropped without close(): the worker forgets the arrays
-        self._finalizer = weakref.finalize(self, _forget, worker, key) if not self.fallback else None
+        # also when this is dropped without close(): the workers forget the arrays
+        self._finalizer = weakref.finalize(self, _forget, worker, key, self.solo) if not self.fallback else None
 
-    def forward_backward(self, xs: np.ndarray, ts: np.ndarray) -> float:
-        """Mean loss of the batch (xs (N, Te), ts (N, 1 + Td)); fills model.flat_grads."""
+    def forward_backward(self, xs: np.ndarray, ts: np.ndarray, split: bool = False) -> float:
+        """Mean loss of the batch (xs (N, Te), ts (N, 1 + Td)); fills model.flat_grads.
+
+        `split` (a trainer alone on the server): half the batch in the solo worker, a process at normal
+        priority, while this thread computes the other half, so one session uses two cores. The same
+        gradient, summed in another order (see ``split_batch``)."""
         if not self.fallback:
             n = len(xs)
             self.shared.arrays["xs"][:n] = xs
             self.shared.arrays["ts"][:n] = ts
             try:
-                return float(self.worker.request(f"step {self.key} {n}"))
+                if split and self.solo is not None and n > 1:
+                    return self._split(xs, ts)
+                return float(self.worker.request(f"step {self.key} 0 {n} 1.0"))
             except WorkerError as e:
                 self.fallback = str(e)
         loss = self.model.forward(xs, ts)
         self.model.backward()
         return loss
+
+    def _split(self, xs: np.ndarray, ts: np.ndarray) -> float:
+        (lo, hi, weight), (lo1, hi1, weight1) = split_batch(ts, 2)
+        if self._half is None:
+            self._half = build_model(self.model.config, np.random.default_rng(0), self.model.flat_params.dtype)
+            self._half.bind(self.shared.arrays["params"], np.zeros_like(self.shared.arrays["grads"]))
+        here = []
+        theirs = float(self.solo.request(f"step {self.key} {lo1} {hi1} {weight1!r}", meanwhile=lambda: here.append(
+            part_forward_backward(self._half, xs[lo:hi], ts[lo:hi], weight))))
+        self.shared.arrays["grads"] += self._half.flat_grads
+        return here[0] + theirs
 
     def update(self, optimizer) -> None:
         """One optimiser step, in this thread."""
@@ -397,9 +437,11 @@ class PooledSteps:
             self.model.flatten()
 
 
-def _forget(worker: _PoolWorker, key: int) -> None:
+def _forget(worker: _PoolWorker, key: int, solo: _PoolWorker | None = None) -> None:
     worker.tell(f"forget {key}")
     worker.attached -= 1
+    if solo is not None:
+        solo.tell(f"forget {key}")
 
 
 def step_pool(processes: int = 1) -> StepPool | None:

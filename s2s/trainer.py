@@ -124,11 +124,12 @@ class Trainer:
         compute in this thread even with a step pool (a step asked for by hand)."""
         return self.apply(self.prepare(here))
 
-    def prepare(self, here: bool = False) -> Prepared:
+    def prepare(self, here: bool = False, split: bool = False) -> Prepared:
         """The first half of a step: the next mini-batch's forward and backward passes (gradients in
         the model, nothing else changed). Reads the parameters and writes only the gradients, so others
         may read the model meanwhile (the app does not hold its lock here); a prepared step that is
-        dropped (paused meanwhile) is prepared again the same way."""
+        dropped (paused meanwhile) is prepared again the same way. `split`, with a step pool: half the
+        batch in this thread and half in the pool's solo worker (a session alone on a server)."""
         pos = self.iteration % self.iters_per_epoch
         if pos == 0 and self._order_epoch != self.iteration // self.iters_per_epoch:
             self._order = self.rng.permutation(len(self.data))
@@ -136,7 +137,10 @@ class Trainer:
         idx = self._order[pos * self.batch_size:(pos + 1) * self.batch_size]
         xs, ts = self.data.xs[idx], self.data.ts[idx]
         t0 = time.perf_counter()
-        if self.parallel is not None and not (here and isinstance(self.parallel, PooledSteps)):
+        pooled = isinstance(self.parallel, PooledSteps)
+        if pooled and not here:
+            loss = self.parallel.forward_backward(xs, ts, split)
+        elif self.parallel is not None and not pooled:
             loss = self.parallel.forward_backward(xs, ts)
         else:
             loss = self.model.forward(xs, ts)

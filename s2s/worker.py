@@ -21,8 +21,9 @@ A StepPool worker lowers its own CPU priority to NICE, then answers messages on 
 
 - ``open key <json>`` with a shared-memory descriptor attached: map that trainer's parameters,
   gradients and batch; answers ``ok``;
-- ``step key n``: forward and backward on the first n rows of that trainer's batch, gradients
-  written into its shared memory; answers the loss;
+- ``step key start stop weight``: forward and backward on rows start:stop of that trainer's batch,
+  the gradient scaled by weight written into its shared memory; answers the weighted loss (the
+  whole batch with weight 1, or one half of a batch split with the trainer's own thread);
 - ``forget key``: unmap that trainer's memory; no answer.
 
 A failing request is answered with ``error ...`` and the worker goes on with the others. End of input
@@ -149,10 +150,10 @@ def serve(fd: int, nice: int) -> int:
                 while len(models) > MODELS_KEPT:
                     del models[next(iter(models))]
                 model.bind(arrays["params"], arrays["grads"])
-                n = int(rest)
-                loss = model.forward(arrays["xs"][:n], arrays["ts"][:n])
-                model.backward()
-                reply = repr(float(loss))
+                lo, hi, weight = rest.split()
+                lo, hi = int(lo), int(hi)
+                reply = repr(float(part_forward_backward(model, arrays["xs"][lo:hi], arrays["ts"][lo:hi],
+                                                         float(weight))))
             elif what == "forget":
                 trainers.pop(key, None)
                 continue

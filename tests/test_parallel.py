@@ -197,6 +197,36 @@ def test_a_failing_request_is_answered_and_the_worker_goes_on(pool):
     data, _ = make_split("sort", 640, 10, seed=0)
     trainer, _ = _curve(data, pool, "peeky", 1)
     with pytest.raises(WorkerError, match="KeyError"):
-        trainer.parallel.worker.request("step 999 4")
+        trainer.parallel.worker.request("step 999 0 4 1.0")
     trainer.step()
     assert trainer.parallel.fallback == ""
+
+
+def test_split_steps_give_the_same_gradient_with_half_the_batch_in_the_solo_worker(pool):
+    """A trainer alone on the server splits each batch between its thread and the solo worker (normal
+    priority): the same curve up to the order of float additions (float64 here), the solo worker really
+    computing half of every step."""
+    data, _ = make_split("sort", 640, 10, seed=0)
+
+    def curve(split: bool):
+        model = build_model(ModelConfig("attention", len(data.codec.vocab), 8, 16, True), np.random.default_rng(1),
+                            np.float64)
+        trainer = Trainer(model, data, TrainConfig(batch_size=64, lr=0.01, seed=2), pool=pool)
+        losses = [trainer.apply(trainer.prepare(split=split))["loss"] for _ in range(20)]
+        return trainer, losses
+
+    _, whole = curve(False)
+    solo = pool.solo_pid()
+    assert solo is not None and os.getpriority(os.PRIO_PROCESS, solo) == os.getpriority(os.PRIO_PROCESS, 0)
+    cpu = _cpu_seconds(solo)
+    trainer, halves = curve(True)
+    np.testing.assert_allclose(halves, whole, rtol=1e-10)
+    assert _cpu_seconds(solo) > cpu
+    np.testing.assert_allclose(trainer.model.flat_params, curve(False)[0].model.flat_params, rtol=1e-8, atol=1e-12)
+    assert trainer.parallel.fallback == ""
+
+
+def _cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

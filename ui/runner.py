@@ -279,17 +279,21 @@ class Lane:
         """Whether every planned iteration has run."""
         return self.trainer.iteration >= self.trainer.total_iterations
 
-    def prepare(self) -> Prepared:
-        """The passes of the next mini-batch (Trainer.prepare), for `step`. In the step pool only while
-        other sessions have training threads too: alone, a step in this thread is faster (no hand-over
-        to a process at the lowest priority: 0.84 of the command line's speed against 0.77 in
-        benchmarks/app_throughput.py) and there are no other pages to slow down. Same numbers either way."""
-        return self.trainer.prepare(here=sessions_training() <= 1)
+    def prepare(self, by_hand: bool = False) -> Prepared:
+        """The passes of the next mini-batch (Trainer.prepare), for `step`. A session training alone
+        splits each batch between its thread and the step pool's solo worker, a process at normal
+        priority: both cores for the one class model (a teacher's Start, a race on Compare). While other
+        sessions train, the whole step goes to the pool's low-priority worker, or stays in this thread
+        when asked for by hand (the Step button must not wait behind the class). The split sums the
+        same gradient in another order; the other two give the same numbers."""
+        if sessions_training() <= 1:
+            return self.trainer.prepare(split=True)
+        return self.trainer.prepare(here=by_hand)
 
     def step(self, prepared: Prepared | None = None) -> None:
         """One mini-batch with bookkeeping, finishing `prepared` or else all in this thread; raises
         TrainingDiverged."""
-        m = self.trainer.apply(prepared) if prepared is not None else self.trainer.step(here=True)
+        m = self.trainer.apply(prepared if prepared is not None else self.prepare(by_hand=True))
         # exponential moving average with bias correction, kept as it goes: redrawing a long run must not
         # go over every step again
         self._smooth_sum = (1 - SMOOTHING) * self._smooth_sum + SMOOTHING * m["loss"]
