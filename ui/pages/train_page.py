@@ -31,6 +31,7 @@ from ui.widgets import (
 
 MAX_UPLOAD_MB = 60  # datasets; also server.maxUploadSize in .streamlit/config.toml (weights: MAX_BYTES)
 POLL_SECONDS = 0.5
+HISTORY_POLL_SECONDS = 1.0  # the scrub-back slider grows about once a second while training
 KEEP = {"persist_state": "session"}  # settings survive a visit to another page
 FIELDS = ("model", "reverse", "wordvec", "hidden", "batch", "lr", "clip", "seed", "epochs", "train_size", "schedule")
 
@@ -165,7 +166,13 @@ def render() -> None:
 
     live()
     if get_runner() is not None and st.toggle(t("history"), key="train_history", help=t("history_help")):
-        _history()
+        # its own fragment beside the live one (never inside it: nested run_every fragments go stale), so
+        # the moments grow while training runs and moving the slider reruns only this part
+        @st.fragment(run_every=poll_interval(HISTORY_POLL_SECONDS) if running else None)
+        def history() -> None:
+            _history()
+
+        history()
     if not presenting():
         _save_load(setup)
 
@@ -207,21 +214,42 @@ def _draw(snap: Snapshot, runner: TrainingRunner) -> None:
         c2.dataframe(acc_frame, hide_index=True, width="stretch")
 
 
-@st.fragment
+def _pin_history(iterations: tuple[int, ...]) -> None:
+    """The history slider moved: remember the iteration chosen (None at the newest: follow the newest)."""
+    k = st.session_state.get("history_at", 0)
+    pinned = k < len(iterations) - 1
+    st.session_state["_history_pin"] = iterations[min(k, len(iterations) - 1)] if pinned else None
+
+
+def history_index(iterations: list[int], pin: int | None) -> int:
+    """The moment to show: the newest when nothing is pinned, else the one whose iteration is nearest the
+    pinned one (the history thins itself when full, so the pinned moment itself may be gone)."""
+    if pin is None or not iterations:
+        return max(len(iterations) - 1, 0)
+    return min(range(len(iterations)), key=lambda i: (abs(iterations[i] - pin), i))
+
+
 def _history() -> None:
     """Scrub through training: how the examples' answers, their candidates and (attention) the
-    attention pattern formed. Reads the snapshots kept so far each time it is drawn."""
+    attention pattern formed. Reads the snapshots kept so far each time it is drawn (live while training:
+    the slider grows; left where the user put it, it stays at that iteration)."""
     runner = get_runner()
     if runner is None:
         return
     questions, inputs, snaps = runner.answer_history()
+    ss = st.session_state
+    if ss.get("_history_runner") != id(runner):  # a new run: follow its newest moment
+        ss["_history_runner"], ss["_history_pin"] = id(runner), None
+    iterations = [s.iteration for s in snaps]
     with st.container(key="history", border=True):
         c1, c2 = st.columns([2, 3])
         p = c1.radio(t("history_question"), range(len(questions)), key="history_probe",
                      format_func=lambda i: questions[i], horizontal=True)
         last = len(snaps) - 1
-        k = c2.slider(t("history_when", n=len(snaps)), 0, max(last, 1), value=last, key="history_at",
-                      disabled=last == 0)
+        # the slider's identity changes with its maximum, so its value is set here each time from the pin
+        ss["history_at"] = history_index(iterations, ss.get("_history_pin"))
+        k = c2.slider(t("history_when", n=len(snaps)), 0, max(last, 1), key="history_at", disabled=last == 0,
+                      on_change=_pin_history, args=(tuple(iterations),))
         if k > last or p >= len(questions):
             return
         snap, chars = snaps[k], runner.codec.vocab.chars
