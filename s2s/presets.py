@@ -77,3 +77,23 @@ COMPARISONS: dict[str, dict[str, Variant]] = {
         "attention": Variant("attention", True, 1.0),
     },
 }
+
+
+@dataclass(frozen=True)
+class Race:
+    """The settings of a comparison (every variant alike; wordvec 16, batch 128, clip 5.0, 45,000
+    examples as in the book) and how long it takes, measured by ``python -m benchmarks.race`` on a
+    2-core machine with the session alone on the server."""
+
+    hidden: int
+    epochs: int
+    lr: float = 0.001
+    minutes: float = 0.0  # measured wall clock of the whole race
+
+
+# "lesson": the book's settings, stopped once the book's ordering shows with clear gaps; "book": the
+# book's settings for as many epochs as the book trains.
+RACES: dict[str, dict[str, Race]] = {
+    "addition": {"lesson": Race(128, 12, minutes=1.5), "book": Race(128, 25, minutes=3.0)},
+    "date": {"lesson": Race(128, 2, 0.005, minutes=1.5), "book": Race(256, 10, minutes=20.0)},
+}

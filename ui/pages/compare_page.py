@@ -7,47 +7,62 @@ import streamlit as st
 
 from s2s.data import make_split, task_codec
 from s2s.models import ModelConfig
-from s2s.presets import COMPARISONS
+from s2s.presets import COMPARISONS, RACES
 from s2s.trainer import TrainConfig
 from ui import charts
-from ui.i18n import t
+from ui.i18n import labels, t
 from ui.runner import CompareRunner, LaneSnapshot, poll_interval
 from ui.state import get_compare, set_compare
 from ui.widgets import task_labels
 
 POLL_SECONDS = 0.7
 KEEP = {"persist_state": "session"}
-DEFAULTS = {"addition": {"hidden": 128, "epochs": 25}, "date": {"hidden": 128, "epochs": 3}}
+
+
+def _apply_race() -> None:
+    """Put the chosen race's settings (s2s.presets.RACES) into the number boxes."""
+    ss = st.session_state
+    race = RACES[ss["compare_task"]][ss["compare_race"]]
+    ss["compare_hidden"], ss["compare_epochs"], ss["compare_lr"] = race.hidden, race.epochs, race.lr
 
 
 def _settings() -> dict:
     ss = st.session_state
     if ss.get("compare_task") not in COMPARISONS:
         ss["compare_task"] = "addition"
-    c1, c2, c3, c4, c5 = st.columns([3, 2, 2, 2, 2])
+    if ss.get("compare_race") not in ("lesson", "book"):
+        ss["compare_race"] = "lesson"
+    if ss.get("_compare_race_for") != (ss["compare_task"], ss["compare_race"]):  # new task or race: its settings
+        ss["_compare_race_for"] = (ss["compare_task"], ss["compare_race"])
+        _apply_race()
+    c1, c2, c3, c4, c5, c6, c7 = st.columns([3, 3, 2, 2, 2, 2, 2])
     task = c1.selectbox(t("task"), list(COMPARISONS), key="compare_task",
                         format_func=task_labels(list(COMPARISONS)).get, **KEEP)
-    if ss.get("_compare_defaults_for") != task:  # new task: its defaults
-        ss["_compare_defaults_for"] = task
-        ss["compare_hidden"] = DEFAULTS[task]["hidden"]
-        ss["compare_epochs"] = DEFAULTS[task]["epochs"]
-    c2.number_input(t("hidden"), 8, 512, key="compare_hidden", **KEEP)
-    c3.number_input(t("epochs"), 1, 100, key="compare_epochs", **KEEP)
-    c4.number_input(t("budget"), 5, 3600, value=300, key="compare_budget", step=30, **KEEP)
-    c5.number_input(t("seed"), 0, 2**31 - 1, value=0, key="compare_seed", **KEEP)
-    if task == "date":
-        st.caption(t("compare_note_date"))
-    return {"task": task, "hidden": int(ss["compare_hidden"]), "epochs": int(ss["compare_epochs"]),
-            "budget": float(ss["compare_budget"]), "seed": int(ss["compare_seed"])}
+    c2.selectbox(t("race"), ["lesson", "book"], key="compare_race", format_func=labels(["lesson", "book"], "race_"),
+                 **KEEP)
+    c3.number_input(t("hidden"), 8, 512, key="compare_hidden", **KEEP)
+    c4.number_input(t("epochs"), 1, 100, key="compare_epochs", **KEEP)
+    c5.number_input(t("lr"), 0.0001, 0.1, key="compare_lr", step=0.001, format="%.4f", **KEEP)
+    c6.number_input(t("budget"), 5, 3600, value=900, key="compare_budget", step=30, **KEEP)
+    c7.number_input(t("seed"), 0, 2**31 - 1, value=0, key="compare_seed", **KEEP)
+    s = {"task": task, "hidden": int(ss["compare_hidden"]), "epochs": int(ss["compare_epochs"]),
+         "lr": float(ss["compare_lr"]), "budget": float(ss["compare_budget"]), "seed": int(ss["compare_seed"])}
+    race = RACES[task][ss["compare_race"]]
+    if (race.hidden, race.epochs, race.lr) == (s["hidden"], s["epochs"], s["lr"]):
+        st.caption(t(f"race_note_{ss['compare_race']}", minutes=f"{race.minutes:g}", epochs=race.epochs))
+    else:
+        st.caption(t("race_note_custom"))
+    return s
 
 
 def _new_compare(s: dict) -> CompareRunner:
-    """Book settings: wordvec 16, batch 128, Adam 0.001, clip 5.0, 45,000 examples."""
+    """Book settings but for hidden size, epochs and learning rate: wordvec 16, batch 128, Adam, clip 5.0,
+    45,000 examples."""
     train, val = make_split(s["task"], 45000, 1000, s["seed"])
     vocab = len(task_codec(s["task"]).vocab)
     variants = {name: ModelConfig(v.model, vocab, 16, s["hidden"], v.reverse)
                 for name, v in COMPARISONS[s["task"]].items()}
-    config = TrainConfig(batch_size=128, lr=0.001, clip=5.0, seed=s["seed"], epochs=s["epochs"])
+    config = TrainConfig(batch_size=128, lr=s["lr"], clip=5.0, seed=s["seed"], epochs=s["epochs"])
     compare = CompareRunner(s["task"], variants, train, val, config, s["budget"])
     set_compare(compare)
     return compare
