@@ -19,6 +19,8 @@ from s2s.tasks import TASKS
 from ui.runner import BackgroundRunner, CompareRunner, TrainingRunner
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
+# A task's shipped model on Try ("shipped"), and shipped models trained with the book's presets, which
+# a lesson step falls back on when training runs late ("shipped:<name>"; weights/README.md).
 SHIPPED = {
     "addition": "addition_peeky.npz",
     "date": "date_attention.npz",
@@ -26,27 +28,38 @@ SHIPPED = {
     "reverse": "reverse_attention.npz",
     "sort": "sort_peeky.npz",
 }
+BOOK_MODELS = {
+    "addition_book_baseline": "addition",
+    "addition_book_reversed": "addition",
+    "addition_book_peeky": "addition",
+}
 TASK_NAMES = list(TASKS)
 
 
 @st.cache_resource(show_spinner=False)
-def shipped_checkpoint(task: str) -> Checkpoint | None:
-    """The shipped checkpoint of a task, read once per server; never modified."""
+def shipped_checkpoint(task: str, name: str = "") -> Checkpoint | None:
+    """The shipped checkpoint of a task (`name`: one of BOOK_MODELS), read once per server; never modified."""
     try:
-        return load_checkpoint(WEIGHTS / SHIPPED[task])
+        file = f"{name}.npz" if BOOK_MODELS.get(name) == task else SHIPPED[task] if not name else None
+        return load_checkpoint(WEIGHTS / file) if file else None
     except (KeyError, CheckpointError):
         return None
 
 
-def session_shipped_model(task: str) -> tuple[Seq2seq, Codec, dict] | None:
+def book_models(task: str) -> list[str]:
+    """Names of the shipped book-way models of a task that are there."""
+    return [name for name, of in BOOK_MODELS.items() if of == task and shipped_checkpoint(task, name) is not None]
+
+
+def session_shipped_model(task: str, name: str = "") -> tuple[Seq2seq, Codec, dict] | None:
     """This session's own copy of a shipped model (decoding writes layer caches, so no sharing)."""
-    ck = shipped_checkpoint(task)
+    ck = shipped_checkpoint(task, name)
     if ck is None:
         return None
     models = st.session_state.setdefault("_shipped_models", {})
-    if task not in models:
-        models[task] = clone_model(ck.model)
-    return models[task], ck.codec, ck.meta
+    if (task, name) not in models:
+        models[task, name] = clone_model(ck.model)
+    return models[task, name], ck.codec, ck.meta
 
 
 class _SessionGuard:

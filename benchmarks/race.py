@@ -1,0 +1,96 @@
+"""How long the Compare page's races take, as the app runs them: one session alone on the server.
+
+    python -m benchmarks.race                       # both tasks' lesson races
+    python -m benchmarks.race --task addition --race book
+    python -m benchmarks.race --quick               # a few seconds of each (the test suite)
+
+Each race is the app's own ``CompareRunner`` (ui/runner.py) with the settings of ``s2s.presets.RACES``,
+trained in its background thread exactly as after Start on Compare (a session alone splits each batch
+across both cores), while this process polls its snapshot every 0.5 s as the page would. Printed: the
+wall-clock seconds until the race shows the book's story and keeps showing it at every evaluation after
+(chapter 7: plain < reversed < Peeky + reversed with each at least 15 points above the one before;
+chapter 8: attention at least 50 points ahead of the plain model), the seconds until the race ends,
+and every variant's final accuracy (held-out, 1,000 questions). The page itself also draws charts in a
+browser: benchmarks/lesson_walk.py times the races there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+
+import numpy as np
+
+import s2s  # noqa: F401  (one BLAS thread, before numpy does any work)
+from s2s.data import make_split, task_codec
+from s2s.models import ModelConfig
+from s2s.presets import COMPARISONS, RACES
+from s2s.trainer import TrainConfig
+from ui.runner import CompareRunner
+
+GAP = {"addition": 0.15, "date": 0.50}  # what "clear" means for each chapter's race
+
+
+def story_told(task: str, accuracies: dict[str, float]) -> bool:
+    """Whether accuracies show the book's ordering with clear gaps (variants in COMPARISONS order)."""
+    values = [accuracies[name] for name in COMPARISONS[task]]
+    return all(b - a >= GAP[task] for a, b in zip(values, values[1:], strict=False))
+
+
+def run(task: str, race_name: str, limit: float, seed: int = 0) -> dict:
+    """One race; returns its figures."""
+    race = RACES[task][race_name]
+    train, val = make_split(task, 45000, 1000, seed)
+    vocab = len(task_codec(task).vocab)
+    variants = {name: ModelConfig(v.model, vocab, 16, race.hidden, v.reverse) for name, v in COMPARISONS[task].items()}
+    config = TrainConfig(batch_size=128, lr=race.lr, clip=5.0, seed=seed, epochs=race.epochs)
+    compare = CompareRunner(task, variants, train, val, config, budget_seconds=1e9)
+    started = time.monotonic()
+    compare.start()
+    told_since = None
+    try:
+        while compare.status == "running" and time.monotonic() - started < limit:
+            time.sleep(0.5)
+            status, lanes = compare.snapshot()
+            now = {lane.name: float(lane.evals[-1, 2]) for lane in lanes}
+            if story_told(task, now):
+                told_since = told_since or time.monotonic() - started
+            else:
+                told_since = None
+    finally:
+        compare.close()
+    status, lanes = compare.snapshot()
+    return {"task": task, "race": race_name, "hidden": race.hidden, "epochs": race.epochs, "lr": race.lr,
+            "finished": status == "finished", "told_after_s": None if told_since is None else round(told_since, 1),
+            "seconds": round(time.monotonic() - started, 1),
+            "epochs_done": {lane.name: round(lane.epoch, 2) for lane in lanes},
+            "final": {lane.name: float(lane.evals[-1, 2]) for lane in lanes}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--task", choices=sorted(RACES), action="append", help="default: every task")
+    p.add_argument("--race", choices=["lesson", "book"], default="lesson")
+    p.add_argument("--quick", action="store_true", help="stop each race after 5 s")
+    args = p.parse_args(argv)
+    print(f"# machine: {platform.machine()}, python {platform.python_version()}, numpy {np.__version__}, "
+          f"{time.strftime('%Y-%m-%d')}", flush=True)
+    rows = []
+    for task in args.task or sorted(RACES):
+        rows.append(run(task, args.race, 5.0 if args.quick else 3600.0))
+        print(json.dumps(rows[-1]), flush=True)
+    print("\n| task | race | told the book's story after | whole race | final accuracy |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        told = "never" if r["told_after_s"] is None else f"{r['told_after_s']:.0f} s"
+        final = ", ".join(f"{k} {v:.1%}" for k, v in r["final"].items())
+        print(f"| {r['task']} | {r['race']} ({r['epochs']} epochs, hidden {r['hidden']}, lr {r['lr']:g}) | {told} | "
+              f"{r['seconds']:.0f} s{'' if r['finished'] else ' (stopped)'} | {final} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
