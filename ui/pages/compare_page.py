@@ -149,8 +149,9 @@ def _draw(compare: CompareRunner, status: str, lanes: list[LaneSnapshot]) -> Non
         t("train_time"): [round(lane.train_seconds, 1) for lane in lanes],
         t("parameters"): [f"{lane.parameters:,}" for lane in lanes],
     })
-    st.markdown(f"**{t('results')}**")
-    st.dataframe(table, hide_index=True, width="stretch")
+    with st.container(key="compare_results"):
+        st.markdown(f"**{t('results')}**")
+        st.table(table.set_index(t("variant")))  # a plain table: read by screen readers and the lesson walk
     if status != "running":
         row = st.container(horizontal=True)
         for lane in lanes:
