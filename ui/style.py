@@ -24,6 +24,11 @@ html { font-size: 125%; }
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"] {
   display: none; }
 [data-testid="stMainBlockContainer"] { padding-top: 4.2rem; max-width: 100%; }
+/* the bar of links above every page (lessons_page.banner): one row at 1280 px, both languages */
+.st-key-present_nav { column-gap: 0.2rem; row-gap: 0.2rem; }
+.st-key-present_nav [data-testid="stPageLink"] a { padding: 0.1rem 0.45rem; }
+.st-key-present_nav [data-testid="stPageLink"] p, .st-key-present_nav button p { font-size: 0.85rem; }
+.st-key-present_nav [data-testid="stButtonGroup"] button { min-height: 2rem; padding: 0.1rem 0.6rem; }
 </style>
 """
 
