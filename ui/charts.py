@@ -13,6 +13,8 @@ MAX_POINTS = 800  # a chart half a 1280-pixel screen wide is about 600 pixels: m
 # the server and every browser on each live refresh
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 BLUE, ORANGE, GREEN, GREY = "#0072B2", "#E69F00", "#009E73", "#999999"
+DASHES = [[1, 0], [6, 3]]  # solid: exact match, dashed: per character
+TRAIN_HEIGHT = 240  # the Train page's loss and accuracy charts: on a 1280x720 projector under the buttons
 
 
 def downsample(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
@@ -44,7 +46,7 @@ def loss_chart(frame: pd.DataFrame, x_title: str, y_title: str, smooth_title: st
     )
     smooth = base.mark_line(color=BLUE, strokeWidth=3).encode(
         y="smoothed:Q", tooltip=[alt.Tooltip("smoothed:Q", title=smooth_title, format=".4f")])
-    return (raw + smooth).properties(height=300)
+    return (raw + smooth).properties(height=TRAIN_HEIGHT)
 
 
 def _without_data(chart: alt.TopLevelMixin) -> dict:
@@ -79,17 +81,25 @@ def accuracy_frame(evals: np.ndarray, exact: str, per_char: str) -> pd.DataFrame
 
 
 def accuracy_chart(frame: pd.DataFrame, x_title: str, y_title: str, exact: str, per_char: str) -> alt.Chart:
-    """Held-out exact-match and per-character accuracy over epochs, y fixed to 0..1."""
+    """Held-out exact-match and per-character accuracy over epochs, y fixed to 0..1. No legend: Vega's took
+    half the height of a chart this small; the page names the lines above it (`series_key`)."""
     return alt.Chart(frame).mark_line(point=True, strokeWidth=3).encode(
         x=alt.X("epoch:Q", title=x_title, scale=alt.Scale(domainMin=0), axis=alt.Axis(format=".2~f")),
         y=alt.Y("accuracy:Q", title=y_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
         color=alt.Color("series:N", title=None,
-                        scale=alt.Scale(domain=[exact, per_char], range=[BLUE, ORANGE]),
-                        legend=alt.Legend(orient="bottom")),
-        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=[exact, per_char], range=[[1, 0], [6, 3]]),
+                        scale=alt.Scale(domain=[exact, per_char], range=[BLUE, ORANGE]), legend=None),
+        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=[exact, per_char], range=DASHES),
                                   legend=None),
         tooltip=[alt.Tooltip("epoch:Q", format=".2f"), "series:N", alt.Tooltip("accuracy:Q", format=".2%")],
-    ).properties(height=300)
+    ).properties(height=TRAIN_HEIGHT)
+
+
+def series_key(exact: str, per_char: str, bars: bool = False) -> str:
+    """HTML naming the two accuracy series in their colours, as lines (solid, dashed) or bars: the legend of
+    the accuracy charts, which draw none (Vega's took half the height of a small chart)."""
+    marks = ("■", "■") if bars else ("━", "╍")
+    return (f'<span style="font-size:0.85em"><span style="color:{BLUE};white-space:nowrap">{marks[0]} {exact}</span>'
+            f' &nbsp; <span style="color:{ORANGE};white-space:nowrap">{marks[1]} {per_char}</span></span>')
 
 
 def matrix_frame(values: np.ndarray, xs: list[str], ys: list[str]) -> pd.DataFrame:
@@ -202,7 +212,7 @@ def group_accuracy_chart(frame: pd.DataFrame, x_title: str, y_title: str, exact:
     return alt.Chart(frame).mark_bar().encode(
         **channels,
         color=alt.Color("series:N", title=None, scale=alt.Scale(domain=[exact, per_char], range=[BLUE, ORANGE]),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=None),  # the page shows the key once above the charts (series_key)
         tooltip=[alt.Tooltip("group:N", title=x_title), "series:N",
                  alt.Tooltip("accuracy:Q", format=".1%"), alt.Tooltip("n:Q", title=count_title)],
-    ).properties(height=140 + 36 * len(order) if horizontal else 320)  # axes and legend included
+    ).properties(height=90 + 36 * len(order) if horizontal else 260)  # axes included

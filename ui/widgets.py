@@ -99,16 +99,23 @@ def _set_query(text: str) -> None:
     st.session_state["query"] = text
 
 
-def pick_model() -> PickedModel | None:
-    """Task select box and model radio; None (with a note) when the task has no model yet."""
+def pick_model(task_box=None, model_box=None, select_over: int | None = None,
+               info_box=None) -> PickedModel | None:
+    """Task select box and model picker; None (with a note) when the task has no model yet. By default the two
+    sit in a row of their own with the model's description below; a page that lays out a denser row passes the
+    containers for them (the description then goes under the task, or in `info_box`). The model picker is a
+    radio, or a select box when there are more than `select_over` models (a radio of five models fills the
+    projector's height)."""
     _apply_query_params()
     runner = get_runner()
     tasks = TASK_NAMES + (["upload"] if runner is not None and runner.setup.task == "upload" else [])
     if st.session_state.get("task") not in tasks:
         st.session_state["task"] = "addition"
-    left, right = st.columns([3, 2])
-    task = left.selectbox(t("task"), tasks, format_func=task_labels(tasks).get, key="task", on_change=_on_task_change,
-                          persist_state="session")
+    own_row = task_box is None
+    if own_row:
+        task_box, model_box = st.columns([3, 2])
+    task = task_box.selectbox(t("task"), tasks, format_func=task_labels(tasks).get, key="task",
+                              on_change=_on_task_change, persist_state="session")
     shipped = session_shipped_model(task) if task in TASKS else None
     own = session_model(task)
     compare = get_compare()
@@ -119,8 +126,13 @@ def pick_model() -> PickedModel | None:
         return None
     if st.session_state.get("model_source") not in sources:
         st.session_state["model_source"] = sources[0]
-    source = right.radio(t("model_source"), sources, key="model_source", horizontal=True, persist_state="session",
-                         format_func={s: source_label(s) for s in sources}.get)
+    names = {s: source_label(s) for s in sources}
+    if select_over is not None and len(sources) > select_over:
+        source = model_box.selectbox(t("model_source"), sources, key="model_source", persist_state="session",
+                                     format_func=names.get)
+    else:
+        source = model_box.radio(t("model_source"), sources, key="model_source", horizontal=True,
+                                 persist_state="session", format_func=names.get)
     if source == "shipped":
         model, codec, meta = shipped
         acc = meta.get("training", {}).get("val_accuracy")
@@ -137,24 +149,37 @@ def pick_model() -> PickedModel | None:
         acc = ev[-1, 2] if len(ev) else None
         version = ("compare", id(compare), name, weights_version)
     cfg = model.config
-    st.caption(t("model_info", kind=t(f"kind_{cfg.kind}"), hidden=cfg.hidden_size,
+    info_box = info_box if info_box is not None else st if own_row else task_box
+    info_box.caption(t("model_info", kind=t(f"kind_{cfg.kind}"), hidden=cfg.hidden_size,
                  reverse=t("yes") if cfg.reverse else t("no"), acc="–" if acc is None else f"{acc:.2%}"))
     return PickedModel(task, source, model, codec, version)
 
 
-def question_box(task: str) -> str:
-    """The question text box (key ``query``) with example buttons; returns the text typed."""
+def question_box(task: str, box=None) -> str:
+    """The question text box (key ``query``) with example buttons below it (in `box`, by default the page);
+    returns the text typed."""
+    box = box if box is not None else st
     examples = TASKS[task].examples if task in TASKS else []
     if "query" not in st.session_state:
         st.session_state["query"] = examples[0] if examples else ""
-    text = st.text_input(t("query"), key="query", live=True, max_chars=200, persist_state="session",
+    text = box.text_input(t("query"), key="query", live=True, max_chars=200, persist_state="session",
                          placeholder=t("query_placeholder", example=examples[0]) if examples else None)
     if examples:
-        row = st.container(horizontal=True, gap="small", vertical_alignment="center")
+        row = box.container(horizontal=True, gap="small", vertical_alignment="center")
         row.markdown(t("examples") + ":", width="content")
         for i, ex in enumerate(examples):
             row.button(ex, key=f"example_{i}", on_click=_set_query, args=(ex,), type="tertiary")
     return text or ""
+
+
+def compact_metrics(key: str, size: str = "1.5rem", gap: str | None = None) -> None:
+    """Smaller counters (st.metric) inside the container `key` (and `gap` between its elements): the default
+    2.25rem values make five counters a column taller than the chart beside them."""
+    css = (f".st-key-{key} [data-testid='stMetricValue'] {{ font-size: {size}; line-height: 1.25; }}"
+           f" .st-key-{key} [data-testid='stMetric'] {{ gap: 0; }}")
+    if gap is not None:
+        css += f" .st-key-{key} {{ gap: {gap}; }}"
+    st.html(f"<style>{css}</style>")
 
 
 def visible_char(c: str) -> str:

@@ -4,6 +4,8 @@ exact match and per character side by side, and the worst examples next to the t
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -14,7 +16,8 @@ from s2s.tasks import TASKS
 from ui import charts
 from ui.i18n import t
 from ui.state import for_model_version, get_runner
-from ui.widgets import PickedModel, answers_table, pick_model
+from ui.style import presenting
+from ui.widgets import PickedModel, answers_table, compact_metrics, pick_model
 
 SIZE = 2000  # held-out questions per report
 
@@ -38,8 +41,14 @@ def report_for(picked: PickedModel) -> ErrorReport | None:
 def render() -> None:
     """The Errors page."""
     st.title(t("errors_title"))
-    st.caption(t("errors_intro"))
-    picked = pick_model()
+    if not presenting():  # presenting, the lesson's banner says what to look at
+        st.caption(t("errors_intro"))
+    # task, model and the three totals in one row (the model a select box), the model's description and the
+    # charts' key under it, so the first charts start high on a 1280x720 projector
+    row = st.container(horizontal=True, key="errors_row", vertical_alignment="top", gap="medium")
+    info = st.container(horizontal=True, gap="medium")
+    task_box, model_box = row.container(width=300), row.container(width=300)
+    picked = pick_model(task_box, model_box, select_over=0, info_box=info)
     if picked is None:
         return
     report = report_for(picked)
@@ -47,10 +56,11 @@ def render() -> None:
         st.info(t("model_none"))
         return
     exact, per_char = t("exact_match"), t("per_char")
-    cols = st.columns(3)
-    cols[0].metric(exact.capitalize(), f"{report.accuracy:.1%}")
-    cols[1].metric(per_char.capitalize(), f"{report.char_accuracy:.1%}")
-    cols[2].metric(t("errors_count"), f"{round(report.n * (1 - report.accuracy)):,} / {report.n:,}")
+    compact_metrics("errors_row")
+    row.metric(exact.capitalize(), f"{report.accuracy:.1%}", width="content")
+    row.metric(per_char.capitalize(), f"{report.char_accuracy:.1%}", width="content")
+    row.metric(t("errors_count"), f"{round(report.n * (1 - report.accuracy)):,} / {report.n:,}", width="content")
+    info.html(charts.series_key(html.escape(exact), html.escape(per_char), bars=True), width="content")
     names = list(report.groups)
     for start in range(0, len(names), 2):
         row = st.columns(2)

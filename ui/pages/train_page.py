@@ -3,6 +3,7 @@ with live loss and accuracy charts and ten held-out questions turning right."""
 
 from __future__ import annotations
 
+import html
 import math
 
 import streamlit as st
@@ -23,6 +24,7 @@ from ui.widgets import (
     answer_tiles,
     answers_table,
     checkpoint_error_text,
+    compact_metrics,
     dataset_error_text,
     task_label,
     task_labels,
@@ -131,15 +133,21 @@ def _ensure_runner(setup: TrainSetup | None) -> TrainingRunner | None:
 def render() -> None:
     """The Train page."""
     st.title(t("train_title"))
-    st.caption(t("train_intro"))
-    setup = _settings()
-    runner = get_runner()
-    if runner is not None and setup is not None and setup != runner.setup:
-        st.info(t("settings_pending"))
+    if not presenting():  # presenting, the lesson's banner says what to look at
+        st.caption(t("train_intro"))
+    # presenting, the folded settings go below the charts (the lesson set them): the accuracy chart then fits
+    # on a 1280x720 projector under the lesson's banner
+    settings_box = None if presenting() else st.container()
+    controls, live_box = st.container(), st.container()
+    with settings_box or st.container():
+        setup = _settings()
+        runner = get_runner()
+        if runner is not None and setup is not None and setup != runner.setup:
+            st.info(t("settings_pending"))
 
     running = runner is not None and runner.status == "running"
     ended = runner is not None and runner.status in ("finished", "diverged")
-    row = st.container(horizontal=True)
+    row = controls.container(horizontal=True)
     row.button(t("start"), key="train_start", type="primary", icon=":material/play_arrow:",
                disabled=running or ended or (setup is None and runner is None),
                on_click=lambda: (r := _ensure_runner(setup)) and r.start())
@@ -164,7 +172,9 @@ def render() -> None:
         if running and snap.status != "running":
             st.rerun(scope="app")  # training ended: redraw the page once and stop polling
 
-    live()
+    compact_metrics("train_counters", gap="0.4rem")
+    with live_box:
+        live()
     if get_runner() is not None and st.toggle(t("history"), key="train_history", help=t("history_help")):
         # its own fragment beside the live one (never inside it: nested run_every fragments go stale), so
         # the moments grow while training runs and moving the slider reruns only this part
@@ -178,23 +188,27 @@ def render() -> None:
 
 
 def _draw(snap: Snapshot, runner: TrainingRunner) -> None:
+    """Status and counters in a narrow column beside the loss and accuracy charts: on a 1280x720 projector the
+    accuracy chart is then on screen under the buttons, also in presentation mode."""
     status = t(f"status_{snap.status}")
-    box = st.container(key="train_status")
+    alert = snap.status == "diverged" or snap.message == "idle"
     if snap.status == "diverged":
-        box.error(f"**{status}**: {t('diverged_help', lr=f'{runner.setup.train.lr / 10:g}')}\n\n`{snap.message}`")
-    elif snap.message == "idle":
-        box.warning(f"**{status}**: {t('idle_paused')}")
-    else:
-        box.markdown(f"**{status}**")
+        st.container(key="train_status").error(
+            f"**{status}**: {t('diverged_help', lr=f'{runner.setup.train.lr / 10:g}')}\n\n`{snap.message}`")
+    elif alert:
+        st.container(key="train_status").warning(f"**{status}**: {t('idle_paused')}")
     acc = snap.evals[-1, 2] if len(snap.evals) else math.nan
-    cols = st.columns(5)
-    cols[0].metric(t("epoch"), f"{snap.epoch:.2f} / {runner.setup.train.epochs}")
-    cols[1].metric(t("iteration"), f"{snap.iteration:,}")
-    cols[2].metric(t("speed"), f"{snap.examples_per_second:,.0f}")
-    cols[3].metric(t("elapsed"), f"{snap.train_seconds:.1f} s")
-    cols[4].metric(t("val_acc"), "–" if math.isnan(acc) else f"{acc:.1%}")
-
-    left, right = st.columns(2)
+    counters, left, right = st.columns([1, 2, 2])
+    with counters.container(key="train_counters", gap="small"):
+        if not alert:
+            st.container(key="train_status").markdown(f"**{status}**")
+        # held-out accuracy first, where the class looks; the iteration stays the second counter (tests and
+        # benchmarks read it there)
+        st.metric(t("val_acc"), "–" if math.isnan(acc) else f"{acc:.1%}")
+        st.metric(t("iteration"), f"{snap.iteration:,}")
+        st.metric(t("epoch"), f"{snap.epoch:.2f} / {runner.setup.train.epochs}")
+        st.metric(t("elapsed"), f"{snap.train_seconds:.1f} s")
+        st.metric(t("speed"), f"{snap.examples_per_second:,.0f}")
     with left.container(key="loss_chart"):
         st.markdown(f"**{t('loss_chart')}**")
         st.vega_lite_chart(charts.loss_frame(snap.losses), charts.loss_spec(t("iteration"), t("loss"), t("smoothed")),
@@ -202,7 +216,8 @@ def _draw(snap: Snapshot, runner: TrainingRunner) -> None:
     exact, per_char = t("exact_match"), t("per_char")
     acc_frame = charts.accuracy_frame(snap.evals, exact, per_char)
     with right.container(key="acc_chart"):
-        st.markdown(f"**{t('acc_chart')}**")
+        st.markdown(f"**{t('acc_chart')}** &nbsp; {charts.series_key(html.escape(exact), html.escape(per_char))}",
+                    unsafe_allow_html=True)
         st.vega_lite_chart(acc_frame, charts.accuracy_spec(t("epoch"), t("accuracy"), exact, per_char),
                            width="stretch")
     st.markdown(f"**{t('probes')}**")

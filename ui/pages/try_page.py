@@ -12,23 +12,28 @@ from s2s.data import PAD, Codec, QueryError
 from s2s.inference import Answer, Step, answer, beam_search, decode_from
 from s2s.tasks import TASKS, solve
 from ui.i18n import t
+from ui.style import presenting
 from ui.widgets import answer_tiles, pick_model, query_error_text, question_box, visible_char
 
 
 def render() -> None:
     """The Try page."""
     st.title(t("try_title"))
-    st.caption(t("try_intro"))
+    if not presenting():  # presenting, the lesson's banner says what to look at
+        st.caption(t("try_intro"))
     _body()
 
 
 @st.fragment
 def _body() -> None:
-    """Model picker, question and answer: a question reruns only this part of the page."""
-    picked = pick_model()
+    """Model picker, question and answer: a question reruns only this part of the page. Task, question and
+    model share one row, and the answer stands beside its tiles, so a 1280x720 projector shows the tiles
+    without scrolling (also in presentation mode, under the lesson's banner)."""
+    task_box, question, model_box = st.columns([2, 3, 2])
+    picked = pick_model(task_box, model_box, select_over=2)
     if picked is None:
         return
-    _answer_block(picked.model, picked.codec, picked.task, question_box(picked.task))
+    _answer_block(picked.model, picked.codec, picked.task, question_box(picked.task, question))
 
 
 def _answer_block(model, codec: Codec, task: str, text: str) -> None:
@@ -46,15 +51,21 @@ def _answer_block(model, codec: Codec, task: str, text: str) -> None:
         verdict = f'<span style="margin-left:1rem">{html.escape(t("right") if ok else t("wrong"))}</span>'
         if not ok:
             verdict += f'<div style="font-size:1.1rem;color:#444">{html.escape(t("truth", truth=truth))}</div>'
-    box.html(f'<div style="font-size:1.9rem;font-weight:700">{html.escape(t("answer"))}: '
-             f'<code style="font-size:2rem">{html.escape(a.text)}</code>{verdict}</div>')
-    box.html(answer_tiles(a.steps, truth))
+    # the answer, then its tiles on the same line when they fit (they wrap below it when they do not)
+    box.html(f'<div style="display:flex;flex-wrap:wrap;align-items:flex-start;gap:0.5rem 1.5rem">'
+             f'<div style="font-size:1.9rem;font-weight:700;line-height:1.3">{html.escape(t("answer"))}: '
+             f'<code style="font-size:2rem">{html.escape(a.text)}</code>{verdict}</div>'
+             f'{answer_tiles(a.steps, truth)}</div>')
     # the extras are computed only when switched on: answering stays light with a class on the server
-    if box.toggle(t("numbers"), key="try_numbers"):
-        box.dataframe(_candidates_frame(a), hide_index=True, width="stretch")
-    if st.toggle(t("whatif"), key="try_whatif", help=t("whatif_help")):
+    row = st.container(horizontal=True, gap="medium")
+    numbers = row.toggle(t("numbers"), key="try_numbers")
+    whatif = row.toggle(t("whatif"), key="try_whatif", help=t("whatif_help"))
+    beam = row.toggle(t("beam"), key="try_beam", help=t("beam_help"))
+    if numbers:
+        st.dataframe(_candidates_frame(a), hide_index=True, width="stretch")
+    if whatif:
         _what_if(model, codec, q, a, truth)
-    if st.toggle(t("beam"), key="try_beam", help=t("beam_help")):
+    if beam:
         _beams(model, codec, q, a, truth)
 
 
