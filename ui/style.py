@@ -73,9 +73,9 @@ def url_state() -> dict[str, str]:
 def keep_in_url() -> None:
     """Write url_state() into this page's address, keeping the page's own parameters (?task=...&q=...); only what
     differs is written. Run after the language switch, before the page."""
-    for key, value in url_state().items():
-        if st.query_params.get(key) != value:
-            st.query_params[key] = value
+    changed = {key: value for key, value in url_state().items() if st.query_params.get(key) != value}
+    if changed:
+        st.query_params.update(changed)  # one message, one entry in the browser's history
 
 
 def apply() -> None:

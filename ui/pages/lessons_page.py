@@ -85,9 +85,9 @@ def render() -> None:
     top.toggle(t("present_mode"), key="present_mode", help=t("present_mode_help"), on_change=_toggle_present)
     lesson = LESSONS[choice]
     n = len(lesson.steps)
-    for name, value in (("lesson", lesson.key), ("step", str(k + 1))):  # a reload or a bookmark keeps them
-        if st.query_params.get(name) != value:
-            st.query_params[name] = value
+    here = {"lesson": lesson.key, "step": str(k + 1)}  # in the address: a reload or a bookmark keeps them
+    if any(st.query_params.get(name) != value for name, value in here.items()):
+        st.query_params.update(here)
     step = lesson.steps[k]
     with st.container(key="lesson_step", border=True):
         st.subheader(step.title[lang()])
