@@ -74,7 +74,7 @@ def render() -> None:
     keys = list(LESSONS)
     key, k = chosen()
     ss["lesson"] = key  # the widget shows the kept choice (its own state is gone after a page change)
-    titles = {k: LESSONS[k].title[lang()] for k in keys}  # computed now: format_func may run outside the script
+    titles = {c: LESSONS[c].title[lang()] for c in keys}  # computed now: format_func may run outside the script
     top = st.container(horizontal=True, vertical_alignment="bottom", key="lesson_top")
     choice = top.segmented_control(t("lesson"), keys, key="lesson", required=True, format_func=titles.get,
                                    on_change=_choose)
