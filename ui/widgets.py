@@ -14,7 +14,15 @@ from s2s.inference import Step
 from s2s.models import Seq2seq
 from s2s.tasks import TASKS
 from ui.i18n import TEXTS, t
-from ui.state import TASK_NAMES, compare_model, get_compare, get_runner, session_model, session_shipped_model
+from ui.state import (
+    TASK_NAMES,
+    book_models,
+    compare_model,
+    get_compare,
+    get_runner,
+    session_model,
+    session_shipped_model,
+)
 
 
 @dataclass
@@ -22,7 +30,7 @@ class PickedModel:
     """The model a page works with, and a key that changes whenever its weights do."""
 
     task: str
-    source: str  # "shipped", "session" or "compare:<variant>"
+    source: str  # "shipped", "shipped:<book model>", "session" or "compare:<variant>"
     model: Seq2seq
     codec: Codec
     version: tuple
@@ -46,6 +54,8 @@ def source_label(source: str) -> str:
     """Localised name of a model source: shipped, this session's, or a variant of the comparison."""
     if source.startswith("compare:"):
         return t("model_compare", name=t(f"variant_{source.split(':', 1)[1]}"))
+    if source.startswith("shipped:"):
+        return t(f"model_{source.split(':', 1)[1]}")
     return t("model_shipped") if source == "shipped" else t("model_session")
 
 
@@ -120,7 +130,9 @@ def pick_model(task_box=None, model_box=None, select_over: int | None = None,
     own = session_model(task)
     compare = get_compare()
     variants = [lane.name for lane in compare.lanes] if compare is not None and compare.task == task else []
-    sources = (["shipped"] if shipped else []) + (["session"] if own else []) + [f"compare:{v}" for v in variants]
+    book = book_models(task) if task in TASKS else []
+    sources = ((["shipped"] if shipped else []) + (["session"] if own else []) + [f"compare:{v}" for v in variants]
+               + [f"shipped:{name}" for name in book])
     if not sources:
         st.info(t("model_none"))
         return None
@@ -133,10 +145,10 @@ def pick_model(task_box=None, model_box=None, select_over: int | None = None,
     else:
         source = model_box.radio(t("model_source"), sources, key="model_source", horizontal=True,
                                  persist_state="session", format_func=names.get)
-    if source == "shipped":
-        model, codec, meta = shipped
+    if source.startswith("shipped"):
+        model, codec, meta = session_shipped_model(task, source.partition(":")[2])
         acc = meta.get("training", {}).get("val_accuracy")
-        version: tuple = ("shipped", task)
+        version: tuple = ("shipped", task, source)
     elif source == "session":
         model, codec, weights_version = own
         ev = runner.snapshot().evals

@@ -79,7 +79,7 @@ def render() -> None:
     """The Inside page."""
     st.title(t("inside_title"))
     st.caption(t("inside_intro"))
-    picked = pick_model()
+    picked = pick_model(select_over=2)
     if picked is None:
         return
     text = question_box(picked.task)

@@ -23,11 +23,12 @@ ICONS = {"try": ":material/chat:", "train": ":material/monitoring:", "inside": "
 
 def set_up(step: Step, shipped: bool = False) -> None:
     """Put the step's settings in the session and open its page. `shipped`: the fallback when training
-    runs late: open Try with the shipped pretrained model of the step's task."""
+    runs late: open Try with the shipped model trained the step's way (its accuracy is what the step
+    would have shown), or else the task's shipped model."""
     ss = st.session_state
     ss["_lesson_now"] = step  # the other pages show its question while presenting
     if shipped:
-        ss["task"], ss["model_source"] = step.task, "shipped"
+        ss["task"], ss["model_source"] = step.task, f"shipped:{step.fallback}" if step.fallback else "shipped"
         st.switch_page(PAGES["try"], query_params=url_state())
     if step.page == "train":
         set_runner(None)  # the step starts from a fresh model
@@ -36,7 +37,7 @@ def set_up(step: Step, shipped: bool = False) -> None:
         ss["train_seed"] = 0  # fixed seed: the class sees the curve the teacher rehearsed
     elif step.page == "compare":
         set_compare(None)
-        ss["compare_task"] = step.task
+        ss["compare_task"], ss["compare_race"] = step.task, "lesson"  # the race that fits a lesson
         ss["compare_seed"] = 0
     else:
         ss["task"] = step.task
@@ -106,6 +107,8 @@ def render() -> None:
     nav.button(t("lesson_prev"), key="lesson_prev", icon=":material/arrow_back:", disabled=k == 0,
                on_click=_move, args=(lesson.key, k - 1))
     nav.markdown(t("lesson_progress", k=k + 1, n=n), width="content")
+    nav.caption(t("lesson_minutes", m=f"{step.minutes:g}", total=f"{sum(s.minutes for s in lesson.steps):g}"),
+                width="content")
     nav.button(t("lesson_next"), key="lesson_next", icon=":material/arrow_forward:", disabled=k == n - 1,
                on_click=_move, args=(lesson.key, k + 1))
     if not presenting():
