@@ -17,6 +17,7 @@ browser: benchmarks/lesson_walk.py times the races there.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import platform
 import sys
@@ -40,9 +41,11 @@ def story_told(task: str, accuracies: dict[str, float]) -> bool:
     return all(b - a >= GAP[task] for a, b in zip(values, values[1:], strict=False))
 
 
-def run(task: str, race_name: str, limit: float, seed: int = 0) -> dict:
-    """One race; returns its figures."""
+def run(task: str, race_name: str, limit: float, seed: int = 0, epochs: int | None = None) -> dict:
+    """One race (`epochs`: stop it earlier than the race's own number); returns its figures."""
     race = RACES[task][race_name]
+    if epochs is not None:
+        race = dataclasses.replace(race, epochs=epochs)
     train, val = make_split(task, 45000, 1000, seed)
     vocab = len(task_codec(task).vocab)
     variants = {name: ModelConfig(v.model, vocab, 16, race.hidden, v.reverse) for name, v in COMPARISONS[task].items()}
