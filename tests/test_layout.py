@@ -98,3 +98,122 @@ def test_scrub_back_grows_while_training_runs_and_moving_it_does_not_pause():
         assert _shown_iteration(at) == pinned and _slider(at).value == 1
     finally:
         runner.close()
+
+
+# -- in Chromium at 1280x720 -------------------------------------------------------------------------------------
+
+FOLD = 720
+MODES = [("normal", "en"), ("normal", "ja"), ("present", "en"), ("present", "ja")]
+
+
+def _page(chromium, url: str, mode: str, lang: str, page: str, direct: str, step: int):
+    """A page at 1280x720: in normal mode from its address, presenting the way a teacher gets there (the Lessons
+    page's "Set up" of chapter 7's step `step`), so the banner carries the step's question line too."""
+    if mode == "normal":
+        return _open(chromium, f"{url}{direct}{'&' if '?' in direct else '?'}lang={lang}", "projector")
+    p = _open(chromium, f"{url}/lessons?lesson=ch7&step={step}&present=1&lang={lang}", "projector")
+    p.locator(".st-key-lesson_go button").first.click()
+    p.wait_for_url(f"**/{page}*", timeout=30000)
+    p.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=30000)
+    return p
+
+
+def _box(page, selector: str) -> dict:
+    from playwright.sync_api import expect
+
+    loc = page.locator(selector).first
+    expect(loc).to_be_visible(timeout=60000)
+    time.sleep(0.5)  # let the layout settle (fonts, charts sized)
+    return loc.bounding_box()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("mode", "lang"), MODES)
+def test_try_answer_tiles_are_above_the_fold(server, browser, mode, lang):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page = _page(browser, server, mode, lang, "try", "/try?task=addition&q=16%2B75", 1)
+    expect(page.locator(".st-key-answer")).to_contain_text("91", timeout=60000)
+    tiles = _box(page, ".st-key-answer [role='group']")
+    answer = _box(page, ".st-key-answer")
+    _no_errors(page)
+    page.screenshot(path=str(OUT / f"layout_try_1280x720_{mode}_{lang}.png"))
+    page.close()
+    assert answer["y"] + answer["height"] <= FOLD and tiles["y"] + tiles["height"] <= FOLD, (answer, tiles)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("mode", "lang"), MODES)
+def test_train_accuracy_chart_is_above_the_fold(server, browser, mode, lang):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page = _page(browser, server, mode, lang, "train", "/train", 2)
+    page.locator(".st-key-train_start button").click()
+    expect(page.locator(".st-key-train_pause button")).to_be_enabled(timeout=30000)
+    expect(page.get_by_test_id("stMetricValue").nth(1)).not_to_have_text("0", timeout=30000)
+    try:
+        settings = page.locator("[data-testid='stExpander'] details").first
+        expect(settings).not_to_have_attribute("open", "", timeout=30000)  # folded once training runs
+        chart = _box(page, ".st-key-acc_chart [data-testid='stVegaLiteChart']")
+        box = _box(page, ".st-key-acc_chart")
+        _no_errors(page)
+        page.screenshot(path=str(OUT / f"layout_train_1280x720_{mode}_{lang}.png"))
+    finally:
+        page.locator(".st-key-train_pause button").click()
+        expect(page.locator(".st-key-train_start button")).to_be_enabled(timeout=30000)
+        page.close()
+    assert box["y"] + box["height"] <= FOLD and chart["height"] >= 200, (box, chart)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("mode", "lang"), MODES)
+def test_errors_first_charts_are_above_the_fold(server, browser, mode, lang):  # noqa: F811
+    page = _page(browser, server, mode, lang, "errors", "/errors", 6)
+    first = _box(page, "[data-testid='stVegaLiteChart']")
+    second = _box(page, "[data-testid='stVegaLiteChart'] >> nth=1")
+    _no_errors(page)
+    page.screenshot(path=str(OUT / f"layout_errors_1280x720_{mode}_{lang}.png"))
+    page.close()
+    for chart in (first, second):  # the first row of charts: more than half of each on screen
+        assert chart["y"] + chart["height"] / 2 < FOLD, chart
+
+
+@pytest.mark.browser
+def test_scrub_back_grows_while_training_runs_in_the_browser(server, browser):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page = _open(browser, server + "/train?lang=en", "projector")
+    page.locator(".st-key-train_start button").click()
+    expect(page.locator(".st-key-train_pause button")).to_be_enabled(timeout=30000)
+    try:
+        page.get_by_text("Scrub back through how the answers formed").click()
+        slider = page.locator(".st-key-history_at input[type='range']")  # react-aria: a hidden range input
+        expect(slider).to_be_attached(timeout=30000)
+
+        def grown_beyond(n: int) -> int:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                m = int(slider.get_attribute("max"))
+                if m > n:
+                    return m
+                time.sleep(0.5)
+            pytest.fail(f"the history slider stayed at {n} while training ran")
+
+        first = grown_beyond(1)
+        later = grown_beyond(first)
+        value, top = slider.evaluate("e => [e.value, e.max]")
+        assert value == top, (value, top)  # it follows the newest moment
+        slider.focus()
+        slider.press("Home")  # back to the first moment (iteration 0) while training goes on
+        expect(slider).to_have_value("0", timeout=30000)
+        expect(page.locator(".st-key-history")).to_contain_text("at iteration 0 ", timeout=30000)
+        grown_beyond(later)
+        expect(slider).to_have_value("0")
+        expect(page.locator(".st-key-history")).to_contain_text("at iteration 0 ")
+        expect(page.locator(".st-key-train_status")).to_contain_text("Training")  # not paused by the slider
+        _no_errors(page)
+        page.screenshot(path=str(OUT / "layout_history_1280x720.png"))
+    finally:
+        page.locator(".st-key-train_pause button").click()
+        expect(page.locator(".st-key-train_start button")).to_be_enabled(timeout=30000)
+        page.close()
