@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from s2s.analysis import carries, correlations, pca, question_properties, unit_order
+from s2s.analysis import carries, correlations, error_report, pca, question_properties, unit_order
+from s2s.data import make_split
 
 
 @pytest.mark.parametrize(("a", "b", "n"), [(16, 75, 1), (999, 1, 3), (123, 456, 0), (55, 45, 2), (0, 0, 0)])
@@ -105,3 +108,15 @@ def test_error_report_breaks_the_shipped_models_accuracy_down_consistently(task)
     else:
         assert report.first_digits is None
         assert {g.value for g in report.groups["month"]} <= set(range(1, 13))
+
+
+def test_the_worst_questions_of_the_errors_page_are_distinct():
+    """The Errors page's held-out questions (2,000, seed 11) are distinct, so its 20 worst questions are 20
+    different questions (drawn with replacement, one question, 0+6, filled 17 of the 20 rows)."""
+    from s2s.checkpoint import load_checkpoint
+
+    model = load_checkpoint(Path(__file__).resolve().parents[1] / "weights" / "addition_book_baseline.npz").model
+    _, data = make_split("addition", 0, 2000, 11)
+    report = error_report(model, data, "addition")
+    questions = [e.question for e in report.worst]
+    assert len(questions) == 20 and len(set(questions)) == 20
