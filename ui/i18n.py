@@ -330,6 +330,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "parameters": {"ja": "パラメータ数", "en": "Parameters"},
     "open_inside": {"ja": "中を見る: {name}", "en": "Look inside: {name}"},
     "compare_none": {"ja": "「開始」を押すと比較が始まります。", "en": "Press Start to begin the race."},
+    "data_note_addition": {"ja": "データは本の addition.txt と同じ種類: 重複のない問題で、桁数の割合も本と同じ (両方 3 桁が 25%、3 桁と 2 桁が 48%、1 桁どうしは 0.1%)。検証用の問題は学習に一度も出てきません。", "en": "Data like the book's addition.txt: distinct questions with the book's mix of digit counts (both numbers three-digit 25 %, three and two digits 48 %, two one-digit numbers 0.1 %). Held-out questions are never trained on."},
     # races (Compare)
     "race": {"ja": "レース", "en": "Race"},
     "race_lesson": {"ja": "授業用 (短い)", "en": "Lesson (short)"},

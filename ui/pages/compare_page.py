@@ -49,9 +49,10 @@ def _settings() -> dict:
          "lr": float(ss["compare_lr"]), "budget": float(ss["compare_budget"]), "seed": int(ss["compare_seed"])}
     race = RACES[task][ss["compare_race"]]
     if (race.hidden, race.epochs, race.lr) == (s["hidden"], s["epochs"], s["lr"]):
-        st.caption(t(f"race_note_{ss['compare_race']}", minutes=f"{race.minutes:g}", epochs=race.epochs))
+        note = t(f"race_note_{ss['compare_race']}", minutes=f"{race.minutes:g}", epochs=race.epochs)
     else:
-        st.caption(t("race_note_custom"))
+        note = t("race_note_custom")
+    st.caption(note + (" " + t("data_note_addition") if task == "addition" else ""))
     return s
 
 
