@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from test_app import answer_text, open_page
+from test_app import open_page
 
+from s2s.data import make_split
 from s2s.presets import PRESETS
+from s2s.trainer import evaluate
 from ui.lessons import LESSONS
+from ui.state import session_shipped_model
 
 STEPS = [(key, i) for key, lesson in LESSONS.items() for i in range(len(lesson.steps))]
 
@@ -49,13 +52,29 @@ def test_set_up_opens_the_steps_page_with_its_settings(key, index):
         assert ss[k] == v
 
 
-def test_fallback_opens_try_with_the_shipped_model():
-    at = open_page("lessons", lang="en")
-    at.button(key="lesson_next").click().run()  # chapter 7, step 2 trains
+FALLBACKS = [(key, i) for key, i in STEPS if LESSONS[key].steps[i].page == "train"]
+
+
+@pytest.mark.parametrize(("key", "index"), FALLBACKS)
+def test_fallback_opens_try_with_a_model_trained_the_steps_way(key, index):
+    """Running late on a train step opens Try with a shipped model of the step's kind, trained with the
+    step's preset, whose held-out accuracy is what the step would have shown."""
+    step = LESSONS[key].steps[index]
+    at = open_page("lessons", lang="en", lesson=key, step=str(index + 1))
     at.button(key="lesson_fallback").click().run()
     assert not at.exception, at.exception
-    assert at.session_state["model_source"] == "shipped" and at.text_input(key="query")
-    assert "91" in answer_text(at)  # 16+75 with the shipped model
+    expected = f"shipped:{step.fallback}" if step.fallback else "shipped"
+    assert at.session_state["model_source"] == expected and at.text_input(key="query")
+    model = session_shipped_model(step.task, step.fallback)[0]
+    preset = PRESETS[step.task][step.preset]
+    if step.fallback:  # trained the step's way
+        assert (model.config.kind, model.config.hidden_size, model.config.reverse) == (preset.model, preset.hidden,
+                                                                                         preset.reverse)
+        accuracy = evaluate(model, make_split(step.task, 0, 1000, 5)[1])["accuracy"]
+        book = {"book_baseline": 0.10, "book_reversed": 0.50, "book_peeky": 0.99}[step.preset]
+        assert abs(accuracy - book) < 0.07, accuracy  # about the book's epoch-25 figure
+    else:  # the task's shipped model is of the step's kind
+        assert model.config.kind == preset.model and model.config.reverse == preset.reverse
 
 
 def test_presentation_mode_enlarges_type_and_keeps_a_way_back():
