@@ -186,7 +186,7 @@ def test_scrub_back_grows_while_training_runs_in_the_browser(server, browser):  
     page.locator(".st-key-train_start button").click()
     expect(page.locator(".st-key-train_pause button")).to_be_enabled(timeout=30000)
     try:
-        page.get_by_text("Scrub back through how the answers formed").click()
+        page.locator(".st-key-train_history").get_by_text("Scrub back through how the answers formed").first.click()
         slider = page.locator(".st-key-history_at input[type='range']")  # react-aria: a hidden range input
         expect(slider).to_be_attached(timeout=30000)
 

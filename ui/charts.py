@@ -215,4 +215,4 @@ def group_accuracy_chart(frame: pd.DataFrame, x_title: str, y_title: str, exact:
                         legend=None),  # the page shows the key once above the charts (series_key)
         tooltip=[alt.Tooltip("group:N", title=x_title), "series:N",
                  alt.Tooltip("accuracy:Q", format=".1%"), alt.Tooltip("n:Q", title=count_title)],
-    ).properties(height=90 + 36 * len(order) if horizontal else 260)  # axes included
+    ).properties(height=90 + 36 * len(order) if horizontal else 240)  # axes included
