@@ -54,7 +54,7 @@ def test_a_variant_can_be_opened_on_the_inside_page():
     at.button(key="compare_inside_peeky_reversed").click().run()
     assert not at.exception
     assert at.title[0].value in ("ネットワークの中を見る", "Look inside the network")
-    assert at.radio(key="model_source").value == "compare:peeky_reversed"
+    assert at.selectbox(key="model_source").value == "compare:peeky_reversed"
     at.switch_page("app_pages/inside.py")  # AppTest stays on the old page after st.switch_page
     at.text_input(key="query").set_value("16+75").run()
     assert not at.exception
