@@ -210,6 +210,11 @@ def answer_tiles(steps: list[Step], truth: str | None, forced: int | None = None
     character has an orange border; in a what-if answer the forced step has a thick black one and the
     characters that changed because of it a dashed one."""
     expected = None if truth is None else truth.ljust(len(steps))
+    # Long answers (a date: 11 steps) get narrower tiles that share one row: on a 1280x720 projector the
+    # whole answer then stays above the fold, also with presentation mode's larger type
+    narrow = len(steps) > 6
+    width = "flex:1 1 0;min-width:4.4rem;max-width:8.2rem" if narrow else "width:8.2rem"
+    bar_font, pct_width, big = ("0.7rem", "2.4em", "1.8rem") if narrow else ("0.85rem", "3.2em", "2.6rem")
     tiles = []
     for i, s in enumerate(steps):
         wrong = expected is not None and s.char != expected[i]
@@ -220,17 +225,17 @@ def answer_tiles(steps: list[Step], truth: str | None, forced: int | None = None
         elif before is not None and i > (forced or 0) and s.char != before[i]:
             style = "dashed"
         bars = "".join(
-            f'<div style="display:flex;align-items:center;gap:4px;font:0.85rem monospace">'
+            f'<div style="display:flex;align-items:center;gap:3px;font:{bar_font} monospace">'
             f'<span style="width:1.1em;text-align:center">{shown_char(c)}</span>'
             f'<span style="flex:1;background:#eee;height:0.7em"><span style="display:block;height:100%;'
             f'width:{p:.0%};background:{"#0072B2" if rank == 0 else "#999999"}"></span></span>'
-            f'<span style="width:3.2em;text-align:right">{p:.0%}</span></div>'
+            f'<span style="width:{pct_width};text-align:right">{p:.0%}</span></div>'
             for rank, (c, p) in enumerate(s.top))
+        label = t("step", n=i + 1) if narrow else f'{t("step", n=i + 1)} · {t("top5")}'
         tiles.append(
-            f'<div style="width:8.2rem;border:3px {style} {border};border-radius:8px;padding:4px 8px">'
-            f'<div style="font-size:0.8rem;color:#555">'
-            f'{html.escape(t("step", n=i + 1))} · {html.escape(t("top5"))}</div>'
-            f'<div style="font:700 2.6rem/1.3 monospace;text-align:center">{shown_char(s.char)}</div>'
+            f'<div style="{width};border:3px {style} {border};border-radius:8px;padding:4px {4 if narrow else 8}px">'
+            f'<div style="font-size:{0.7 if narrow else 0.8}rem;color:#555">{html.escape(label)}</div>'
+            f'<div style="font:700 {big}/1.3 monospace;text-align:center">{shown_char(s.char)}</div>'
             f'{bars}</div>')
     text = "".join(s.char for s in steps).rstrip(PAD)
     return (f'<div role="group" aria-label="{html.escape(t("answer"))} {html.escape(text)}" '
