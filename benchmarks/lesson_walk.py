@@ -152,25 +152,29 @@ def walk(url: str, browser, chapter: str, lang: str, quick: bool = False, size=(
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     page.goto(f"{url}/lessons?present=1&lang={lang}&lesson={chapter}&step=1")
     expect(page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']")).to_be_attached(timeout=60000)
+    settled = page.locator("[data-testid='stApp'][data-test-script-state='notRunning']")
     records = []
     for k, step in enumerate(lesson.steps):
         title = step.title[lang]
-        expect(page.locator(".st-key-lesson_step")).to_contain_text(title, timeout=30000)
+        expect(page.locator(".st-key-lesson_step").first).to_contain_text(title, timeout=30000)
+        expect(settled).to_be_attached(timeout=30000)  # no stale copy of the last step's button left
         started = time.monotonic()
-        page.locator(".st-key-lesson_go button").click()
+        page.locator(".st-key-lesson_go button").first.click()
         page.wait_for_url(f"**/{step.page}?*", timeout=30000)
         seen = do_step(page, step, lang, quick)
         page.screenshot(path=str(OUT / f"walk_{chapter}_{lang}_{k + 1}.png"))
         page.locator(".st-key-lesson_banner").get_by_text(_t("lesson_back", lang)).click()
         page.wait_for_url("**/lessons?*", timeout=30000)
-        expect(page.locator(".st-key-lesson_step")).to_contain_text(title, timeout=30000)  # chapter and step kept
-        if "present=1" not in page.url or f"lang={lang}" not in page.url:
-            raise RuntimeError(f"presentation mode or language lost on the way back: {page.url}")
+        expect(page.locator(".st-key-lesson_step").first).to_contain_text(title, timeout=30000)  # chapter, step kept
+        address = page.evaluate("() => location.href")  # (page.url lags behind Streamlit's address updates)
+        if "present=1" not in address or f"lang={lang}" not in address:
+            raise RuntimeError(f"presentation mode or language lost on the way back: {address}")
         seconds = time.monotonic() - started
         records.append({"chapter": chapter, "lang": lang, "step": k + 1, "page": step.page, "title": step.title["en"],
                         "seconds": round(seconds, 1), "announced_minutes": step.minutes, "seen": seen})
         if k + 1 < len(lesson.steps):
-            page.locator(".st-key-lesson_next button").click()
+            expect(settled).to_be_attached(timeout=30000)
+            page.locator(".st-key-lesson_next button").first.click()
     page.close()
     return records
 
