@@ -31,13 +31,11 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.load import streamlit_server
+from benchmarks.load import CHROMIUM_ARGS, streamlit_server
 from benchmarks.race import story_told
 from ui.i18n import TEXTS
 from ui.lessons import LESSONS, Step
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 LIMIT_MINUTES = {"ch7": 10.0, "ch8": 8.0}
 OUT = Path(__file__).resolve().parents[1] / "test-output"
 

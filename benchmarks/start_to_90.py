@@ -20,10 +20,7 @@ import statistics
 import sys
 import time
 
-from benchmarks.load import streamlit_server
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+from benchmarks.load import CHROMIUM_ARGS, streamlit_server
 
 # In the page: the click's time, then the first time the accuracy counter reaches the target.
 WATCH = """target => {
