@@ -298,3 +298,22 @@ def test_a_class_leaving_at_once_triggers_one_collection_per_moment(monkeypatch)
     assert len(calls) == 1
     state._schedule_trim(0.0)  # later, another moment
     assert wait_until(lambda: len(calls) == 2, 5)
+
+
+def test_a_paused_runner_does_not_count_as_training():
+    """A paused runner's thread ends, so a lesson's paused Train model does not make the race that follows
+    count as one of many sessions (its steps would go whole to the low-priority worker)."""
+    from ui.runner import sessions_training
+
+    before = sessions_training()
+    r = make_runner(epochs=200)
+    r.start()
+    assert wait_until(lambda: r.snapshot().iteration >= 1)
+    assert sessions_training() == before + 1
+    r.pause()
+    assert wait_until(lambda: sessions_training() == before, 3)
+    r.start()  # a new thread
+    assert wait_until(lambda: sessions_training() == before + 1, 3)
+    stopped = r.snapshot().iteration
+    assert wait_until(lambda: r.snapshot().iteration > stopped)
+    r.close()

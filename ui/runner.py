@@ -72,7 +72,8 @@ STEP_POOL = step_pool(max(1, (os.cpu_count() or 1) - 1))
 
 
 def sessions_training() -> int:
-    """How many runners' worker threads are alive in this server."""
+    """How many sessions' runners are training in this server (their worker threads are alive: a paused
+    runner's thread ends within a second)."""
     return sum(t.name == TRAINING_THREAD_NAME for t in threading.enumerate())
 
 
@@ -202,6 +203,17 @@ def _work(ref: weakref.ReferenceType) -> None:
         want, closing = runner._want_run, runner._closing
         del runner
         if not want.wait(0.5):
+            # Paused: the thread ends (Start makes a new one), so that the training threads alive are the
+            # sessions that train, which is what sessions_training() counts: a lesson's paused Train model
+            # must not send the race that follows to the class's low-priority worker
+            runner = ref()
+            if runner is None:
+                return
+            with runner.lock:  # start() looks at the thread under the same lock
+                if not runner._want_run.is_set():
+                    runner._thread = None
+                    return
+            del runner
             continue
         if closing.is_set():
             return
