@@ -157,7 +157,7 @@ def walk(url: str, browser, chapter: str, lang: str, quick: bool = False, size=(
         expect(page.locator(".st-key-lesson_step").first).to_contain_text(title, timeout=30000)
         expect(settled).to_be_attached(timeout=30000)  # no stale copy of the last step's button left
         started = time.monotonic()
-        page.locator(".st-key-lesson_go button").first.click()
+        page.locator(".st-key-lesson_go button:visible").first.click()
         page.wait_for_url(f"**/{step.page}?*", timeout=30000)
         seen = do_step(page, step, lang, quick)
         page.screenshot(path=str(OUT / f"walk_{chapter}_{lang}_{k + 1}.png"))
@@ -172,7 +172,7 @@ def walk(url: str, browser, chapter: str, lang: str, quick: bool = False, size=(
                         "seconds": round(seconds, 1), "announced_minutes": step.minutes, "seen": seen})
         if k + 1 < len(lesson.steps):
             expect(settled).to_be_attached(timeout=30000)
-            page.locator(".st-key-lesson_next button").first.click()
+            page.locator(".st-key-lesson_next button:visible").first.click()
     page.close()
     return records
 

@@ -160,14 +160,17 @@ def pca_map(frame: pd.DataFrame, colour_title: str, quantitative: bool, x_title:
 VARIANT_COLOURS = [BLUE, ORANGE, GREEN, "#D55E00", "#CC79A7"]  # Okabe-Ito
 
 
-def _variant_legend() -> alt.Legend:
-    return alt.Legend(orient="bottom", columns=2, labelLimit=300, labelFontSize=14, symbolStrokeWidth=4)
+def variants_key(names: list[str]) -> str:
+    """HTML naming the variants in their colours: the one legend of the Compare charts, which draw none
+    (Vega's took most of the height of a small chart and is clipped on a phone; this line wraps)."""
+    return " &nbsp; ".join(f'<span style="color:{colour};white-space:nowrap">━ {name}</span>'
+                           for name, colour in zip(names, VARIANT_COLOURS, strict=False))
 
 
 def compare_accuracy_chart(frame: pd.DataFrame, book: pd.DataFrame, names: list[str], x_title: str,
                            y_title: str, colour_title: str) -> alt.LayerChart:
     """Held-out accuracy per variant over epochs, with the book's final accuracies as dashed rules."""
-    colour = alt.Color("variant:N", title=colour_title, legend=_variant_legend(),
+    colour = alt.Color("variant:N", title=colour_title, legend=None,
                        scale=alt.Scale(domain=names, range=VARIANT_COLOURS[:len(names)]))
     lines = alt.Chart(frame).mark_line(point=True, strokeWidth=3).encode(
         x=alt.X("epoch:Q", title=x_title, scale=alt.Scale(domainMin=0), axis=alt.Axis(format=".2~f")),
@@ -176,7 +179,7 @@ def compare_accuracy_chart(frame: pd.DataFrame, book: pd.DataFrame, names: list[
                                alt.Tooltip("accuracy:Q", format=".1%")])
     rules = alt.Chart(book).mark_rule(strokeDash=[6, 4], strokeWidth=2).encode(
         y="accuracy:Q", color=colour, tooltip=["variant:N", alt.Tooltip("accuracy:Q", format=".0%")])
-    return (lines + rules).properties(height=320)
+    return (lines + rules).properties(height=240)
 
 
 def compare_loss_chart(frame: pd.DataFrame, names: list[str], x_title: str, y_title: str,
@@ -185,10 +188,10 @@ def compare_loss_chart(frame: pd.DataFrame, names: list[str], x_title: str, y_ti
     return alt.Chart(frame).mark_line(strokeWidth=3).encode(
         x=alt.X("iteration:Q", title=x_title),
         y=alt.Y("smoothed:Q", title=y_title, scale=alt.Scale(type="log")),
-        color=alt.Color("variant:N", title=colour_title, legend=_variant_legend(),
+        color=alt.Color("variant:N", title=colour_title, legend=None,
                         scale=alt.Scale(domain=names, range=VARIANT_COLOURS[:len(names)])),
         tooltip=["variant:N", alt.Tooltip("iteration:Q", format=".0f"), alt.Tooltip("smoothed:Q", format=".4f")],
-    ).properties(height=320)
+    ).properties(height=240)
 
 
 def group_accuracy_chart(frame: pd.DataFrame, x_title: str, y_title: str, exact: str, per_char: str,

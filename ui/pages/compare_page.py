@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import streamlit as st
 
@@ -13,6 +15,7 @@ from ui import charts
 from ui.i18n import labels, t
 from ui.runner import CompareRunner, LaneSnapshot, poll_interval
 from ui.state import get_compare, set_compare
+from ui.style import presenting
 from ui.widgets import task_labels
 
 POLL_SECONDS = 0.7
@@ -79,14 +82,20 @@ def render() -> None:
     if st.session_state.pop("_goto_inside", False):  # set by a "look inside" button
         st.switch_page("app_pages/inside.py")
     st.title(t("compare_title"))
-    st.caption(t("compare_intro"))
-    settings = _settings()
+    if not presenting():
+        st.caption(t("compare_intro"))
+    # presenting, the settings (the lesson set them) are folded below the race, so that its chart is on a
+    # 1280x720 projector under the lesson's banner
+    settings_box = st.container() if not presenting() else None
+    controls, live_box = st.container(), st.container()
+    with settings_box if settings_box is not None else st.expander(t("settings")):
+        settings = _settings()
     compare = get_compare()
     if compare is not None and compare.task != settings["task"]:
-        st.info(t("settings_pending"))
+        controls.info(t("settings_pending"))
     running = compare is not None and compare.status == "running"
     ended = compare is not None and compare.status == "finished"
-    row = st.container(horizontal=True)
+    row = controls.container(horizontal=True)
     row.button(t("start"), key="compare_start", type="primary", icon=":material/play_arrow:",
                disabled=running or ended, on_click=lambda: _ensure(settings).start())
     row.button(t("pause"), key="compare_pause", icon=":material/pause:", disabled=not running,
@@ -106,7 +115,8 @@ def render() -> None:
         if running and status != "running":
             st.rerun(scope="app")
 
-    live()
+    with live_box:
+        live()
 
 
 def _label(name: str) -> str:
@@ -114,7 +124,6 @@ def _label(name: str) -> str:
 
 
 def _draw(compare: CompareRunner, status: str, lanes: list[LaneSnapshot]) -> None:
-    st.markdown(f"**{t(f'status_{status}')}**")
     for lane in lanes:
         if lane.status == "diverged":
             st.error(f"{_label(lane.name)}: {lane.message}")
@@ -131,6 +140,8 @@ def _draw(compare: CompareRunner, status: str, lanes: list[LaneSnapshot]) -> Non
     loss = pd.concat(loss_rows) if loss_rows else pd.DataFrame(columns=["iteration", "smoothed", "variant"])
     book = pd.DataFrame([{"variant": _label(n), "accuracy": v.book_accuracy}
                          for n, v in COMPARISONS[compare.task].items() if v.book_accuracy is not None])
+    st.markdown(f"**{t(f'status_{status}')}** &nbsp; {charts.variants_key([html.escape(n) for n in names])}",
+                unsafe_allow_html=True)
     left, right = st.columns(2)
     with left.container(key="compare_acc_chart"):
         st.markdown(f"**{t('compare_acc_chart')}**")
