@@ -95,5 +95,5 @@ class Race:
 # book's settings for as many epochs as the book trains.
 RACES: dict[str, dict[str, Race]] = {
     "addition": {"lesson": Race(128, 15, minutes=2.0), "book": Race(128, 25, minutes=3.5)},
-    "date": {"lesson": Race(128, 2, 0.005, minutes=1.5), "book": Race(256, 10, minutes=20.0)},
+    "date": {"lesson": Race(128, 2, 0.005, minutes=1.0), "book": Race(256, 10, minutes=20.0)},
 }

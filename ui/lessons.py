@@ -118,13 +118,15 @@ CHAPTER_8 = Lesson("ch8", {"ja": "第 8 章: Attention で日付をそろえる"
         "try", "date", query="September 27, 1994"),
     Step(
         {"ja": "2. Attention を学習させる", "en": "2. Train the attention model"},
-        {"ja": "Attention 付きのモデルを学習させます。数百イテレーションで正解率が上がります。"
-               "下の「答えができていく様子」で、Attention の対角線が現れる瞬間をさかのぼって見られます。",
-         "en": "Train the attention model: accuracy rises within a few hundred iterations. Below, 'how the answers "
-               "formed' lets you scrub back to the moment the diagonal of attention appears."},
+        {"ja": "Attention 付きのモデルを学習させます。1 エポック半ほど (約 500 イテレーション、30 秒ほど) は"
+               "ほぼ 0% のままで、そこから一気に 99% を超えます。下の「答えができていく様子」で、学習中にも"
+               "Attention の対角線が現れる瞬間をさかのぼって見られます。",
+         "en": "Train the attention model: for about an epoch and a half (some 500 iterations, about half a minute) "
+               "accuracy stays near 0 %, then it jumps past 99 %. Below, 'how the answers formed' lets you scrub "
+               "back, while it trains, to the moment the diagonal of attention appears."},
         {"ja": "Attention の模様は、正解率が上がる前に現れるでしょうか、後でしょうか？",
          "en": "Does the attention pattern appear before accuracy rises, or after?"},
-        "train", "date", preset="default", extra={"train_history": True}),
+        "train", "date", preset="default", extra={"train_history": True}, minutes=1.5),
     Step(
         {"ja": "3. Attention の重みを見る (8.3 節)", "en": "3. Look at the attention weights (section 8.3)"},
         {"ja": "デコーダの各ステップが、問題のどの文字に注目したかを表示します。"
@@ -136,11 +138,14 @@ CHAPTER_8 = Lesson("ch8", {"ja": "第 8 章: Attention で日付をそろえる"
         "inside", "date", query="TUESDAY, SEPTEMBER 27, 1994"),
     Step(
         {"ja": "4. 本と比べる", "en": "4. Compare as the book does"},
-        {"ja": "同じデータで Attention なしと Attention ありを比べます。",
-         "en": "Train without and with attention on the same data."},
+        {"ja": "同じデータで Attention なしと Attention ありを比べます (授業用のレース: 学習率 0.005 で 2 エポック、"
+               "約 1 分)。30 秒ほどで Attention は 90% を超え、Attention なしはまだ 0% のままです。",
+         "en": "Train without and with attention on the same data (the lesson race: learning rate 0.005 for 2 "
+               "epochs, about a minute). Within half a minute attention passes 90 % while the plain model is "
+               "still at 0 %."},
         {"ja": "Attention がない方が遅いのはなぜでしょう？",
          "en": "Why is the model without attention slower to learn?"},
-        "compare", "date"),
+        "compare", "date", minutes=1.5),
     Step(
         {"ja": "5. 和暦も読む", "en": "5. Japanese dates, with eras"},
         {"ja": "西暦 `2013年6月17日` と和暦 `平成25年6月17日`・`令和元年5月1日` も読むモデルです。"
