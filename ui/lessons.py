@@ -23,7 +23,9 @@ class Step:
     preset: str = ""  # Train: the preset to load (its seed fixed to 0)
     query: str = ""  # Try / Inside: the question typed in
     extra: dict = field(default_factory=dict)  # other session settings (keys of the target page's widgets)
-    minutes: float = 1.0  # how long the step takes in class on a 2-core machine (benchmarks/lesson_walk.py)
+    # the machine's time for the step (setting up, training or racing until its point shows) on a 2-core
+    # machine, rounded up from benchmarks/lesson_walk.py; the class's discussion comes on top
+    minutes: float = 1.0
     # Train steps: the shipped model (ui.state.SHIPPED) to go on with when training runs late, trained the
     # step's way: the class sees what the step would have shown
     fallback: str = ""
@@ -48,7 +50,7 @@ CHAPTER_7 = Lesson("ch7", {"ja": "第 7 章: 足し算を文字として学ぶ",
                "the decoder."},
         {"ja": "h はたった 128 個の数です。問題の情報はすべてそこに収まるでしょうか？",
          "en": "h is just 128 numbers. Can everything about the question fit in it?"},
-        "try", "addition", query="16+75"),
+        "try", "addition", query="16+75", minutes=0.5),
     Step(
         {"ja": "2. そのままの Seq2seq はうまくいかない", "en": "2. Plain Seq2seq struggles"},
         {"ja": "本の設定 (隠れ層 128、Adam 0.001、25 エポック) と本と同じ種類のデータ (重複のない 45,000 問、"
@@ -60,7 +62,7 @@ CHAPTER_7 = Lesson("ch7", {"ja": "第 7 章: 足し算を文字として学ぶ",
                "the loss and the accuracy."},
         {"ja": "損失は下がるのに、完全一致の正解率が上がらないのはなぜでしょう？",
          "en": "Why can the loss fall while whole-answer accuracy hardly rises?"},
-        "train", "addition", preset="book_baseline", minutes=2.0, fallback="addition_book_baseline"),
+        "train", "addition", preset="book_baseline", minutes=1.0, fallback="addition_book_baseline"),
     Step(
         {"ja": "3. 入力を反転する (7.5.1 節)", "en": "3. Reverse the input (section 7.5.1)"},
         {"ja": "問題を逆順に読ませるだけで、10 エポックで約 20%、25 エポックで本と同じ約 50% まで上がります。"
@@ -71,7 +73,7 @@ CHAPTER_7 = Lesson("ch7", {"ja": "第 7 章: 足し算を文字として学ぶ",
         {"ja": "`16+75` を逆にすると `57+61` 。答えの 1 文字目を決めるのは問題のどの文字ですか？",
          "en": "Reversed, `16+75` reads `57+61`. Which characters of the question decide the first character "
                "of the answer?"},
-        "train", "addition", preset="book_reversed", minutes=2.0, fallback="addition_book_reversed"),
+        "train", "addition", preset="book_reversed", minutes=1.0, fallback="addition_book_reversed"),
     Step(
         {"ja": "4. Peeky デコーダ (7.5.2 節)", "en": "4. The Peeky decoder (section 7.5.2)"},
         {"ja": "Peeky ではデコーダの毎ステップに h を「のぞき見」させます。正解率は 13 エポックほどで 95% を超え、"
@@ -82,7 +84,7 @@ CHAPTER_7 = Lesson("ch7", {"ja": "第 7 章: 足し算を文字として学ぶ",
                "training runs late in class, go on with a model trained the same way."},
         {"ja": "h を最初のステップにしか渡さないと、後のステップで何が起きるでしょう？",
          "en": "If h reaches only the first step, what happens at the later steps?"},
-        "train", "addition", preset="book_peeky", minutes=1.5, fallback="addition_book_peeky"),
+        "train", "addition", preset="book_peeky", minutes=1.0, fallback="addition_book_peeky"),
     Step(
         {"ja": "5. 3 つを同時に比べる", "en": "5. All three side by side"},
         {"ja": "同じデータ・同じシードで 3 つのモデルを交互に学習させ、本と同じ比較をします (授業用のレース: "
@@ -96,7 +98,7 @@ CHAPTER_7 = Lesson("ch7", {"ja": "第 7 章: 足し算を文字として学ぶ",
                "reversed at about 30 % and Peeky at about 95 %. The dashed lines are the book's final accuracies."},
         {"ja": "どのモデルが最初に 50% を超えるでしょう？予想してから Start を押しましょう。",
          "en": "Which model passes 50 % first? Guess, then press Start."},
-        "compare", "addition", minutes=4.0),
+        "compare", "addition", minutes=2.5),
     Step(
         {"ja": "6. どこで間違えるか", "en": "6. Where it goes wrong"},
         {"ja": "繰り上がりの回数や桁数ごとの正解率を見ると、モデルが苦手な問題がわかります。"
@@ -105,7 +107,7 @@ CHAPTER_7 = Lesson("ch7", {"ja": "第 7 章: 足し算を文字として学ぶ",
                "Pick the model being trained to see the weak spots of a half-trained one."},
         {"ja": "繰り上がりが多いほど難しいのはなぜでしょう？",
          "en": "Why are questions with more carries harder?"},
-        "errors", "addition", minutes=1.0),
+        "errors", "addition", minutes=0.5),
 ))
 
 CHAPTER_8 = Lesson("ch8", {"ja": "第 8 章: Attention で日付をそろえる", "en": "Chapter 8: attention on dates"}, (
@@ -117,7 +119,7 @@ CHAPTER_8 = Lesson("ch8", {"ja": "第 8 章: Attention で日付をそろえる"
                "Each character of the answer corresponds to characters at a particular place in the question."},
         {"ja": "答えの `09` を書くとき、モデルは問題のどこを見るべきでしょう？",
          "en": "When the model writes `09`, where in the question should it look?"},
-        "try", "date", query="September 27, 1994"),
+        "try", "date", query="September 27, 1994", minutes=0.5),
     Step(
         {"ja": "2. Attention を学習させる", "en": "2. Train the attention model"},
         {"ja": "Attention 付きのモデルを学習させます。1 エポック半ほど (約 500 イテレーション、30 秒ほど) は"
@@ -128,7 +130,7 @@ CHAPTER_8 = Lesson("ch8", {"ja": "第 8 章: Attention で日付をそろえる"
                "back, while it trains, to the moment the diagonal of attention appears."},
         {"ja": "Attention の模様は、正解率が上がる前に現れるでしょうか、後でしょうか？",
          "en": "Does the attention pattern appear before accuracy rises, or after?"},
-        "train", "date", preset="default", extra={"train_history": True}, minutes=1.5),
+        "train", "date", preset="default", extra={"train_history": True}, minutes=0.5),
     Step(
         {"ja": "3. Attention の重みを見る (8.3 節)", "en": "3. Look at the attention weights (section 8.3)"},
         {"ja": "デコーダの各ステップが、問題のどの文字に注目したかを表示します。"
@@ -137,7 +139,7 @@ CHAPTER_8 = Lesson("ch8", {"ja": "第 8 章: Attention で日付をそろえる"
                "the diagonal runs the other way."},
         {"ja": "月の名前を書くとき、モデルはどの文字を見ていますか？",
          "en": "When writing the month, which characters does the model look at?"},
-        "inside", "date", query="TUESDAY, SEPTEMBER 27, 1994"),
+        "inside", "date", query="TUESDAY, SEPTEMBER 27, 1994", minutes=0.5),
     Step(
         {"ja": "4. 本と比べる", "en": "4. Compare as the book does"},
         {"ja": "同じデータで Attention なしと Attention ありを比べます (授業用のレース: 学習率 0.005 で 2 エポック、"
@@ -147,7 +149,7 @@ CHAPTER_8 = Lesson("ch8", {"ja": "第 8 章: Attention で日付をそろえる"
                "still at 0 %."},
         {"ja": "Attention がない方が遅いのはなぜでしょう？",
          "en": "Why is the model without attention slower to learn?"},
-        "compare", "date", minutes=1.5),
+        "compare", "date", minutes=0.5),
     Step(
         {"ja": "5. 和暦も読む", "en": "5. Japanese dates, with eras"},
         {"ja": "西暦 `2013年6月17日` と和暦 `平成25年6月17日`・`令和元年5月1日` も読むモデルです。"
@@ -156,7 +158,7 @@ CHAPTER_8 = Lesson("ch8", {"ja": "第 8 章: Attention で日付をそろえる"
                "For an era date it must combine the era and its year into the Western year."},
         {"ja": "`平成25年` の `2013` を書くとき、モデルはどこを見ているでしょう？「中を見る」で確かめましょう。",
          "en": "When it writes the `2013` of `平成25年`, where does it look? Check on the Inside page."},
-        "try", "date_ja", query="平成25年6月17日"),
+        "try", "date_ja", query="平成25年6月17日", minutes=0.5),
 ))
 
 LESSONS = {lesson.key: lesson for lesson in (CHAPTER_7, CHAPTER_8)}
