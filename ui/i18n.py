@@ -279,6 +279,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "model_addition_book_reversed": {"ja": "同梱: 入力反転 (本の設定で 25 エポック)", "en": "shipped: reversed input (the book's settings, 25 epochs)"},
     "model_addition_book_peeky": {"ja": "同梱: Peeky + 入力反転 (本の設定で 25 エポック)", "en": "shipped: Peeky + reversed (the book's settings, 25 epochs)"},
     "lesson_progress": {"ja": "ステップ {k} / {n}", "en": "Step {k} of {n}"},
+    "lesson_minutes_short": {"ja": "待ち時間 約 {m} 分 (全体 {total} 分)", "en": "waiting ≈ {m} min (lesson {total} min)"},
     "lesson_minutes": {"ja": "待ち時間: このステップ約 {m} 分、授業全体で約 {total} 分 (2 コアのマシン、話し合いの時間は別)", "en": "Waiting time: about {m} min for this step, {total} min for the whole lesson (2-core machine; discussion not included)"},
     "lesson_all": {"ja": "この授業のすべてのステップ", "en": "All steps of this lesson"},
     "lesson_back": {"ja": "授業に戻る", "en": "Back to the lesson"},

@@ -92,6 +92,9 @@ def render() -> None:
     step = lesson.steps[k]
     with st.container(key="lesson_step", border=True):
         st.subheader(step.title[lang()])
+        minutes = {"m": f"{step.minutes:g}", "total": f"{sum(s.minutes for s in lesson.steps):g}"}
+        if not presenting():
+            st.caption(t("lesson_minutes", **minutes))
         st.markdown(step.text[lang()])
         st.info(f"**{t('lesson_ask')}** {step.ask[lang()]}", icon=":material/forum:")
         row = st.container(horizontal=True)
@@ -106,9 +109,8 @@ def render() -> None:
     nav = st.container(horizontal=True, vertical_alignment="center")
     nav.button(t("lesson_prev"), key="lesson_prev", icon=":material/arrow_back:", disabled=k == 0,
                on_click=_move, args=(lesson.key, k - 1))
-    nav.markdown(t("lesson_progress", k=k + 1, n=n), width="content")
-    nav.caption(t("lesson_minutes", m=f"{step.minutes:g}", total=f"{sum(s.minutes for s in lesson.steps):g}"),
-                width="content")
+    nav.markdown(t("lesson_progress", k=k + 1, n=n) + (" · " + t("lesson_minutes_short", **minutes) if presenting()
+                                                        else ""), width="content")
     nav.button(t("lesson_next"), key="lesson_next", icon=":material/arrow_forward:", disabled=k == n - 1,
                on_click=_move, args=(lesson.key, k + 1))
     if not presenting():
