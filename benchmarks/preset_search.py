@@ -53,14 +53,14 @@ import platform
 import statistics
 import sys
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 
 import numpy as np
 
 from s2s.allocator import keep_heap_reserve
 from s2s.data import Dataset, make_split
 from s2s.models import ModelConfig, build_model
-from s2s.presets import PRESETS
+from s2s.presets import PRESETS, Preset
 from s2s.trainer import TrainConfig, Trainer, TrainingDiverged, evaluate
 
 TASK = "addition"
@@ -74,35 +74,21 @@ TWO_CORE_SPEEDUP = 1.8
 PRUNE_FACTOR = 1.25  # a run is stopped once it has cost this many times the best set-up's median
 
 
-@dataclass(frozen=True)
-class Setup:
-    """The fields of s2s.presets.Preset that the search varies (task and train size stay)."""
-
-    model: str
-    reverse: bool
-    wordvec: int
-    hidden: int
-    batch: int
-    lr: float
-    clip: float
-    epochs: int
-    schedule: str
-
-    @property
-    def name(self) -> str:
-        sched = f"cos{self.epochs}" if self.schedule == "cosine" else "const"
-        rev = " rev" if self.reverse else ""
-        return f"{self.model}{rev} h{self.hidden} b{self.batch} lr{self.lr:g} {sched}"
-
-    def key(self) -> tuple:
-        # a constant schedule does not depend on the epoch count
-        return (self.model, self.reverse, self.wordvec, self.hidden, self.batch, self.lr, self.clip,
-                self.epochs if self.schedule == "cosine" else 0, self.schedule)
+def setup_name(p: Preset) -> str:
+    """A short name of the fields the search varies."""
+    sched = f"cos{p.epochs}" if p.schedule == "cosine" else "const"
+    rev = " rev" if p.reverse else ""
+    return f"{p.model}{rev} h{p.hidden} b{p.batch} lr{p.lr:g} {sched}"
 
 
-def default_setup() -> Setup:
-    p = PRESETS[TASK]["default"]
-    return Setup(p.model, p.reverse, p.wordvec, p.hidden, p.batch, p.lr, p.clip, p.epochs, p.schedule)
+def setup_key(p: Preset) -> tuple:
+    """What makes two set-ups the same (a constant schedule does not depend on the epoch count)."""
+    return (p.model, p.reverse, p.wordvec, p.hidden, p.batch, p.lr, p.clip,
+            p.epochs if p.schedule == "cosine" else 0, p.schedule)
+
+
+def default_setup() -> Preset:
+    return PRESETS[TASK]["default"]
 
 
 # Axes of the coordinate search, in the order they are walked: each value is a change to the current set-up.
@@ -125,7 +111,7 @@ def split(seed: int) -> tuple[Dataset, Dataset]:
     return _splits[seed]
 
 
-def shape(setup: Setup) -> tuple:
+def shape(setup: Preset) -> tuple:
     """What the cost of a training step depends on."""
     return setup.model, setup.reverse, setup.wordvec, setup.hidden, setup.batch
 
@@ -134,7 +120,7 @@ def shape(setup: Setup) -> tuple:
 COST: dict[tuple, float] = {}
 
 
-def run(setup: Setup, seed: int, target: float, max_examples: int, max_iterations: int | None,
+def run(setup: Preset, seed: int, target: float, max_examples: int, max_iterations: int | None,
         max_seconds: float = math.inf) -> dict:
     """Train one set-up with one seed until the held-out exact match reaches `target` or a cap: `max_examples`,
     `max_iterations`, or `max_seconds` of one-core training at the set-up's least cost so far ("pruned")."""
@@ -187,7 +173,7 @@ def run(setup: Setup, seed: int, target: float, max_examples: int, max_iteration
     iterations = reached_at if reached_at is not None else trainer.iteration
     examples = iterations * trainer.batch_size
     return {
-        **asdict(setup), "setup": setup.name, "seed": seed, "target": target, "reached": reached_at is not None,
+        **asdict(setup), "setup": setup_name(setup), "seed": seed, "target": target, "reached": reached_at is not None,
         "stopped": None if reached_at is not None else stopped,
         "iterations": iterations, "examples": examples,
         "examples_1000": None if reached_1000_at is None else reached_1000_at * trainer.batch_size,
@@ -205,7 +191,7 @@ def _median(values: list[float]) -> float:
     return statistics.median(values) if values else math.inf
 
 
-def summarize(setup: Setup, runs: list[dict]) -> dict:
+def summarize(setup: Preset, runs: list[dict]) -> dict:
     """Medians over the seeds of one set-up (a run not reached counts as infinite). The one-core seconds are
     the median examples at the least cost per example measured for the set-up's step shape; the in-run
     train and CPU seconds are as measured (inflated when others use the machine)."""
@@ -216,7 +202,7 @@ def summarize(setup: Setup, runs: list[dict]) -> dict:
     cost = COST.get(shape(setup), math.nan)
     seconds = examples * cost / 1000 if not math.isinf(examples) else math.inf
     return {
-        "summary": True, **asdict(setup), "setup": setup.name, "seeds": [r["seed"] for r in runs],
+        "summary": True, **asdict(setup), "setup": setup_name(setup), "seeds": [r["seed"] for r in runs],
         "reached": sum(r["reached"] for r in runs),
         "iterations": [r["iterations"] if r["reached"] else r["stopped"] for r in runs],
         "median_examples": examples, "median_examples_1000": _median(
@@ -276,13 +262,13 @@ def main(argv: list[str] | None = None) -> int:
           f"python {platform.python_version()}, numpy {np.__version__}, {time.strftime('%Y-%m-%d %H:%M')}, "
           f"load average {load:.1f} at start", flush=True)
     started = time.time()
-    measured: dict[tuple, tuple[Setup, str, list[dict]]] = {}
+    measured: dict[tuple, tuple[Preset, str, list[dict]]] = {}
 
-    def measure(setup: Setup, axis: str, best_seconds: float = math.inf) -> dict:
+    def measure(setup: Preset, axis: str, best_seconds: float = math.inf) -> dict:
         """Runs of a set-up over the seeds (once: a set-up measured before is looked up); stops early when
         it cannot beat `best_seconds` any more: each run at PRUNE_FACTOR times it, and the seeds as soon as
         a majority of them is slower than it."""
-        if setup.key() not in measured:
+        if setup_key(setup) not in measured:
             if time.time() - started > 60 * args.budget:
                 raise TimeoutError
             runs: list[dict] = []
@@ -293,12 +279,12 @@ def main(argv: list[str] | None = None) -> int:
                 slower = sum(not x["reached"] or x["examples"] * COST[shape(setup)] / 1000 > best_seconds
                              for x in runs)
                 if slower >= len(args.seeds) // 2 + 1 and len(runs) < len(args.seeds):
-                    print(_json({"setup": setup.name, "pruned": True, "seeds_run": len(runs)}), flush=True)
+                    print(_json({"setup": setup_name(setup), "pruned": True, "seeds_run": len(runs)}), flush=True)
                     break
-            measured[setup.key()] = (setup, axis, runs)
+            measured[setup_key(setup)] = (setup, axis, runs)
             s = summarize(setup, runs) | {"axis": axis}
             print(_json(s), flush=True)
-        setup, axis, runs = measured[setup.key()]
+        setup, axis, runs = measured[setup_key(setup)]
         return summarize(setup, runs) | {"axis": axis}
 
     best_setup = default_setup()
@@ -316,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
                         s = measure(replace(best_setup, **change), f"{axis} (pass {n + 1})", best["median_seconds"])
                         if s["median_seconds"] < best["median_seconds"]:
                             best, best_setup = s, replace(best_setup, **change)
-                    print(_json({"axis": axis, "pass": n + 1, "best": best_setup.name,
+                    print(_json({"axis": axis, "pass": n + 1, "best": setup_name(best_setup),
                                  "median_seconds": best["median_seconds"]}), flush=True)
         except TimeoutError:
             print(f"# budget of {args.budget:g} minutes spent: the search ends here", flush=True)
