@@ -26,10 +26,7 @@ import time
 import numpy as np
 
 import s2s  # noqa: F401  (one BLAS thread, before numpy does any work)
-from s2s.data import make_split, task_codec
-from s2s.models import ModelConfig
 from s2s.presets import COMPARISONS, RACES
-from s2s.trainer import TrainConfig
 from ui.runner import CompareRunner
 
 GAP = {"addition": 0.15, "date": 0.50}  # what "clear" means for each chapter's race
@@ -46,11 +43,7 @@ def run(task: str, race_name: str, limit: float, seed: int = 0, epochs: int | No
     race = RACES[task][race_name]
     if epochs is not None:
         race = dataclasses.replace(race, epochs=epochs)
-    train, val = make_split(task, 45000, 1000, seed)
-    vocab = len(task_codec(task).vocab)
-    variants = {name: ModelConfig(v.model, vocab, 16, race.hidden, v.reverse) for name, v in COMPARISONS[task].items()}
-    config = TrainConfig(batch_size=128, lr=race.lr, clip=5.0, seed=seed, epochs=race.epochs)
-    compare = CompareRunner(task, variants, train, val, config, budget_seconds=1e9)
+    compare = CompareRunner.for_race(task, race, seed, budget_seconds=1e9)  # as the Compare page makes it
     started = time.monotonic()
     compare.start()
     told_since = None

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from s2s.allocator import name_this_thread
-from s2s.data import Dataset
+from s2s.data import Dataset, make_split
 from s2s.history import AnswerHistory
 from s2s.models import ModelConfig, Seq2seq, build_model, clone_model, count_parameters, get_weights
 from s2s.parallel import step_pool
+from s2s.presets import COMPARISONS, Race
 from s2s.tasks import TASKS
 from s2s.trainer import Prepared, TrainConfig, Trainer, TrainingDiverged, evaluate, predict
 
@@ -458,6 +459,17 @@ class CompareRunner(BackgroundRunner):
                       for name, cfg in variants.items()]
         self.failed: dict[str, str] = {}
         self.weights_version = 0
+
+    @classmethod
+    def for_race(cls, task: str, race: Race, seed: int, budget_seconds: float) -> CompareRunner:
+        """The book's variants of a task (s2s.presets.COMPARISONS) with a race's settings and otherwise the
+        book's (wordvec 16, batch 128, Adam, clip 5.0, 45,000 examples; 1,000 held out), from one seed."""
+        train, val = make_split(task, 45000, 1000, seed)
+        vocab = len(train.codec.vocab)
+        variants = {name: ModelConfig(v.model, vocab, 16, race.hidden, v.reverse)
+                    for name, v in COMPARISONS[task].items()}
+        config = TrainConfig(batch_size=128, lr=race.lr, clip=5.0, seed=seed, epochs=race.epochs)
+        return cls(task, variants, train, val, config, budget_seconds)
 
     def _active(self) -> list[Lane]:
         return [lane for lane in self.lanes if lane.name not in self.failed and not lane.done

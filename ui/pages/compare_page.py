@@ -7,10 +7,7 @@ import html
 import pandas as pd
 import streamlit as st
 
-from s2s.data import make_split, task_codec
-from s2s.models import ModelConfig
-from s2s.presets import COMPARISONS, RACES
-from s2s.trainer import TrainConfig
+from s2s.presets import COMPARISONS, RACES, Race
 from ui import charts
 from ui.i18n import labels, t
 from ui.runner import CompareRunner, LaneSnapshot, poll_interval
@@ -60,14 +57,7 @@ def _settings() -> dict:
 
 
 def _new_compare(s: dict) -> CompareRunner:
-    """Book settings but for hidden size, epochs and learning rate: wordvec 16, batch 128, Adam, clip 5.0,
-    45,000 examples."""
-    train, val = make_split(s["task"], 45000, 1000, s["seed"])
-    vocab = len(task_codec(s["task"]).vocab)
-    variants = {name: ModelConfig(v.model, vocab, 16, s["hidden"], v.reverse)
-                for name, v in COMPARISONS[s["task"]].items()}
-    config = TrainConfig(batch_size=128, lr=s["lr"], clip=5.0, seed=s["seed"], epochs=s["epochs"])
-    compare = CompareRunner(s["task"], variants, train, val, config, s["budget"])
+    compare = CompareRunner.for_race(s["task"], Race(s["hidden"], s["epochs"], s["lr"]), s["seed"], s["budget"])
     set_compare(compare)
     return compare
 
