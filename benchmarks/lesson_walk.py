@@ -33,6 +33,8 @@ from pathlib import Path
 
 from benchmarks.load import CHROMIUM_ARGS, streamlit_server
 from benchmarks.race import story_told
+from s2s.presets import COMPARISONS
+from s2s.tasks import solve
 from ui.i18n import TEXTS
 from ui.lessons import LESSONS, Step
 
@@ -96,8 +98,6 @@ def _race_accuracies(page, task: str, lang: str) -> dict[str, float] | None:
     """The results table's final accuracies by variant, or None while it has none."""
     rows = page.evaluate("""() => [...document.querySelectorAll('.st-key-compare_results tr')]
         .map(r => [...r.querySelectorAll('th,td')].map(c => c.innerText))""")
-    from s2s.presets import COMPARISONS
-
     names = {_t(f"variant_{n}", lang): n for n in COMPARISONS[task]}
     out = {}
     for cells in rows:
@@ -112,8 +112,6 @@ def do_step(page, step: Step, lang: str, quick: bool) -> str:
 
     if step.page in ("try", "inside"):
         if step.page == "try":
-            from s2s.tasks import solve
-
             truth = solve(step.task, step.query)
             expect(page.locator(".st-key-answer")).to_contain_text(truth, timeout=60000)
             return f"answer tiles with {truth}"
