@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -120,6 +121,11 @@ class LSTMRecord:
     candidate: np.ndarray
 
 
+def split_gates(a: np.ndarray, H: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The four blocks of H columns of a (..., 4H) array, in the book's order f, g, i, o (views)."""
+    return a[..., :H], a[..., H:2 * H], a[..., 2 * H:3 * H], a[..., 3 * H:]
+
+
 _GATE_AFFINE: dict = {}
 
 
@@ -169,21 +175,118 @@ def lstm_gates(a: np.ndarray, H: int) -> np.ndarray:
     return _tanh_to_gates(a, mul, add)
 
 
+class LSTMCache(NamedTuple):
+    """What LSTM.forward keeps for backward."""
+
+    x: np.ndarray  # (N, D)
+    h_prev: np.ndarray  # (N, H)
+    c_prev: np.ndarray  # (N, H)
+    gates: np.ndarray  # (N, 4H): f, g, i, o after their activations
+    c_next: np.ndarray  # (N, H)
+
+
+class LSTM(Module):
+    """One LSTM step: the book's ``LSTM`` class (section 6.3), the readable twin of TimeLSTM.
+
+    Equations, for x (N, D), h_prev and c_prev (N, H); Wx (D, 4H), Wh (H, 4H) and b (4H) hold the
+    four gates side by side in the book's order f, g, i, o (Wx_f = Wx[:, :H], and so on):
+
+        f = σ(x Wx_f + h_prev Wh_f + b_f)        forget gate: how much of c_prev to keep
+        g = tanh(x Wx_g + h_prev Wh_g + b_g)     candidate: new information for the cell
+        i = σ(x Wx_i + h_prev Wh_i + b_i)        input gate: how much of g to write
+        o = σ(x Wx_o + h_prev Wh_o + b_o)        output gate: how much of the cell to show
+        c_next = f ⊙ c_prev + g ⊙ i
+        h_next = o ⊙ tanh(c_next)
+
+    Used by TimeLSTM.step (decoding); tests/test_lstm_book.py checks its gradients numerically and
+    that TimeLSTM's fast path equals a loop over it.
+    """
+
+    def __init__(self, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray):
+        self.params = {"Wx": Wx, "Wh": Wh, "b": b}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.cache: LSTMCache | None = None
+
+    def forward(self, x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray,
+                xbias: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """x (N, D), h_prev, c_prev (N, H) -> h_next, c_next (N, H).
+
+        xbias (N, 4H), optional, is added to the pre-activation: the Peeky decoder's peek at the
+        encoder's h (see PeekyDecoder). Only decoding passes it, so backward returns the book's three
+        gradients and none for xbias.
+        """
+        Wx, Wh, b = self.params["Wx"], self.params["Wh"], self.params["b"]
+        H = Wh.shape[0]
+        a = x @ Wx  # (N, 4H): the pre-activations of the four gates at once
+        a += h_prev @ Wh
+        a += b
+        if xbias is not None:
+            a += xbias
+        f, g, i, o = split_gates(lstm_gates(a, H), H)  # σ for f, i, o and tanh for g, in place
+        c_next = f * c_prev + g * i
+        h_next = o * np.tanh(c_next)
+        self.cache = LSTMCache(x, h_prev, c_prev, a, c_next)
+        return h_next, c_next
+
+    def backward(self, dh_next: np.ndarray, dc_next: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """dh_next, dc_next (N, H) -> dx (N, D), dh_prev (N, H), dc_prev (N, H); fills grads."""
+        x, h_prev, c_prev, gates, c_next = self.cache
+        Wx, Wh = self.params["Wx"], self.params["Wh"]
+        f, g, i, o = split_gates(gates, Wh.shape[0])
+        tanh_c_next = np.tanh(c_next)
+        ds = dc_next + (dh_next * o) * (1 - tanh_c_next ** 2)  # the gradient reaching c_next
+        dc_prev = ds * f
+        df = ds * c_prev * (f * (1 - f))  # σ'(a) = σ (1 - σ)
+        dg = ds * i * (1 - g ** 2)  # tanh'(a) = 1 - tanh^2
+        di = ds * g * (i * (1 - i))
+        do = dh_next * tanh_c_next * (o * (1 - o))
+        dA = np.hstack((df, dg, di, do))  # (N, 4H): the gradient of the pre-activations
+        self.grads["Wx"][...] = x.T @ dA
+        self.grads["Wh"][...] = h_prev.T @ dA
+        self.grads["b"][...] = dA.sum(axis=0)
+        return dA @ Wx.T, dA @ Wh.T, dc_prev
+
+
+class TimeLSTMCache(NamedTuple):
+    """What TimeLSTM.forward keeps for backward and record: time-major arrays."""
+
+    xs: np.ndarray  # (T * N, D): the inputs, time-major
+    h0: np.ndarray  # (N, H): the initial states
+    c0: np.ndarray
+    gates: np.ndarray  # (T, N, 4H): f, g, i, o after their activations
+    hs: np.ndarray  # (T, N, H)
+    cs: np.ndarray  # (T, N, H)
+    tanh_cs: np.ndarray  # (T, N, H)
+    has_xbias: bool
+    zero_start: bool  # h0 was zero (no state set), so the first step had no h0 @ Wh
+
+
 class TimeLSTM(Module):
     """An LSTM run over T steps; returns every hidden state.
 
-    Gate layout of the 4H columns follows the book: forget f, candidate g, input i, output o.
-    ``stateful=True`` carries (h, c) from one forward call to the next; ``set_state`` sets
-    the initial state (the decoder starts from the encoder's last h).
+    Equations, at every step t = 0 .. T-1 from the initial states h_{-1}, c_{-1} (the book's LSTM,
+    written out one step at a time in ``LSTM``; its gates f, g, i, o are the blocks of 4H columns):
+
+        a_t = x_t Wx + h_{t-1} Wh + b (+ xbias)                          (N, 4H)
+        f_t, g_t, i_t, o_t = σ(a_t,f), tanh(a_t,g), σ(a_t,i), σ(a_t,o)
+        c_t = f_t ⊙ c_{t-1} + g_t ⊙ i_t
+        h_t = o_t ⊙ tanh(c_t)
+
+    forward/backward are a faster path to the same numbers: tests/test_lstm_book.py proves they equal
+    a loop over ``LSTM`` (values and gradients), and tests/test_layers.py::reference_lstm writes the
+    book's loop out by hand. ``stateful=True`` carries (h, c) from one forward call to the next;
+    ``set_state`` sets the initial state (the decoder starts from the encoder's last h).
     """
 
     def __init__(self, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray, stateful: bool = False):
-        self.params = {"Wx": Wx, "Wh": Wh, "b": b}
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        # the one-step layer for decoding; its parameter and gradient dicts are this layer's own (the
+        # same objects), so it always sees the current arrays and every parameter has one name
+        self.cell = LSTM(Wx, Wh, b)
+        self.params, self.grads = self.cell.params, self.cell.grads
         self.stateful = stateful
         self.h: np.ndarray | None = None
         self.c: np.ndarray | None = None
-        self.cache = None
+        self.cache: TimeLSTMCache | None = None
 
     def set_state(self, h: np.ndarray, c: np.ndarray | None = None) -> None:
         """Start the next forward from hidden state h (N, H) and cell state c (zeros if None)."""
@@ -203,23 +306,20 @@ class TimeLSTM(Module):
         N, T, D = xs.shape
         H = Wh.shape[0]
         dtype = Wx.dtype
-        # Speed, none of it changes the maths:
-        # - buffers are time-major (T, N, ...), so each step reads and writes contiguous memory;
-        # - the input projection of all T steps is one matrix product before the loop;
-        # - the four gates are activated by one tanh over the whole (N, 4H) row, because
-        #   sigmoid(x) = 0.5 * tanh(x / 2) + 0.5: the f, i, o columns are pre-scaled by 1/2 (in scaled
-        #   copies of Wx, Wh and the bias), and afterwards mapped by 0.5 * y + 0.5.
-        scale, mul, add = _gate_affine(H, dtype)  # the same mapping as lstm_gates, scale applied up front
+        # Speed: time-major buffers (T, N, ...), so that each step reads and writes contiguous memory.
         xs_tm = np.ascontiguousarray(xs.transpose(1, 0, 2)).reshape(T * N, D)
-        A = (xs_tm @ (Wx * scale)).reshape(T, N, 4 * H)  # (T, N, 4H)
+        # Speed: one tanh activates all four gates, as sigmoid(x) = 0.5 * tanh(x / 2) + 0.5: the f, i, o
+        # columns of the weights and bias are pre-scaled by 1/2 here, and each step's tanh is then mapped
+        # by 0.5 * y + 0.5 for them (_tanh_to_gates). The input projection of all T steps is one product.
+        scale, mul, add = _gate_affine(H, dtype)
+        A = (xs_tm @ (Wx * scale)).reshape(T, N, 4 * H)  # (T, N, 4H): becomes the gates, step by step
         A += (b * scale) if xbias is None else (xbias + b) * scale
         Wh_s = Wh * scale
         zero_start = self.h is None  # Speed: h0 = 0 makes the first step's h0 @ Wh zero, so it is skipped
         h0 = np.zeros((N, H), dtype) if zero_start else np.asarray(self.h, dtype)
         c0 = np.zeros((N, H), dtype) if self.c is None else np.asarray(self.c, dtype)
-        hs = np.empty((T, N, H), dtype)
-        cs = np.empty((T, N, H), dtype)
-        tanh_cs = np.empty((T, N, H), dtype)
+        # Speed: every result goes into a buffer allocated once (out=), none into a new array per step.
+        hs, cs, tanh_cs = (np.empty((T, N, H), dtype) for _ in range(3))
         tmp = np.empty((N, 4 * H), dtype)
         gi = np.empty((N, H), dtype)
         h, c_prev = h0, c0
@@ -228,16 +328,16 @@ class TimeLSTM(Module):
             if t or not zero_start:
                 np.matmul(h, Wh_s, out=tmp)
                 a += tmp
-            _tanh_to_gates(a, mul, add)  # A[t] now holds the gates f, g, i, o
+            f, g, i, o = split_gates(_tanh_to_gates(a, mul, add), H)  # A[t] now holds the gates
             c = cs[t]
-            np.multiply(a[:, :H], c_prev, out=c)  # f * c_prev
-            np.multiply(a[:, H:2 * H], a[:, 2 * H:3 * H], out=gi)  # g * i
-            c += gi
+            np.multiply(f, c_prev, out=c)
+            np.multiply(g, i, out=gi)
+            c += gi  # c = f * c_prev + g * i
             np.tanh(c, out=tanh_cs[t])
             h = hs[t]
-            np.multiply(a[:, 3 * H:], tanh_cs[t], out=h)  # o * tanh(c)
+            np.multiply(o, tanh_cs[t], out=h)  # h = o * tanh(c)
             c_prev = c
-        self.cache = (xs_tm, h0, c0, A, hs, cs, tanh_cs, xbias is not None, zero_start)
+        self.cache = TimeLSTMCache(xs_tm, h0, c0, A, hs, cs, tanh_cs, xbias is not None, zero_start)
         if self.stateful:
             self.h, self.c = hs[-1].copy(), cs[-1].copy()
         else:
@@ -245,33 +345,49 @@ class TimeLSTM(Module):
         return hs.transpose(1, 0, 2)  # (N, T, H), a view of the time-major buffer
 
     def step(self, x: np.ndarray, h: np.ndarray, c: np.ndarray, xbias: np.ndarray | None = None):
-        """One step for decoding, no cache: x (N, D), h, c (N, H) -> (h, c, gates (N, 4H))."""
-        Wx, Wh, b = self.params["Wx"], self.params["Wh"], self.params["b"]
-        H = Wh.shape[0]
-        a = x @ Wx
-        a += h @ Wh
-        a += b
-        if xbias is not None:
-            a += xbias
-        lstm_gates(a, H)
-        f, g, i, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-        c = f * c + g * i
-        h = o * np.tanh(c)
-        return h, c, a
+        """One step for decoding: x (N, D), h, c (N, H) -> (h, c, gates (N, 4H) f, g, i, o).
+
+        The one-step LSTM's forward; only its own cache is written, not this layer's."""
+        h, c = self.cell.forward(x, h, c, xbias)
+        return h, c, self.cell.cache.gates
 
     def record(self) -> LSTMRecord:
         """Copies of the states of the last forward, for traces (not for backward): each (N, T, H)."""
-        _, _, _, A, hs, cs, _, _, _ = self.cache
-        H = hs.shape[-1]
+        cache = self.cache
 
         def batch_major(x: np.ndarray) -> np.ndarray:
             return np.ascontiguousarray(x.transpose(1, 0, 2))
 
-        return LSTMRecord(
-            h=batch_major(hs), c=batch_major(cs),
-            forget=batch_major(A[:, :, :H]), candidate=batch_major(A[:, :, H:2 * H]),
-            input=batch_major(A[:, :, 2 * H:3 * H]), output=batch_major(A[:, :, 3 * H:]),
-        )
+        f, g, i, o = (batch_major(x) for x in split_gates(cache.gates, cache.hs.shape[-1]))
+        return LSTMRecord(h=batch_major(cache.hs), c=batch_major(cache.cs), forget=f, candidate=g, input=i, output=o)
+
+    def _step_factors(self) -> tuple[np.ndarray, np.ndarray]:
+        """What backward's loop multiplies by at each step, for all T steps at once (they depend on the
+        forward pass only), so that the loop is a few element-wise products and one matrix product.
+
+        With s = dc + dh ⊙ o ⊙ (1 - tanh(c)^2) the gradient reaching the cell state c (dh, dc: the
+        gradients of h and c from later steps and from above), and σ' = σ (1 - σ), tanh' = 1 - tanh^2:
+
+            da_f = s ⊙ c_prev ⊙ f (1 - f)       da_g = s ⊙ i ⊙ (1 - g^2)      da_i = s ⊙ g ⊙ i (1 - i)
+            da_o = dh ⊙ tanh(c) ⊙ o (1 - o)      and the gradient of c_prev is s ⊙ f.
+
+        Returns P (T, N, 4H), the factors of s (blocks f, g, i) and of dh (block o), and
+        Q (T, N, H) = o ⊙ (1 - tanh(c)^2), so that s = dc + dh ⊙ Q.
+        """
+        cache = self.cache
+        H = cache.hs.shape[-1]
+        f, g, i, o = split_gates(cache.gates, H)
+        P = _gate_derivatives(cache.gates, H)  # (T, N, 4H): f (1 - f), 1 - g^2, i (1 - i), o (1 - o)
+        Pf, Pg, Pi, Po = split_gates(P, H)
+        Pf[1:] *= cache.cs[:-1]  # c_prev
+        Pf[0] *= cache.c0
+        Pg *= i
+        Pi *= g
+        Po *= cache.tanh_cs
+        Q = cache.tanh_cs * cache.tanh_cs
+        np.subtract(1, Q, out=Q)
+        Q *= o
+        return P, Q
 
     def backward(self, dhs: np.ndarray | None, dh_last: np.ndarray | None = None, need_dh0: bool = True):
         """dhs (N, T, H) -> (dxs (N, T, D), dh0 (N, H) or None, dxbias (N, 4H) or None).
@@ -280,33 +396,20 @@ class TimeLSTM(Module):
         flowing into the last hidden state. With
         need_dh0=False (the encoder, whose initial state is no one's output) dh0 is not computed.
         """
-        xs_tm, h0, c0, A, hs, cs, tanh_cs, has_xbias, zero_start = self.cache
+        cache = self.cache
+        xs, h0, gates, hs = cache.xs, cache.h0, cache.gates, cache.hs
         Wx, Wh = self.params["Wx"], self.params["Wh"]
         T, N, H = hs.shape
-        D = xs_tm.shape[1]
-        dtype = A.dtype
-        # Speed: everything that depends only on the forward pass is computed for all T steps at once,
-        # so the loop below is five small element-wise products and one matrix product per step.
-        # With s = dc + dh * o * (1 - tanh(c)^2) the gradient of the next-older cell state, and the
-        # derivative of each gate with respect to its pre-activation (sigmoid': f (1 - f), tanh': 1 - g^2):
-        #   da_f = s * c_prev * f (1 - f)   da_g = s * i * (1 - g^2)   da_i = s * g * i (1 - i)
-        #   da_o = dh * tanh(c) * o (1 - o)  and the older dc = s * f.
-        P = _gate_derivatives(A, H)  # (T, N, 4H): f (1 - f), 1 - g^2, i (1 - i), o (1 - o)
-        P4 = P.reshape(T, N, 4, H)
-        P4[1:, :, 0] *= cs[:-1]  # c_prev
-        P4[0, :, 0] *= c0
-        P4[:, :, 1] *= A[:, :, 2 * H:3 * H]  # i
-        P4[:, :, 2] *= A[:, :, H:2 * H]  # g
-        P4[:, :, 3] *= tanh_cs
-        Q = tanh_cs * tanh_cs  # o (1 - tanh(c)^2), so that s = dc + dh * Q
-        np.subtract(1, Q, out=Q)
-        Q *= A[:, :, 3 * H:]
-        dhs_tm = None if dhs is None else dhs.transpose(1, 0, 2)  # (T, N, H) view
-        # Speed: a product with a contiguous copy of Wh.T is about 25 % faster than with the view, but the
-        # copy (a transposing one) costs as much as 7 products: worth it for long sequences only.
-        Wh_T = np.ascontiguousarray(Wh.T) if T > 8 else Wh.T
-        dA = np.empty_like(A)  # (T, N, 4H): gradients of all pre-activations
+        dtype = gates.dtype
+        P, Q = self._step_factors()
+        # Speed: the gate axis apart, (T, N, 4, H), so that the f, g, i blocks take one product with s.
+        P4, dA = P.reshape(T, N, 4, H), np.empty_like(gates)  # dA: the gradients of all pre-activations
         dA4 = dA.reshape(T, N, 4, H)
+        f = split_gates(gates, H)[0]
+        dhs_tm = None if dhs is None else dhs.transpose(1, 0, 2)  # (T, N, H) view
+        # Speed: a product with a contiguous copy of Wh.T is faster than with the view, but the copy (a
+        # transposing one) costs about as much as seven products: worth it for long sequences only.
+        Wh_T = np.ascontiguousarray(Wh.T) if T > 8 else Wh.T
         dh = np.zeros((N, H), dtype) if dh_last is None else dh_last.astype(dtype, copy=True)
         dc = np.zeros((N, H), dtype)
         ds = np.empty((N, H), dtype)
@@ -314,23 +417,23 @@ class TimeLSTM(Module):
             if dhs_tm is not None:
                 dh += dhs_tm[t]
             np.multiply(dh, Q[t], out=ds)
-            ds += dc
-            np.multiply(ds[:, None, :], P4[t, :, :3], out=dA4[t, :, :3])  # f, g, i at once
-            np.multiply(dh, P4[t, :, 3], out=dA4[t, :, 3])  # o
-            np.multiply(ds, A[t, :, :H], out=dc)
+            ds += dc  # s = dc + dh * Q
+            np.multiply(ds[:, None, :], P4[t, :, :3], out=dA4[t, :, :3])  # da_f, da_g, da_i
+            np.multiply(dh, P4[t, :, 3], out=dA4[t, :, 3])  # da_o
+            np.multiply(ds, f[t], out=dc)  # the gradient of c_prev
             dh = dA[t] @ Wh_T if t or need_dh0 else None
-        # Speed: weight gradients of all steps are one matrix product each, after the loop
+        # Speed: the weight gradients of all steps are one matrix product each, after the loop
         # (with h0 = 0 the first step adds nothing to dWh, so it is left out).
         dA2 = dA.reshape(T * N, 4 * H)
-        self.grads["Wx"][...] = xs_tm.T @ dA2
-        if zero_start:
+        self.grads["Wx"][...] = xs.T @ dA2
+        if cache.zero_start:
             self.grads["Wh"][...] = hs[:-1].reshape((T - 1) * N, H).T @ dA[1:].reshape((T - 1) * N, 4 * H)
         else:
             h_prev = np.concatenate([h0[None], hs[:-1]], axis=0).reshape(T * N, H)
             self.grads["Wh"][...] = h_prev.T @ dA2
         self.grads["b"][...] = dA2.sum(axis=0)
-        dxs = (dA2 @ Wx.T).reshape(T, N, D).transpose(1, 0, 2)
-        dxbias = dA.sum(axis=0) if has_xbias else None
+        dxs = (dA2 @ Wx.T).reshape(T, N, xs.shape[1]).transpose(1, 0, 2)
+        dxbias = dA.sum(axis=0) if cache.has_xbias else None
         return dxs, dh, dxbias
 
 
