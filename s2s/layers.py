@@ -215,6 +215,12 @@ class LSTM(Module):
         encoder's h (see PeekyDecoder). Only decoding passes it, so backward returns the book's three
         gradients and none for xbias.
         """
+        h_next, c_next, gates = self.step(x, h_prev, c_prev, xbias)
+        self.cache = LSTMCache(x, h_prev, c_prev, gates, c_next)
+        return h_next, c_next
+
+    def step(self, x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, xbias: np.ndarray | None = None):
+        """The equations, without a cache (decoding keeps none): -> h_next, c_next, gates (N, 4H) f, g, i, o."""
         Wx, Wh, b = self.params["Wx"], self.params["Wh"], self.params["b"]
         H = Wh.shape[0]
         a = x @ Wx  # (N, 4H): the pre-activations of the four gates at once
@@ -225,8 +231,7 @@ class LSTM(Module):
         f, g, i, o = split_gates(lstm_gates(a, H), H)  # σ for f, i, o and tanh for g, in place
         c_next = f * c_prev + g * i
         h_next = o * np.tanh(c_next)
-        self.cache = LSTMCache(x, h_prev, c_prev, a, c_next)
-        return h_next, c_next
+        return h_next, c_next, a
 
     def backward(self, dh_next: np.ndarray, dc_next: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """dh_next, dc_next (N, H) -> dx (N, D), dh_prev (N, H), dc_prev (N, H); fills grads."""
@@ -345,11 +350,9 @@ class TimeLSTM(Module):
         return hs.transpose(1, 0, 2)  # (N, T, H), a view of the time-major buffer
 
     def step(self, x: np.ndarray, h: np.ndarray, c: np.ndarray, xbias: np.ndarray | None = None):
-        """One step for decoding: x (N, D), h, c (N, H) -> (h, c, gates (N, 4H) f, g, i, o).
-
-        The one-step LSTM's forward; only its own cache is written, not this layer's."""
-        h, c = self.cell.forward(x, h, c, xbias)
-        return h, c, self.cell.cache.gates
+        """One step for decoding, no cache: x (N, D), h, c (N, H) -> (h, c, gates (N, 4H) f, g, i, o),
+        by the one-step LSTM's equations (LSTM.step)."""
+        return self.cell.step(x, h, c, xbias)
 
     def record(self) -> LSTMRecord:
         """Copies of the states of the last forward, for traces (not for backward): each (N, T, H)."""
@@ -495,6 +498,18 @@ class TimeSoftmaxWithLoss(Module):
         return dx.reshape(shape)
 
 
+def attention_weights(hs_enc: np.ndarray, hs_dec: np.ndarray) -> np.ndarray:
+    """hs_enc (N, Te, H), hs_dec (N, Td, H) -> a (N, Td, Te): for each decoder state, the softmax over the
+    encoder states of their dot products with it (the book's AttentionWeight, section 8.1.4)."""
+    return softmax(hs_dec @ hs_enc.transpose(0, 2, 1))  # (N, Td, Te): dot products h_dec . h_enc
+
+
+def weighted_sum(hs_enc: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """hs_enc (N, Te, H), a (N, Td, Te) -> contexts c (N, Td, H): the encoder states weighted by a
+    (the book's WeightSum, section 8.1.3)."""
+    return a @ hs_enc
+
+
 class AttentionWeight(Module):
     """Scores of every decoder state against every encoder state, softmaxed: the 'where to look'."""
 
@@ -504,8 +519,7 @@ class AttentionWeight(Module):
 
     def forward(self, hs_enc: np.ndarray, hs_dec: np.ndarray) -> np.ndarray:
         """hs_enc (N, Te, H), hs_dec (N, Td, H) -> a (N, Td, Te), rows summing to 1."""
-        s = hs_dec @ hs_enc.transpose(0, 2, 1)  # (N, Td, Te): dot products h_dec . h_enc
-        a = softmax(s)
+        a = attention_weights(hs_enc, hs_dec)
         self.cache = (hs_enc, hs_dec, a)
         return a
 
@@ -526,7 +540,7 @@ class WeightSum(Module):
     def forward(self, hs_enc: np.ndarray, a: np.ndarray) -> np.ndarray:
         """hs_enc (N, Te, H), a (N, Td, Te) -> c (N, Td, H)."""
         self.cache = (hs_enc, a)
-        return a @ hs_enc
+        return weighted_sum(hs_enc, a)
 
     def backward(self, dc: np.ndarray):
         """dc (N, Td, H) -> (dhs_enc, da)."""
@@ -538,7 +552,8 @@ class TimeAttention(Module):
     """Attention (weights + weighted sum) for all decoder steps at once.
 
     The book loops over decoder steps with one Attention layer each; the same maths is a
-    batched matrix product over Td, which is what we compute.
+    batched matrix product over Td, which is what we compute. Decoding, one step at a time,
+    uses ``step``: the same two functions with Td = 1.
     """
 
     def __init__(self):
@@ -558,3 +573,8 @@ class TimeAttention(Module):
         dhs_enc1, da = self.wsum.backward(dc)
         dhs_enc2, dhs_dec = self.weight.backward(da)
         return dhs_enc1 + dhs_enc2, dhs_dec
+
+    def step(self, hs_enc: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One decoder step for decoding, no cache: hs_enc (N, Te, H), h (N, H) -> (c (N, H), a (N, Te))."""
+        a = attention_weights(hs_enc, h[:, None, :])  # (N, 1, Te)
+        return weighted_sum(hs_enc, a)[:, 0], a[:, 0]

@@ -24,6 +24,7 @@ from s2s.layers import (
     TimeLSTM,
     TimeSoftmaxWithLoss,
     softmax,
+    split_gates,
 )
 
 MODEL_KINDS = ("seq2seq", "peeky", "attention")
@@ -93,11 +94,8 @@ def _lstm(rng, D: int, H: int, dtype, stateful: bool, fan_in: int | None = None)
 
 def _stack_record(hs, cs, gates, H: int) -> LSTMRecord:
     """Per-step lists of (N, H) / (N, 4H) arrays -> an LSTMRecord of (N, T, H) arrays."""
-    G = np.stack(gates, axis=1)
-    return LSTMRecord(
-        h=np.stack(hs, axis=1), c=np.stack(cs, axis=1),
-        forget=G[..., :H], candidate=G[..., H:2 * H], input=G[..., 2 * H:3 * H], output=G[..., 3 * H:],
-    )
+    f, g, i, o = split_gates(np.stack(gates, axis=1), H)
+    return LSTMRecord(h=np.stack(hs, axis=1), c=np.stack(cs, axis=1), forget=f, candidate=g, input=i, output=o)
 
 
 class Encoder(Module):
@@ -287,8 +285,7 @@ class AttentionDecoder(Decoder):
         return enc_hs[:, -1]
 
     def _score(self, h, enc_hs):
-        a = softmax(np.einsum("nth,nh->nt", enc_hs, h))  # (N, Te)
-        c = np.einsum("nt,nth->nh", a, enc_hs)  # (N, H)
+        c, a = self.attention.step(enc_hs, h)  # (N, H), (N, Te): teacher forcing's maths, one step
         W, b = self.affine.params["W"], self.affine.params["b"]
         H = h.shape[1]
         return c @ W[:H] + h @ W[H:] + b, a

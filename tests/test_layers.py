@@ -237,6 +237,23 @@ def test_time_attention_matches_per_step_loop_and_gradients():
     assert_grad(ddec, loss, hs_dec)
 
 
+def test_time_attention_step_is_forward_one_decoder_step_at_a_time():
+    rng = np.random.default_rng(14)
+    Te, Td = 5, 3
+    layer = TimeAttention()
+    hs_enc, hs_dec = randn(rng, N, Te, H), randn(rng, N, Td, H)
+    c = layer.forward(hs_enc, hs_dec)
+    weights, caches = layer.attention_weights, (layer.weight.cache, layer.wsum.cache)
+    for t in range(Td):
+        c_t, a_t = layer.step(hs_enc, hs_dec[:, t])
+        assert c_t.shape == (N, H) and a_t.shape == (N, Te)
+        assert np.allclose(c_t, c[:, t], rtol=1e-13, atol=1e-15)
+        assert np.allclose(a_t, weights[:, t], rtol=1e-13, atol=1e-15)
+    # decoding writes no cache: a backward after it is still the backward of the forward
+    assert layer.attention_weights is weights
+    assert layer.weight.cache is caches[0] and layer.wsum.cache is caches[1]
+
+
 # ------------------------------------------------------------------------------------------------
 # float32 stays float32
 
@@ -280,11 +297,16 @@ def _f32_cases(rng):
         out = layer.forward(randn(rng, N, 4, H, dtype=f), randn(rng, N, 3, H, dtype=f))
         return out, list(layer.backward(randn(rng, *out.shape, dtype=f))) + [layer.attention_weights], {}
 
+    def attention_step():
+        c, a = TimeAttention().step(randn(rng, N, 4, H, dtype=f), randn(rng, N, H, dtype=f))
+        return c, [a], {}
+
     return {"embedding": embedding, "lstm": lstm, "lstm_step": lstm_step, "affine": affine,
-            "softmax_loss": softmax_loss, "attention": attention}
+            "softmax_loss": softmax_loss, "attention": attention, "attention_step": attention_step}
 
 
-@pytest.mark.parametrize("case", ["embedding", "lstm", "lstm_step", "affine", "softmax_loss", "attention"])
+@pytest.mark.parametrize("case", ["embedding", "lstm", "lstm_step", "affine", "softmax_loss", "attention",
+                                  "attention_step"])
 def test_layers_keep_float32(case):
     out, returned, grads = _f32_cases(np.random.default_rng(9))[case]()
     assert out.dtype == np.float32
