@@ -135,7 +135,7 @@ def _gate_affine(H: int, dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     key = (H, np.dtype(dtype).str)
     if key not in _GATE_AFFINE:
         sig = np.ones(4 * H, dtype)
-        sig[H:2 * H] = 0  # the candidate g stays a tanh
+        split_gates(sig, H)[1][...] = 0  # the candidate g stays a tanh
         half = np.where(sig == 1, 0.5, 1.0).astype(dtype)
         _GATE_AFFINE[key] = (half, half, (sig * 0.5).astype(dtype))
     return _GATE_AFFINE[key]
@@ -158,7 +158,7 @@ def _gate_derivatives(gates: np.ndarray, H: int) -> np.ndarray:
     key = (H, gates.dtype.str)
     if key not in _GATE_DERIVATIVE:
         c1 = np.zeros(4 * H, gates.dtype)
-        c1[H:2 * H] = 1
+        split_gates(c1, H)[1][...] = 1  # the candidate g
         _GATE_DERIVATIVE[key] = (c1, 1 - c1)
     c1, c2 = _GATE_DERIVATIVE[key]
     d = np.subtract(c2, gates)
@@ -188,8 +188,8 @@ class LSTMCache(NamedTuple):
 class LSTM(Module):
     """One LSTM step: the book's ``LSTM`` class (section 6.3), the readable twin of TimeLSTM.
 
-    Equations, for x (N, D), h_prev and c_prev (N, H); Wx (D, 4H), Wh (H, 4H) and b (4H) hold the
-    four gates side by side in the book's order f, g, i, o (Wx_f = Wx[:, :H], and so on):
+    Equations: for x (N, D), h_prev and c_prev (N, H), with Wx (D, 4H), Wh (H, 4H) and b (4H) holding
+    the four gates side by side in the book's order f, g, i, o (Wx_f = Wx[:, :H], and so on),
 
         f = σ(x Wx_f + h_prev Wh_f + b_f)        forget gate: how much of c_prev to keep
         g = tanh(x Wx_g + h_prev Wh_g + b_g)     candidate: new information for the cell
@@ -269,18 +269,23 @@ class TimeLSTMCache(NamedTuple):
 class TimeLSTM(Module):
     """An LSTM run over T steps; returns every hidden state.
 
-    Equations, at every step t = 0 .. T-1 from the initial states h_{-1}, c_{-1} (the book's LSTM,
-    written out one step at a time in ``LSTM``; its gates f, g, i, o are the blocks of 4H columns):
+    Equations: at every step t = 1 .. T, from the initial states h_0 and c_0 (zeros unless set), the
+    one-step ``LSTM``'s, with the gates f, g, i, o as the blocks of H columns of a_t (split_gates):
 
         a_t = x_t Wx + h_{t-1} Wh + b (+ xbias)                          (N, 4H)
         f_t, g_t, i_t, o_t = σ(a_t,f), tanh(a_t,g), σ(a_t,i), σ(a_t,o)
         c_t = f_t ⊙ c_{t-1} + g_t ⊙ i_t
         h_t = o_t ⊙ tanh(c_t)
 
-    forward/backward are a faster path to the same numbers: tests/test_lstm_book.py proves they equal
-    a loop over ``LSTM`` (values and gradients), and tests/test_layers.py::reference_lstm writes the
-    book's loop out by hand. ``stateful=True`` carries (h, c) from one forward call to the next;
-    ``set_state`` sets the initial state (the decoder starts from the encoder's last h).
+    forward/backward are a faster path to the same numbers, each trick commented where it happens:
+    tests/test_lstm_book.py proves they equal the book's TimeLSTM, a loop over ``LSTM`` (values and
+    gradients), and tests/test_layers.py::reference_lstm writes that loop out by hand.
+    ``stateful=True`` carries (h, c) from one forward call to the next; ``set_state`` sets the initial
+    state (the decoder starts from the encoder's last h).
+
+    Where this differs from the book: xbias, the Peeky decoder's peek (the book concatenates it to
+    each x_t); backward returns dh0 where the book keeps it in ``self.dh``, and takes dh_last and
+    need_dh0 for an encoder whose last state alone is used.
     """
 
     def __init__(self, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray, stateful: bool = False):
@@ -315,8 +320,9 @@ class TimeLSTM(Module):
         xs_tm = np.ascontiguousarray(xs.transpose(1, 0, 2)).reshape(T * N, D)
         # Speed: one tanh activates all four gates, as sigmoid(x) = 0.5 * tanh(x / 2) + 0.5: the f, i, o
         # columns of the weights and bias are pre-scaled by 1/2 here, and each step's tanh is then mapped
-        # by 0.5 * y + 0.5 for them (_tanh_to_gates). The input projection of all T steps is one product.
+        # by 0.5 * y + 0.5 for them (_tanh_to_gates).
         scale, mul, add = _gate_affine(H, dtype)
+        # Speed: the input projections x_t Wx of all T steps are one matrix product, before the loop.
         A = (xs_tm @ (Wx * scale)).reshape(T, N, 4 * H)  # (T, N, 4H): becomes the gates, step by step
         A += (b * scale) if xbias is None else (xbias + b) * scale
         Wh_s = Wh * scale
