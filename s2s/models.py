@@ -155,7 +155,8 @@ class Decoder(Module):
         return enc
 
     def generate(self, enc, start_id: int, sample_size: int, record: bool = False):
-        """Greedy decoding for a batch.
+        """Greedy decoding for a batch, one step at a time: the one-step LSTM (TimeLSTM.step), then the
+        step's scores (and, with attention, TimeAttention.step); the argmax is the next input.
 
         enc is what the encoder returned. Returns ids (N, sample_size) and, when ``record``,
         (LSTMRecord, probs (N, Td, V), attention (N, Td, Te) or None); otherwise None.
