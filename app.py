@@ -1,8 +1,14 @@
 """Seq2seq classroom: `streamlit run app.py`. Page config and navigation only; pages live in ui/."""
 
+import os
+
+from s2s.fast.blas import one_blas_thread
+
+# first, before streamlit loads numpy: OpenBLAS reads its thread count once, when it loads
+os.environ.update(one_blas_thread())
+
 import streamlit as st
 
-import s2s  # noqa: F401  (first: it sets one BLAS thread before numpy loads; see s2s/__init__.py)
 from ui import sidebar, style
 from ui.i18n import t
 from ui.pages import lessons_page

@@ -10,6 +10,12 @@ Measures, for the shipped addition and date models, medians over repeats:
 
 from __future__ import annotations
 
+import os
+
+from s2s.fast.blas import one_blas_thread
+
+os.environ.update(one_blas_thread())  # first: OpenBLAS reads its thread count once, when numpy loads it
+
 import platform
 import statistics
 import sys

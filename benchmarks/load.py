@@ -150,10 +150,13 @@ def proc_status(pid: int) -> dict[str, int]:
 
 
 @contextlib.contextmanager
-def streamlit_server(ttl: float | None = None, log_dir: Path | None = None):
-    """A `streamlit run app.py` on a free port; yields (url, process)."""
+def streamlit_server(ttl: float | None = None, log_dir: Path | None = None, env: dict[str, str] | None = None,
+                     launcher: list[str] | None = None):
+    """A `streamlit run app.py` on a free port; yields (url, process). `env`: the server's environment
+    (default: this process's); `launcher`: what stands for `python -m streamlit` (the same command line
+    follows it)."""
     port = _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+    cmd = [*(launcher or [sys.executable, "-m", "streamlit"]), "run", str(ROOT / "app.py"), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", "--global.developmentMode", "false"]
     if ttl is not None:
@@ -161,7 +164,7 @@ def streamlit_server(ttl: float | None = None, log_dir: Path | None = None):
     log_dir = log_dir or ROOT / "test-output"
     log_dir.mkdir(exist_ok=True)
     with open(log_dir / f"load-server-{port}.log", "w") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
         url = f"http://127.0.0.1:{port}"
         try:
             started = time.monotonic()

@@ -45,10 +45,15 @@ one BLAS thread.
 
 from __future__ import annotations
 
+import os
+
+from s2s.fast.blas import one_blas_thread
+
+os.environ.update(one_blas_thread())  # first: OpenBLAS reads its thread count once, when numpy loads it
+
 import argparse
 import json
 import math
-import os
 import platform
 import statistics
 import sys
@@ -57,8 +62,8 @@ from dataclasses import asdict, replace
 
 import numpy as np
 
-from s2s.allocator import keep_heap_reserve
 from s2s.data import Dataset, make_split
+from s2s.fast.libc import keep_heap_reserve
 from s2s.models import ModelConfig, build_model
 from s2s.presets import PRESETS, Preset
 from s2s.trainer import TrainConfig, Trainer, TrainingDiverged, evaluate

@@ -16,6 +16,12 @@ browser: benchmarks/lesson_walk.py times the races there.
 
 from __future__ import annotations
 
+import os
+
+from s2s.fast.blas import one_blas_thread
+
+os.environ.update(one_blas_thread())  # first: OpenBLAS reads its thread count once, when numpy loads it
+
 import argparse
 import dataclasses
 import json
@@ -25,7 +31,6 @@ import time
 
 import numpy as np
 
-import s2s  # noqa: F401  (one BLAS thread, before numpy does any work)
 from s2s.presets import COMPARISONS, RACES
 from ui.runner import CompareRunner
 

@@ -1,4 +1,4 @@
-"""Engine speed and time to accuracy, against PyTorch when it is installed (issue 5's table).
+"""Engine speed and time to accuracy, against PyTorch when it is installed.
 
     python -m benchmarks.speed [--repeats 3] [--quick]
 
@@ -16,31 +16,34 @@ from __future__ import annotations
 
 import os
 
-# Both engines get both cores: PyTorch uses 2 intra-op threads; our engine splits each batch across 2
-# worker processes (TrainConfig.workers, s2s/parallel.py) with one BLAS thread each, the engine's default
-# (s2s/__init__.py). Set before numpy loads; a value you set wins.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+from s2s.fast.blas import one_blas_thread
 
-import argparse  # noqa: E402
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
+# First, before numpy loads. Both engines get both cores: PyTorch its default intra-op threads (so only
+# OpenBLAS's variable is set: OMP_NUM_THREADS would limit PyTorch too); ours splits each batch across 2
+# processes (TrainConfig.workers, s2s/fast/parallel.py) with one BLAS thread each. A value you set wins.
+os.environ.update(one_blas_thread(names=["OPENBLAS_NUM_THREADS"]))
 
-import numpy as np  # noqa: E402
+import argparse
+import platform
+import statistics
+import sys
+import threading
+import time
 
-from benchmarks import torch_peer  # noqa: E402
-from s2s.allocator import keep_heap_reserve  # noqa: E402
-from s2s.checkpoint import load_checkpoint  # noqa: E402
-from s2s.data import make_split  # noqa: E402
-from s2s.inference import answer  # noqa: E402
-from s2s.models import ModelConfig, build_model  # noqa: E402
-from s2s.presets import PRESETS  # noqa: E402
-from s2s.trainer import TrainConfig, Trainer, evaluate  # noqa: E402
+import numpy as np
+
+from benchmarks import torch_peer
+from s2s.checkpoint import load_checkpoint
+from s2s.data import make_split
+from s2s.fast.libc import keep_heap_reserve
+from s2s.fast.parallel import data_parallel
+from s2s.inference import answer
+from s2s.models import ModelConfig, build_model
+from s2s.presets import PRESETS
+from s2s.trainer import TrainConfig, Trainer, evaluate
 
 BATCHES_PER_EPOCH = 45000 // 128  # 351, as in the book
-CORES = 2  # of the machines this project runs on: our workers, PyTorch's intra-op threads
+CORES = 2  # of the machines this project runs on: our worker processes, PyTorch's intra-op threads
 
 
 def sgemm_gflops(n: int = 1024, repeats: int = 10, threads: int = CORES) -> float:
@@ -50,12 +53,12 @@ def sgemm_gflops(n: int = 1024, repeats: int = 10, threads: int = CORES) -> floa
     a @ a
     best = float("inf")
     for _ in range(repeats):
-        workers = [threading.Thread(target=np.matmul, args=(a, a)) for _ in range(threads)]
+        products = [threading.Thread(target=np.matmul, args=(a, a)) for _ in range(threads)]
         t0 = time.perf_counter()
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
+        for thread in products:
+            thread.start()
+        for thread in products:
+            thread.join()
         best = min(best, time.perf_counter() - t0)
     return threads * 2 * n ** 3 / best / 1e9
 
@@ -80,7 +83,8 @@ def ours_seconds_per_epoch(kind: str, task: str, H: int, batches: int, repeats: 
     """Median seconds for `batches` training steps of the book's setup, scaled to one epoch."""
     train, _ = make_split(task, 128 * batches, 10, 0)
     model = build_model(ModelConfig(kind, len(train.codec.vocab), 16, H, True), np.random.default_rng(0))
-    trainer = Trainer(model, train, TrainConfig(batch_size=128, lr=0.001, clip=5.0, workers=CORES))
+    config = TrainConfig(batch_size=128, lr=0.001, clip=5.0, workers=CORES)
+    trainer = Trainer(model, train, config, backend=data_parallel(model, train, config))
     for _ in range(5):
         trainer.step()
     times = []
@@ -95,13 +99,13 @@ def ours_seconds_per_epoch(kind: str, task: str, H: int, batches: int, repeats: 
 
 def ours_time_to_accuracy(workers: int, target: float = 0.9, limit_seconds: float = 120) -> tuple[float | None, float]:
     """Training seconds until held-out exact match >= target with the default addition preset on `workers`
-    workers, evaluating every preset.eval_every iterations on 1,000 held-out questions (not counted)."""
+    processes, evaluating every preset.eval_every iterations on 1,000 held-out questions (not counted)."""
     p = PRESETS["addition"]["default"]
     train, val = make_split("addition", p.train_size, 1000, 0)
     model = build_model(ModelConfig(p.model, len(train.codec.vocab), p.wordvec, p.hidden, p.reverse),
                         np.random.default_rng([0, 1]))
     config = TrainConfig(p.batch, p.lr, "adam", p.clip, 0, p.epochs, p.schedule, workers=workers)
-    trainer = Trainer(model, train, config)
+    trainer = Trainer(model, train, config, backend=data_parallel(model, train, config) if workers > 1 else None)
     reached = None
     while trainer.train_seconds < limit_seconds and trainer.iteration < trainer.total_iterations:
         trainer.step()
@@ -140,7 +144,7 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="fewer batches per measurement")
     args = ap.parse_args()
-    keep_heap_reserve()  # as the command line and the workers do (s2s/allocator.py)
+    keep_heap_reserve()  # as the command line and the worker processes do (s2s/fast/libc.py)
     has_torch = torch_peer.available()
     versions = f"numpy {np.__version__}" + (f", torch {torch_peer.torch.__version__} "
                                              f"({torch_peer.torch.get_num_threads()} threads)" if has_torch else

@@ -6,6 +6,12 @@
 
 from __future__ import annotations
 
+import os
+
+from s2s.fast.blas import one_blas_thread
+
+os.environ.update(one_blas_thread())  # first: OpenBLAS reads its thread count once, when numpy loads it
+
 import argparse
 import json
 import sys

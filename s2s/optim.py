@@ -1,8 +1,8 @@
 """Optimisers and gradient clipping.
 
-An optimiser holds the list of (name, parameter, gradient) triples of a model, taken once
-from ``named_parameters()``; every array appears there exactly once, so every parameter is
-updated exactly once per step. Updates are written in place.
+An optimiser reads the (name, parameter, gradient) triples of its model at each step, from
+``named_parameters()``; every array appears there exactly once, so every parameter is updated
+exactly once per step. Updates are written in place.
 """
 
 from __future__ import annotations
@@ -31,63 +31,53 @@ def clip_grads(grads: list[np.ndarray], max_norm: float) -> float:
 
 
 class Optimizer:
-    """Common part: the parameters of one model and the step counter."""
+    """Common part: the model whose parameters it updates, the learning rate and the step counter."""
 
     def __init__(self, model: Module, lr: float):
-        self.named = self._parameters(model)
-        self.lr = float(lr)
-        self.t = 0
-
-    @staticmethod
-    def _parameters(model: Module) -> list[tuple[str, np.ndarray, np.ndarray]]:
-        if getattr(model, "flat_params", None) is not None:
-            # all parameters in one array (Module.flatten): one update for everything
-            return [("(all parameters)", model.flat_params, model.flat_grads)]
-        named = list(model.named_parameters())
+        self.model = model
+        named = self.named
         names = [n for n, _, _ in named]
         if len(set(names)) != len(names) or len({id(p) for _, p, _ in named}) != len(names):
             raise ValueError("a parameter appears twice in the model")
-        return named
+        self.lr = float(lr)
+        self.t = 0
 
-    def rebind(self, model: Module) -> None:
-        """Follow the model's parameters to new storage of the same sizes, keeping the optimiser's state."""
-        named = self._parameters(model)
-        if [p.shape for _, p, _ in named] != [p.shape for _, p, _ in self.named]:
-            raise ValueError("the model's parameters changed shape")
-        self.named = named
+    @property
+    def named(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """(name, parameter, gradient) of every parameter array of the model, as it is now: asked for at
+        each step rather than kept, so the optimiser follows parameters whose storage moves (s2s/fast
+        moves it into shared memory and back)."""
+        if getattr(self.model, "flat_params", None) is not None:
+            # all parameters in one array (Module.flatten): one update for everything
+            return [("(all parameters)", self.model.flat_params, self.model.flat_grads)]
+        return list(self.model.named_parameters())
 
     def reset(self) -> None:
         """Forget the optimiser's state (after the weights were restored)."""
         self.t = 0
 
-    def update(self) -> None:
-        """Apply one update. (Element-wise, so s2s.parallel may apply `_apply` to ranges in several
-        processes instead.)"""
+    def update(self, part: slice = slice(None)) -> None:
+        """One step over `part` of every parameter array (by default all of it): the step is counted and
+        its constants computed once, then every element is updated on its own. So several processes,
+        each with an optimiser over the same shared arrays and the same `t` and `lr`, may each update
+        one range of a flat parameter array and together take one step (s2s/fast/parallel.py)."""
         self.t += 1
-        self._prepare()
-        for k in range(len(self.named)):
-            self._apply(k, slice(None))
+        self._step_constants()
+        for k, (_, p, g) in enumerate(self.named):
+            self._update_part(k, p, g, part)
 
-    def _prepare(self) -> None:
+    def _step_constants(self) -> None:
         """Per-step constants, computed once before the element-wise work."""
 
-    def state_arrays(self) -> dict[str, list[np.ndarray]]:
-        """The optimiser's own arrays by name, one per parameter array (none for plain SGD)."""
-        return {}
-
-    def bind_state(self, arrays: dict[str, np.ndarray], copy: bool = True) -> None:
-        """Keep the state of a flattened model's one parameter array in the given arrays (shared memory,
-        see s2s.parallel), copying the current values into them unless `copy` is false."""
-        for name, current in self.state_arrays().items():
-            if len(current) != 1 or arrays[name].shape != current[0].shape:
-                raise ValueError("only the state of one flat parameter array can be moved")
-            if copy:
-                arrays[name][...] = current[0]
-            current[0] = arrays[name]
-
-    def _apply(self, k: int, part: slice) -> None:
-        """Update the part `part` of parameter array k."""
+    def _update_part(self, k: int, p: np.ndarray, g: np.ndarray, part: slice) -> None:
+        """Update `part` of parameter array k, `p`, from its gradient `g`."""
         raise NotImplementedError
+
+    def state_arrays(self) -> dict[str, list[np.ndarray]]:
+        """The optimiser's own arrays by name (none for plain SGD): for each name the list it works from,
+        one array per parameter array. An array replaced in such a list by one of the same shape is
+        used from then on (s2s/fast keeps the state in shared memory while processes share the update)."""
+        return {}
 
     @property
     def grads(self) -> list[np.ndarray]:
@@ -98,8 +88,7 @@ class Optimizer:
 class SGD(Optimizer):
     """p -= lr * g."""
 
-    def _apply(self, k: int, part: slice) -> None:
-        _, p, g = self.named[k]
+    def _update_part(self, k: int, p: np.ndarray, g: np.ndarray, part: slice) -> None:
         p[part] -= self.lr * g[part]
 
 
@@ -122,12 +111,12 @@ class Adam(Optimizer):
         for a in self.m + self.v:
             a[...] = 0
 
-    def _prepare(self) -> None:
+    def _step_constants(self) -> None:
         self.lr_t = self.lr * math.sqrt(1.0 - self.beta2 ** self.t) / (1.0 - self.beta1 ** self.t)
 
-    def _apply(self, k: int, part: slice) -> None:
+    def _update_part(self, k: int, p: np.ndarray, g: np.ndarray, part: slice) -> None:
         b1, b2 = self.beta1, self.beta2
-        p, g, m, v, tmp = (a[part] for a in (self.named[k][1], self.named[k][2], self.m[k], self.v[k], self._tmp[k]))
+        p, g, m, v, tmp = (a[part] for a in (p, g, self.m[k], self.v[k], self._tmp[k]))
         # the same three lines as the book's, written in place into one scratch array
         np.subtract(g, m, out=tmp)
         tmp *= 1 - b1

@@ -11,6 +11,12 @@ evaluation and at most every 30 s before it, so an interrupted run leaves a rece
 
 from __future__ import annotations
 
+import os
+
+from s2s.fast.blas import one_blas_thread
+
+os.environ.update(one_blas_thread())  # first: OpenBLAS reads its thread count once, when numpy loads it
+
 import argparse
 import json
 import math
@@ -20,9 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from s2s.allocator import keep_heap_reserve
 from s2s.checkpoint import save_checkpoint
 from s2s.data import DatasetError, make_split, read_book_file, split_dataset
+from s2s.fast.libc import keep_heap_reserve
+from s2s.fast.parallel import available_cores, data_parallel
 from s2s.models import MODEL_KINDS, ModelConfig, build_model, count_parameters
 from s2s.optim import OPTIMIZERS
 from s2s.presets import PRESETS
@@ -61,11 +68,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help="evaluate every N iterations (default: once per epoch)")
     p.add_argument("--until-accuracy", type=float, default=None, metavar="A",
                    help="stop as soon as held-out exact match reaches A (0..1)")
-    p.add_argument("--workers", type=int, default=1, metavar="N",
-                   help="split each batch across N worker processes (one core each; same maths); default: 1")
+    p.add_argument("--workers", type=workers_arg, default="auto", metavar="N",
+                   help=f"split each batch across N processes, one core each (the same gradient, summed in "
+                        f"another order; 1: all in this process); default: auto, the cores this process may "
+                        f"use, at most {MAX_WORKERS}")
     p.add_argument("--json", action="store_true", help="print one JSON line per evaluation")
     p.add_argument("--out", required=True, metavar="FILE", help="checkpoint to write (.npz)")
     return p
+
+
+def workers_arg(text: str) -> int:
+    """--workers: a number of processes from 1 to MAX_WORKERS, or "auto" (the cores available)."""
+    if text == "auto":
+        return available_cores()
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of processes or 'auto', not {text!r}") from None
+    if not 1 <= n <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_WORKERS} (or auto), not {n}")
+    return n
 
 
 SAVE_EVERY = 30.0  # seconds between checkpoint writes while training (the last evaluation is always saved)
@@ -94,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    keep_heap_reserve()  # a process that only trains: speed over a few megabytes (s2s/allocator.py)
+    keep_heap_reserve()  # a process that only trains: speed over a few megabytes (s2s/fast/libc.py)
     try:
         _fill_defaults(args)
     except ValueError as e:
@@ -106,8 +128,6 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--epochs must be a positive number")
     if args.until_accuracy is not None and not 0 < args.until_accuracy <= 1:
         parser.error("--until-accuracy must be in (0, 1]")
-    if not 1 <= args.workers <= MAX_WORKERS:
-        parser.error(f"--workers must be between 1 and {MAX_WORKERS}")
     if args.eval_every < 0:
         parser.error("--eval-every must be 0 (once per epoch) or positive")
     out = Path(args.out)
@@ -145,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
                         np.random.default_rng([args.seed, 1]))
     iters_per_epoch = len(train) // min(args.batch, len(train))
     total_iters = max(1, round(args.epochs * iters_per_epoch))
-    trainer = Trainer(model, train, config, total_iters)
+    # more than one process: the worker processes start here and end with trainer.close()
+    backend = data_parallel(model, train, config) if config.workers > 1 else None
+    trainer = Trainer(model, train, config, total_iters, backend=backend)
     every = args.eval_every or trainer.iters_per_epoch
 
     bar = None

@@ -2,7 +2,9 @@
 
 ``Trainer.step()`` trains one mini-batch and returns a metrics dict; an epoch is a loop of
 steps over one shuffled pass of the data (the last incomplete batch is dropped, as in the
-book). Nothing here prints or plots: the command line prints, the app draws.
+book). Nothing here prints or plots: the command line prints, the app draws. A step is the
+book's forward, backward, clip and update; a ``Backend`` given to the trainer may compute the
+forward and backward passes elsewhere (other processes: s2s/fast), with the same gradients.
 """
 
 from __future__ import annotations
@@ -10,13 +12,13 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass
+from typing import Protocol
 
 import numpy as np
 
 from s2s.data import Dataset
 from s2s.models import Seq2seq, get_weights, set_weights
 from s2s.optim import OPTIMIZERS, clip_grads
-from s2s.parallel import PooledSteps, StepPool, data_parallel
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class TrainConfig:
     epochs: int = 25
     schedule: str = "constant"  # or "cosine": lr falls to lr_min_factor * lr over the run
     lr_min_factor: float = 0.05
-    workers: int = 1  # > 1: each batch is split across this many processes or threads (s2s.parallel)
+    workers: int = 1  # > 1: each batch is split across this many processes (the caller's backend, see Trainer)
 
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS:
@@ -68,6 +70,17 @@ class Prepared:
     started: float  # time.perf_counter() when the passes began
 
 
+class Backend(Protocol):
+    """What computes a mini-batch's forward and backward passes for a Trainer (the default: the model
+    itself, in the trainer's thread). A backend may also have ``update(optimizer)``, to take the
+    optimiser's step itself (worker processes that each update a range of the parameters), and
+    ``close()``, which the trainer's ``close()`` calls."""
+
+    def forward_backward(self, xs: np.ndarray, ts: np.ndarray) -> float:
+        """Mean loss of the batch (xs (N, Te), ts (N, 1 + Td)); the model's gradients hold its gradient."""
+        ...
+
+
 class TrainingDiverged(RuntimeError):
     """The loss blew up or became inf/NaN; the weights were restored to the last good ones."""
 
@@ -79,20 +92,21 @@ BLOWUP_FACTOR = 20  # a loss this many times the chance level (ln V) means train
 class Trainer:
     """Trains a model on a dataset one mini-batch at a time."""
 
-    def __init__(self, model: Seq2seq, data: Dataset, config: TrainConfig, total_iterations: int | None = None,
-                 pool: StepPool | None = None):
-        """`pool`: run the forward and backward passes in that pool's worker processes (the app: many
-        sessions on one server); the numbers are the same as in this process."""
+    def __init__(self, model: Seq2seq, data: Dataset, config: TrainConfig, total_iterations: int | None = None, *,
+                 backend: Backend | None = None):
+        """`backend`: what computes each batch's forward and backward passes (see Backend); None: the
+        model, in this thread. The caller builds it and the trainer's close() ends it. The caller
+        chooses, not the trainer, because backends start processes and move the parameters into shared
+        memory, which is no part of the book's loop: the command line builds one for
+        ``config.workers > 1`` (s2s.fast.parallel.data_parallel), the app attaches each trainer to its
+        step pool (s2s.fast.pool)."""
         if len(data) == 0:
             raise ValueError("the training set is empty")
+        if config.workers > 1 and backend is None:
+            raise ValueError(f"workers={config.workers} needs a data-parallel backend "
+                             "(s2s.fast.parallel.data_parallel)")
         self.model, self.data, self.config = model, data, config
-        self.parallel = None
-        # before the optimiser: the parameters may move into shared memory
-        if config.workers > 1:
-            self.parallel = data_parallel(model, config.workers, config.batch_size, data.xs.shape[1], data.ts.shape[1],
-                                          config.optimizer)
-        elif pool is not None:
-            self.parallel = pool.attach(model, config.batch_size, data.xs.shape[1], data.ts.shape[1])
+        self.backend = backend
         self.optimizer = OPTIMIZERS[config.optimizer](model, config.lr)
         self.rng = np.random.default_rng([config.seed, 2])  # shuffling stream, apart from data and init
         self.batch_size = min(config.batch_size, len(data))
@@ -119,17 +133,15 @@ class Trainer:
         progress = min(self.iteration / max(self.total_iterations, 1), 1.0)
         return c.lr * (c.lr_min_factor + (1 - c.lr_min_factor) * 0.5 * (1 + math.cos(math.pi * progress)))
 
-    def step(self, here: bool = False) -> dict:
-        """Train on one mini-batch; returns loss, grad_norm, examples_per_second and counters. `here`:
-        compute in this thread even with a step pool (a step asked for by hand)."""
-        return self.apply(self.prepare(here))
+    def step(self) -> dict:
+        """Train on one mini-batch; returns loss, grad_norm, examples_per_second and counters."""
+        return self.apply(self.prepare())
 
-    def prepare(self, here: bool = False, split: bool = False) -> Prepared:
+    def prepare(self) -> Prepared:
         """The first half of a step: the next mini-batch's forward and backward passes (gradients in
         the model, nothing else changed). Reads the parameters and writes only the gradients, so others
         may read the model meanwhile (the app does not hold its lock here); a prepared step that is
-        dropped (paused meanwhile) is prepared again the same way. `split`, with a step pool: half the
-        batch in this thread and half in the pool's solo worker (a session alone on a server)."""
+        dropped (paused meanwhile) is prepared again the same way."""
         pos = self.iteration % self.iters_per_epoch
         if pos == 0 and self._order_epoch != self.iteration // self.iters_per_epoch:
             self._order = self.rng.permutation(len(self.data))
@@ -137,14 +149,11 @@ class Trainer:
         idx = self._order[pos * self.batch_size:(pos + 1) * self.batch_size]
         xs, ts = self.data.xs[idx], self.data.ts[idx]
         t0 = time.perf_counter()
-        pooled = isinstance(self.parallel, PooledSteps)
-        if pooled and not here:
-            loss = self.parallel.forward_backward(xs, ts, split)
-        elif self.parallel is not None and not pooled:
-            loss = self.parallel.forward_backward(xs, ts)
-        else:
+        if self.backend is None:
             loss = self.model.forward(xs, ts)
             self.model.backward()
+        else:
+            loss = self.backend.forward_backward(xs, ts)
         return Prepared(self.iteration, len(idx), loss, t0)
 
     def apply(self, prepared: Prepared) -> dict:
@@ -158,8 +167,8 @@ class Trainer:
         if self.iteration % GOOD_EVERY == 0:
             self._good = (self.iteration, get_weights(self.model))  # these weights just gave a sane loss
         self.optimizer.lr = self.learning_rate()
-        if self.parallel is not None:  # data-parallel worker processes each take a range of the parameters
-            self.parallel.update(self.optimizer)
+        if hasattr(self.backend, "update"):  # e.g. worker processes that each update a range of the parameters
+            self.backend.update(self.optimizer)
         else:
             self.optimizer.update()
         dt = time.perf_counter() - prepared.started
@@ -177,12 +186,11 @@ class Trainer:
         }
 
     def close(self) -> None:
-        """End data parallelism or the step pool's use, if any: the parameters are the model's own again,
-        and the optimiser goes on with them (the trainer can still step, in this thread alone)."""
-        if self.parallel is not None:
-            self.parallel.close()
-            self.parallel = None
-            self.optimizer.rebind(self.model)
+        """End the backend, if any: the parameters are the model's own again, and the optimiser goes on
+        with them (the trainer can still step, in this thread alone)."""
+        if hasattr(self.backend, "close"):
+            self.backend.close()
+        self.backend = None
 
     def _diverged(self, loss: float, norm: float) -> TrainingDiverged:
         """Restore the last good weights, forget the optimiser's state, and say what happened."""

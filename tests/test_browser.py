@@ -140,7 +140,7 @@ def test_train_page_trains_live_and_pauses(server, browser, size):
 
 
 def _cpu_seconds(pid: int) -> float:
-    """CPU time of the server and its training worker processes (s2s.parallel.StepPool)."""
+    """CPU time of the server and its training worker processes (s2s.fast.pool.StepPool)."""
     total = 0
     for p in family(pid):
         with contextlib.suppress(OSError):  # a worker may end while we look

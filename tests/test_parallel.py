@@ -1,4 +1,5 @@
-"""Data parallelism (s2s.parallel): the same gradients as one process, shared parameters, clean shutdown."""
+"""Data parallelism and the step pool (s2s.fast): the same gradients as one process, shared parameters, clean
+shutdown."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import numpy as np
 import pytest
 
 from s2s.data import make_split
+from s2s.fast.parallel import ProcessDataParallel, ThreadDataParallel, data_parallel
+from s2s.fast.pool import StepPool
+from s2s.fast.shared import WorkerError
 from s2s.models import ModelConfig, build_model
-from s2s.parallel import ProcessDataParallel, StepPool, ThreadDataParallel, WorkerError
 from s2s.trainer import TrainConfig, Trainer
 
 
@@ -104,7 +107,8 @@ def test_trainer_with_workers_follows_the_one_process_curve(workers, optimizer):
     for w in (1, workers):
         model = build_model(ModelConfig("attention", len(data.codec.vocab), 8, 16, True), np.random.default_rng(1))
         lr = 0.01 if optimizer == "adam" else 1.0
-        trainer = Trainer(model, data, TrainConfig(batch_size=64, lr=lr, optimizer=optimizer, seed=2, workers=w))
+        config = TrainConfig(batch_size=64, lr=lr, optimizer=optimizer, seed=2, workers=w)
+        trainer = Trainer(model, data, config, backend=data_parallel(model, data, config) if w > 1 else None)
         curves[w] = [trainer.step()["loss"] for _ in range(25)]
         trainer.close()
         state = {k: v[0].copy() for k, v in trainer.optimizer.state_arrays().items()}
@@ -133,9 +137,15 @@ def _memfd_maps(pid: int) -> int:
         return sum("memfd:s2s-data-parallel" in line for line in f)
 
 
+def pooled_trainer(data, pool, model):
+    """A Trainer whose passes run in `pool` (None: in this thread)."""
+    backend = None if pool is None else pool.attach(model, 64, data.xs.shape[1], data.ts.shape[1])
+    return Trainer(model, data, TrainConfig(batch_size=64, lr=0.01, seed=2), backend=backend)
+
+
 def _curve(data, pool, kind: str, steps: int = 20):
     model = build_model(ModelConfig(kind, len(data.codec.vocab), 8, 16, True), np.random.default_rng(1))
-    trainer = Trainer(model, data, TrainConfig(batch_size=64, lr=0.01, seed=2), pool=pool)
+    trainer = pooled_trainer(data, pool, model)
     return trainer, [trainer.step()["loss"] for _ in range(steps)]
 
 
@@ -152,7 +162,7 @@ def test_pooled_steps_give_the_same_curve_bit_for_bit(pool, kind):
     _, alone = _curve(data, None, kind)
     trainer, pooled = _curve(data, pool, kind)
     assert pooled == alone  # the same arithmetic, only in another process
-    assert trainer.parallel.fallback == ""
+    assert trainer.backend.fallback == ""
     assert alone[-1] < alone[0] - 0.1
 
 
@@ -165,7 +175,7 @@ def test_pool_worker_runs_at_the_lowest_priority_and_one_model_serves_many_train
     closed, dropped, kept = trainers
     shared = closed.model.flat_params
     closed.close()  # the worker forgets it; its parameters are this process's own again
-    assert closed.parallel is None and not np.shares_memory(closed.model.flat_params, shared)
+    assert closed.backend is None and not np.shares_memory(closed.model.flat_params, shared)
     np.testing.assert_array_equal(closed.model.flat_params, shared)
     del trainers, dropped  # dropped without close: forgotten too
     gc.collect()
@@ -175,19 +185,19 @@ def test_pool_worker_runs_at_the_lowest_priority_and_one_model_serves_many_train
     assert _memfd_maps(pid) == 1
     closed.step()
     kept.step()
-    assert kept.parallel.fallback == ""
+    assert kept.backend.fallback == ""
 
 
 def test_a_dead_pool_worker_means_training_goes_on_here(pool):
     data, _ = make_split("sort", 640, 10, seed=0)
     _, alone = _curve(data, None, "peeky")
     model = build_model(ModelConfig("peeky", len(data.codec.vocab), 8, 16, True), np.random.default_rng(1))
-    trainer = Trainer(model, data, TrainConfig(batch_size=64, lr=0.01, seed=2), pool=pool)
+    trainer = pooled_trainer(data, pool, model)
     curve = [trainer.step()["loss"] for _ in range(5)]
     os.kill(pool.pids()[0], signal.SIGKILL)
     curve += [trainer.step()["loss"] for _ in range(15)]
     assert curve == alone
-    assert "gone" in trainer.parallel.fallback
+    assert "gone" in trainer.backend.fallback
     deadline = time.monotonic() + 5  # its socket closes before the kernel has quite ended the process
     while pool.pids() and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -200,9 +210,9 @@ def test_a_failing_request_is_answered_and_the_worker_goes_on(pool):
     data, _ = make_split("sort", 640, 10, seed=0)
     trainer, _ = _curve(data, pool, "peeky", 1)
     with pytest.raises(WorkerError, match="KeyError"):
-        trainer.parallel.worker.request("step 999 0 4 1.0")
+        trainer.backend.worker.request("step 999 0 4 1.0")
     trainer.step()
-    assert trainer.parallel.fallback == ""
+    assert trainer.backend.fallback == ""
 
 
 def test_split_steps_give_the_same_gradient_with_half_the_batch_in_the_solo_worker(pool):
@@ -214,8 +224,9 @@ def test_split_steps_give_the_same_gradient_with_half_the_batch_in_the_solo_work
     def curve(split: bool):
         model = build_model(ModelConfig("attention", len(data.codec.vocab), 8, 16, True), np.random.default_rng(1),
                             np.float64)
-        trainer = Trainer(model, data, TrainConfig(batch_size=64, lr=0.01, seed=2), pool=pool)
-        losses = [trainer.apply(trainer.prepare(split=split))["loss"] for _ in range(20)]
+        trainer = pooled_trainer(data, pool, model)
+        trainer.backend.mode = "split" if split else "pool"
+        losses = [trainer.step()["loss"] for _ in range(20)]
         return trainer, losses
 
     _, whole = curve(False)
@@ -226,7 +237,7 @@ def test_split_steps_give_the_same_gradient_with_half_the_batch_in_the_solo_work
     np.testing.assert_allclose(halves, whole, rtol=1e-10)
     assert _cpu_seconds(solo) > cpu
     np.testing.assert_allclose(trainer.model.flat_params, curve(False)[0].model.flat_params, rtol=1e-8, atol=1e-12)
-    assert trainer.parallel.fallback == ""
+    assert trainer.backend.fallback == ""
 
 
 def _cpu_seconds(pid: int) -> float:

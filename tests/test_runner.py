@@ -113,7 +113,7 @@ def test_dropping_the_runner_ends_its_thread():
     thread = _thread_of_a_dropped_runner()
     gc.collect()
     thread.join(5)
-    assert not thread.is_alive(), "the worker outlived its session's runner"
+    assert not thread.is_alive(), "the training thread outlived its session's runner"
 
 
 def test_watchdog_pauses_when_nobody_watches(monkeypatch):
@@ -242,16 +242,16 @@ def stopped_pool_worker():
 
 def test_a_stalled_training_worker_does_not_hold_up_pause_or_the_pages():
     """While other sessions train, the passes wait for a worker process at the lowest CPU priority
-    (s2s.parallel.StepPool); while it is stalled (stopped here), Pause and the snapshots the pages draw
+    (s2s.fast.pool.StepPool); while it is stalled (stopped here), Pause and the snapshots the pages draw
     return at once, and the step in flight is dropped so the counter stays where Pause left it."""
     r = make_runner(epochs=200)
-    assert r.trainer.parallel is not None and r.trainer.parallel.fallback == ""
+    assert r.trainer.backend is not None and r.trainer.backend.fallback == ""
     with other_sessions_training():
         r.start()
         assert wait_until(lambda: r.snapshot().iteration >= 3)
         resume_worker = stopped_pool_worker()
         try:
-            time.sleep(0.3)  # the worker thread is now waiting for the stopped process
+            time.sleep(0.3)  # the training thread is now waiting for the stopped process
             stalled = r.snapshot().iteration
             time.sleep(0.3)
             assert r.snapshot().iteration <= stalled + 1  # at most the step that was in flight
@@ -266,7 +266,7 @@ def test_a_stalled_training_worker_does_not_hold_up_pause_or_the_pages():
         r.start()
         assert wait_until(lambda: r.snapshot().iteration > stopped)
         r.close()
-    assert r.trainer.parallel.fallback == ""
+    assert r.trainer.backend.fallback == ""
 
 
 def test_a_session_training_alone_steps_in_its_own_thread():
@@ -280,7 +280,7 @@ def test_a_session_training_alone_steps_in_its_own_thread():
         r.close()
     finally:
         resume_worker()
-    assert r.trainer.parallel.fallback == ""
+    assert r.trainer.backend.fallback == ""
 
 
 def test_a_class_leaving_at_once_triggers_one_collection_per_moment(monkeypatch):

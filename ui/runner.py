@@ -1,6 +1,6 @@
-"""Per-session training in a worker thread, and the snapshots the pages draw from.
+"""Per-session training in a background thread, and the snapshots the pages draw from.
 
-The worker never calls Streamlit. It trains one mini-batch at a time under the runner's
+The training thread never calls Streamlit. It trains one mini-batch at a time under the runner's
 lock and under a global semaphore (so many sessions never oversubscribe the cores), records
 losses and evaluations, and publishes a copy of the weights a few times a second for the
 pages that decode. The thread holds only a weak reference to its runner: when the session is
@@ -8,7 +8,7 @@ gone, the runner is collected and the thread ends; ``close()`` ends it at once (
 and a runner pauses itself when no page has asked for a snapshot for ``IDLE_PAUSE`` seconds.
 
 ``TrainingRunner`` trains one model (the Train page); ``CompareRunner`` trains several variants
-on the same data, interleaved (the Compare page). Both share the worker of ``BackgroundRunner``.
+on the same data, interleaved (the Compare page). Both share the thread of ``BackgroundRunner``.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from s2s.allocator import name_this_thread
 from s2s.data import Dataset, make_split
+from s2s.fast.libc import name_this_thread
+from s2s.fast.pool import PooledSteps, step_pool
 from s2s.history import AnswerHistory
 from s2s.models import ModelConfig, Seq2seq, build_model, clone_model, count_parameters, get_weights
-from s2s.parallel import step_pool
 from s2s.presets import COMPARISONS, Race
 from s2s.tasks import TASKS
 from s2s.trainer import Prepared, TrainConfig, Trainer, TrainingDiverged, evaluate, predict
@@ -67,13 +67,13 @@ class FairSlots:
 
 STEP_SLOTS = FairSlots(max(1, (os.cpu_count() or 1) - 1))
 # The forward and backward passes of every session's steps run in worker processes at the lowest CPU
-# priority (s2s.parallel.StepPool): the server's own process then never waits for training, and the
+# priority (s2s.fast.pool.StepPool): the server's own process then never waits for training, and the
 # machine's spare CPU is what trains. None where the system cannot (steps then run in the thread).
 STEP_POOL = step_pool(max(1, (os.cpu_count() or 1) - 1))
 
 
 def sessions_training() -> int:
-    """How many sessions' runners are training in this server (their worker threads are alive: a paused
+    """How many sessions' runners are training in this server (their training threads are alive: a paused
     runner's thread ends within a second)."""
     return sum(t.name == TRAINING_THREAD_NAME for t in threading.enumerate())
 
@@ -106,7 +106,7 @@ class TrainSetup:
 
 
 class BackgroundRunner:
-    """Start, pause, close and the worker thread; subclasses say what one step of work is."""
+    """Start, pause, close and the training thread; subclasses say what one step of work is."""
 
     def __init__(self):
         self.lock = threading.RLock()
@@ -119,8 +119,8 @@ class BackgroundRunner:
         self._step_lock = threading.Lock()  # one step at a time; taken before `lock`, never after it
 
     def _prepare(self):
-        """The first half of the worker's next step, without the lock (see Trainer.prepare); handed to
-        `_train_step`."""
+        """The first half of the training thread's next step, without the lock (see Trainer.prepare);
+        handed to `_train_step`."""
         return None
 
     def _train_step(self, prepared=None) -> bool:
@@ -129,7 +129,7 @@ class BackgroundRunner:
         raise NotImplementedError
 
     def _after_step(self) -> None:
-        """Bookkeeping after a step of the worker (under the lock)."""
+        """Bookkeeping after a step of the training thread (under the lock)."""
 
     def start(self) -> None:
         """Train in the background until paused, finished or diverged."""
@@ -160,7 +160,7 @@ class BackgroundRunner:
                 self.status = "paused"
 
     def close(self, timeout: float = 5.0) -> None:
-        """End the worker thread (the session's tab is gone); training state is kept."""
+        """End the training thread (the session's tab is gone); training state is kept."""
         self._want_run.clear()
         self._closing.set()
         t = self._thread
@@ -172,11 +172,11 @@ class BackgroundRunner:
 
     @property
     def alive(self) -> bool:
-        """Whether the worker thread is running."""
+        """Whether the training thread is running."""
         return self._thread is not None and self._thread.is_alive()
 
     def _work_once(self) -> None:
-        """One step from the worker: watchdog, then work under the global slots and the lock."""
+        """One step of the training thread: watchdog, then work under the global slots and the lock."""
         if time.monotonic() - self.last_seen > IDLE_PAUSE:
             self.pause("idle")
             return
@@ -195,7 +195,8 @@ class BackgroundRunner:
 
 
 def _work(ref: weakref.ReferenceType) -> None:
-    """Worker loop; holds its runner only while stepping, so a dropped session ends the thread."""
+    """The training thread's loop; holds its runner only while stepping, so a dropped session ends the
+    thread."""
     name_this_thread(TRAINING_THREAD_NAME)
     while True:
         runner = ref()
@@ -206,7 +207,7 @@ def _work(ref: weakref.ReferenceType) -> None:
         if not want.wait(0.5):
             # Paused: the thread ends (Start makes a new one), so that the training threads alive are the
             # sessions that train, which is what sessions_training() counts: a lesson's paused Train model
-            # must not send the race that follows to the class's low-priority worker
+            # must not send the race that follows to the class's low-priority worker process
             runner = ref()
             if runner is None:
                 return
@@ -278,7 +279,11 @@ class Lane:
     def __init__(self, name: str, model: Seq2seq, train: Dataset, val: Dataset, config: TrainConfig):
         self.name, self.model, self.codec = name, model, train.codec
         iters = max(1, len(train) // min(config.batch_size, len(train)))
-        self.trainer = Trainer(model, train, config, iters * config.epochs, pool=STEP_POOL)
+        # the passes of this lane's steps, through the step pool (None: in the training thread)
+        self.steps: PooledSteps | None = None
+        if STEP_POOL is not None:
+            self.steps = STEP_POOL.attach(model, config.batch_size, train.xs.shape[1], train.ts.shape[1])
+        self.trainer = Trainer(model, train, config, iters * config.epochs, backend=self.steps)
         self.val = val.subset(np.arange(min(EVAL_SIZE, len(val))))
         self.eval_every = max(1, iters // 4)
         self.losses = Record(3)  # iteration, loss, smoothed loss
@@ -293,15 +298,17 @@ class Lane:
         return self.trainer.iteration >= self.trainer.total_iterations
 
     def prepare(self, by_hand: bool = False) -> Prepared:
-        """The passes of the next mini-batch (Trainer.prepare), for `step`. A session training alone
-        splits each batch between its thread and the step pool's solo worker, a process at normal
-        priority: both cores for the one class model (a teacher's Start, a race on Compare). While other
-        sessions train, the whole step goes to the pool's low-priority worker, or stays in this thread
-        when asked for by hand (the Step button must not wait behind the class). The split sums the
-        same gradient in another order; the other two give the same numbers."""
-        if sessions_training() <= 1:
-            return self.trainer.prepare(split=True)
-        return self.trainer.prepare(here=by_hand)
+        """The passes of the next mini-batch (Trainer.prepare), for `step`, where the step pool's mode
+        says (PooledSteps.mode). A session training alone splits each batch between its thread and the
+        pool's solo worker process at normal priority: both cores for the one class model (a teacher's
+        Start, a race on Compare). While other sessions train, the whole step goes to the pool's
+        low-priority worker process, or stays in this thread when asked for by hand (the Step button
+        must not wait behind the class). The split sums the same gradient in another order; the other
+        two give the same numbers."""
+        if self.steps is not None:
+            self.steps.mode = ("split" if sessions_training() <= 1 else "in_this_thread" if by_hand
+                               else "pool")
+        return self.trainer.prepare()
 
     def step(self, prepared: Prepared | None = None) -> None:
         """One mini-batch with bookkeeping, finishing `prepared` or else all in this thread; raises

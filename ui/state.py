@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from s2s.allocator import return_free_memory
 from s2s.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from s2s.data import Codec
+from s2s.fast.libc import return_free_memory
 from s2s.models import Seq2seq, build_model, clone_model, set_weights
 from s2s.tasks import TASKS
 from ui.runner import BackgroundRunner, CompareRunner, TrainingRunner
@@ -66,12 +66,12 @@ class _SessionGuard:
     """Lives as long as the browser session; closing the tab ends its training threads."""
 
     def __init__(self):
-        self.workers: dict[str, BackgroundRunner] = {}
+        self.runners: dict[str, BackgroundRunner] = {}
 
     def release(self) -> None:
-        for worker in self.workers.values():
-            worker.close()
-        self.workers.clear()
+        for runner in self.runners.values():
+            runner.close()
+        self.runners.clear()
         # The session's models and data become garbage when Streamlit drops the session: at once when it
         # is ended, or after server.disconnectedSessionTTL when its tab was closed (kept for a reconnect).
         # Then collect them (runner.postScriptGC is off, see config.toml) and give the pages back.
@@ -131,16 +131,16 @@ def _session_guard() -> _SessionGuard:
     return _SessionGuard()
 
 
-def _replace_worker(name: str, worker: BackgroundRunner | None) -> None:
+def _replace_runner(name: str, runner: BackgroundRunner | None) -> None:
     old = st.session_state.get(name)
-    if old is not None and old is not worker:
+    if old is not None and old is not runner:
         old.close()
-    st.session_state[name] = worker
+    st.session_state[name] = runner
     guard = _session_guard()
-    if worker is None:
-        guard.workers.pop(name, None)
+    if runner is None:
+        guard.runners.pop(name, None)
     else:
-        guard.workers[name] = worker
+        guard.runners[name] = runner
 
 
 def get_runner() -> TrainingRunner | None:
@@ -149,8 +149,8 @@ def get_runner() -> TrainingRunner | None:
 
 
 def set_runner(runner: TrainingRunner | None) -> None:
-    """Replace the session's runner; the old worker thread is ended."""
-    _replace_worker("runner", runner)
+    """Replace the session's runner; the old one's training thread is ended."""
+    _replace_runner("runner", runner)
     st.session_state.pop("_session_model", None)
 
 
@@ -160,8 +160,8 @@ def get_compare() -> CompareRunner | None:
 
 
 def set_compare(compare: CompareRunner | None) -> None:
-    """Replace the session's comparison; the old worker thread is ended."""
-    _replace_worker("compare", compare)
+    """Replace the session's comparison; the old one's training thread is ended."""
+    _replace_runner("compare", compare)
     st.session_state.pop("_compare_models", None)
 
 

@@ -1,4 +1,4 @@
-"""The heap reserve of training processes (s2s.allocator)."""
+"""The heap reserve of training processes (s2s.fast.libc)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from s2s.allocator import keep_heap_reserve
+from s2s.fast.libc import keep_heap_reserve
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",

@@ -1,7 +1,9 @@
-"""Training worker processes (started by s2s.parallel, not by hand).
+"""Training worker processes (started by s2s.fast.parallel and s2s.fast.pool, not by hand).
 
-    python -m s2s.worker '<json spec>'      # a data-parallel part (ProcessDataParallel)
-    python -m s2s.worker --serve FD NICE    # a StepPool worker: steps of many trainers
+    python -m s2s.fast.worker '<json spec>'      # a data-parallel part (ProcessDataParallel)
+    python -m s2s.fast.worker --serve FD NICE    # a StepPool worker: steps of many trainers
+
+Both get one BLAS thread from their parent (s2s.fast.blas.worker_environment) and keep a heap reserve.
 
 A data-parallel worker:
 
@@ -11,8 +13,8 @@ line per request:
 
 - ``part start stop weight``: forward and backward on rows start:stop of the shared batch, its
   gradient (scaled by weight) written into its own shared region; prints the weighted loss;
-- ``update lo hi t lr``: the optimiser's step t over the range lo:hi of the parameters, with the
-  summed gradient; prints ``ok``.
+- ``update lo hi t lr``: the optimiser's step after step t, with learning rate lr, over the range
+  lo:hi of the parameters, with the summed gradient; prints ``ok``.
 
 End of input ends it.
 
@@ -40,14 +42,16 @@ import sys
 
 import numpy as np
 
-from s2s.allocator import keep_heap_reserve
+from s2s.fast.libc import keep_heap_reserve
+from s2s.fast.parallel import part_forward_backward
+from s2s.fast.shared import SharedArrays, move_optimizer_state, wait_briefly
 from s2s.models import ModelConfig, Seq2seq, build_model
 from s2s.optim import OPTIMIZERS
-from s2s.parallel import SharedArrays, part_forward_backward, wait_briefly
 
 
-class _Flat:
-    """What an optimiser needs of a model: the flat parameter and gradient arrays."""
+class FlatParameters:
+    """What an optimiser reads of a model: its flat parameter and gradient arrays (here the parameters
+    and the summed gradient in shared memory)."""
 
     def __init__(self, params: np.ndarray, grads: np.ndarray):
         self.flat_params, self.flat_grads = params, grads
@@ -73,14 +77,12 @@ def main(argv: list[str]) -> int:
     """Serve forward/backward requests until stdin closes."""
     keep_heap_reserve()
     spec = json.loads(argv[0])
-    shared = SharedArrays({k: (tuple(shape), dtype) for k, (shape, dtype) in spec["specs"].items()},
-                          fd=spec["fd"], offsets=spec["offsets"])
-    arrays = shared.arrays
+    arrays = SharedArrays.from_description(spec).arrays
     grads = [arrays[f"grads{k}"] for k in range(spec["parts"])]
     model = build_model(ModelConfig(**spec["model"]), np.random.default_rng(0), arrays["params"].dtype)
     model.bind(arrays["params"], grads[spec["part"]])
-    optimizer = OPTIMIZERS[spec["optimizer"]](_Flat(arrays["params"], grads[0]), 0.001)
-    optimizer.bind_state({name: arrays[f"opt_{name}"] for name in optimizer.state_arrays()}, copy=False)
+    optimizer = OPTIMIZERS[spec["optimizer"]](FlatParameters(arrays["params"], grads[0]), 0.001)
+    move_optimizer_state(optimizer, {name: arrays[f"opt_{name}"] for name in optimizer.state_arrays()}, copy=False)
     print("ready", flush=True)
     for line in requests():
         try:
@@ -89,9 +91,8 @@ def main(argv: list[str]) -> int:
             if what == "part":
                 reply = repr(part_forward_backward(model, arrays["xs"][lo:hi], arrays["ts"][lo:hi], float(args[2])))
             elif what == "update":
-                optimizer.t, optimizer.lr = int(args[2]), float(args[3])
-                optimizer._prepare()
-                optimizer._apply(0, slice(lo, hi))
+                optimizer.t, optimizer.lr = int(args[2]), float(args[3])  # the step the parent takes
+                optimizer.update(slice(lo, hi))
                 reply = "ok"
             else:
                 raise ValueError(f"unknown request {what!r}")
@@ -133,8 +134,7 @@ def serve(fd: int, nice: int) -> int:
             if what == "open":
                 spec = json.loads(rest)
                 try:
-                    shared = SharedArrays({k: (tuple(s), d) for k, (s, d) in spec["specs"].items()}, fd=fds[0],
-                                          offsets=spec["offsets"])
+                    shared = SharedArrays.from_description(spec, fd=fds[0])
                 finally:
                     for f in fds:
                         os.close(f)  # the mapping keeps the memory

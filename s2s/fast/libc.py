@@ -1,15 +1,14 @@
-"""The C heap and threads as the system sees them (glibc on Linux; elsewhere every call is a no-op).
+"""The C library's heap and thread names, as the system sees them (glibc on Linux; elsewhere every
+call does nothing and says so).
 
 Speed: let the C heap keep a reserve, so that each training step's temporary arrays reuse memory.
-
 A training step allocates and frees tens of megabytes of temporaries (gates, their derivatives, the
 gradients of every time step). By default glibc gives freed memory at the top of the heap back to the
 system and asks for it again on the next step, and every page that comes back costs a page fault and
-zeroing. ``M_TOP_PAD`` makes the heap keep a reserve when it grows or shrinks. Measured on a 2-core VM
-(one process, half of the book's batch, median step): Peeky hidden 128 6.6 -> 5.9 ms with a 16 MB
-reserve; attention hidden 256 70.7 -> 65.2 ms with 64 MB. The cost is up to that much resident memory
-per process, so dedicated training processes (the command line, data-parallel workers) use it; the
-app, which holds many sessions in one process, does not.
+zeroing. ``M_TOP_PAD`` makes the heap keep a reserve when it grows or shrinks (the gain per step:
+benchmarks/README.md). The cost is up to that much resident memory per process, so processes that only
+train (the command line, the worker processes) keep one; the app's server, which holds many sessions
+in one process, does not.
 """
 
 from __future__ import annotations
