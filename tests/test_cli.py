@@ -14,7 +14,7 @@ import pytest
 
 from s2s.checkpoint import load_checkpoint
 from s2s.data import make_split, read_book_file, task_codec
-from s2s.trainer import evaluate
+from s2s.trainer import MAX_WORKERS, evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 LINE_KEYS = {"epoch", "iteration", "train_seconds", "cumulative_train_seconds", "loss", "val_accuracy",
@@ -116,6 +116,16 @@ def test_train_with_two_workers(tmp_path):
     assert load_checkpoint(out).meta["train_config"]["workers"] == 2
 
 
+def test_train_uses_the_cores_available_unless_told(tmp_path):
+    """--workers defaults to auto: one process per core this process may use (at most MAX_WORKERS)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    out = tmp_path / "auto.npz"
+    assert run("train", *TINY, "--out", out).returncode == 0
+    assert load_checkpoint(out).meta["train_config"]["workers"] == min(cores, MAX_WORKERS)
+    assert run("train", *TINY, "--workers", "1", "--out", out).returncode == 0
+    assert load_checkpoint(out).meta["train_config"]["workers"] == 1
+
+
 def test_train_on_a_book_format_file(tmp_path):
     pairs = make_split("sort", 300, 1, seed=3)[0]
     data_file = tmp_path / "sort.txt"
@@ -142,7 +152,8 @@ def test_train_refuses_a_malformed_file(tmp_path):
 
 @pytest.mark.parametrize("args", [["--hidden", "0"], ["--lr", "-1"], ["--lr", "nan"], ["--batch", "0"],
                                   ["--epochs", "0"], ["--clip", "nan"], ["--until-accuracy", "1.5"],
-                                  ["--hidden", "abc"], ["--eval-every", "-1"], ["--workers", "0"], ["--workers", "64"]])
+                                  ["--hidden", "abc"], ["--eval-every", "-1"], ["--workers", "0"], ["--workers", "64"],
+                                  ["--workers", "many"]])
 def test_train_refuses_bad_numbers(tmp_path, args):
     result = run("train", "--task", "sort", *args, "--out", tmp_path / "n.npz")
     assert_usage_error(result)

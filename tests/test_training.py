@@ -53,6 +53,39 @@ def test_same_seed_gives_bit_identical_losses():
     assert [other.step()["loss"] for _ in range(30)] != runs[0]
 
 
+def test_a_backend_computes_the_passes_and_the_trainer_stays_the_same():
+    """The trainer's one interface to other machinery: forward_backward(xs, ts) -> loss; closing the
+    trainer closes the backend, and training goes on in this thread."""
+
+    class Counting:
+        def __init__(self, model):
+            self.model, self.batches, self.closed = model, 0, False
+
+        def forward_backward(self, xs, ts):
+            self.batches += 1
+            loss = self.model.forward(xs, ts)
+            self.model.backward()
+            return loss
+
+        def close(self):
+            self.closed = True
+
+    plain, _ = small_setup(seed=4)
+    expected = [plain.step()["loss"] for _ in range(12)]
+    twin = build_model(plain.model.config, np.random.default_rng([4, 1]))
+    backend = Counting(twin)
+    trainer = Trainer(twin, plain.data, plain.config, backend=backend)
+    losses = [trainer.step()["loss"] for _ in range(6)]
+    trainer.close()
+    losses += [trainer.step()["loss"] for _ in range(6)]
+    assert losses == expected and backend.batches == 6 and backend.closed and trainer.backend is None
+
+
+def test_more_than_one_worker_needs_a_backend():
+    with pytest.raises(ValueError, match="data-parallel backend"):
+        small_setup(workers=2)
+
+
 def test_a_prepared_step_dropped_and_prepared_again_changes_nothing():
     """The app drops a step whose passes were computed when Pause came in between; the curve must be
     the same as without (batches at an epoch's start included)."""
