@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
 def workers_arg(text: str) -> int:
     """--workers: a number of processes from 1 to MAX_WORKERS, or "auto" (the cores available)."""
     if text == "auto":
-        return available_cores()
+        return max(1, min(available_cores(), MAX_WORKERS))
     try:
         n = int(text)
     except ValueError:

@@ -22,23 +22,24 @@ import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from s2s.data import Dataset
 from s2s.fast.blas import worker_environment
 from s2s.fast.shared import SharedArrays, WorkerError, move_optimizer_state, own_optimizer_state, wait_briefly
 from s2s.layers import TimeSoftmaxWithLoss
 from s2s.models import Seq2seq, build_model
-from s2s.optim import Optimizer
-from s2s.trainer import MAX_WORKERS, TrainConfig
+
+if TYPE_CHECKING:  # the worker processes import this module: only what they use at run time
+    from s2s.data import Dataset
+    from s2s.optim import Optimizer
+    from s2s.trainer import TrainConfig
 
 
 def available_cores() -> int:
-    """The cores this process may run on (its CPU affinity where the system has one), at most
-    MAX_WORKERS: the command line's ``--workers auto``."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(cores, MAX_WORKERS))
+    """The cores this process may run on (its CPU affinity where the system has one, else all)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def split_batch(ts: np.ndarray, parts: int) -> list[tuple[int, int, float]]:
