@@ -1,0 +1,377 @@
+"""A training session of the app, stepped by its caller: what the Train and Compare pages train.
+
+``TrainingRun`` trains one model (the Train page): the loss of every step, held-out accuracy every
+quarter epoch, ten held-out probe questions answered after each evaluation, the answer history of a
+few examples, and copies of the weights published for the pages that decode. ``CompareRun`` trains
+several variants on the same data and seed, one step of the variant furthest behind at a time (the
+Compare page). Each model in training is a ``ModelRun``, with its tables of losses and evaluations.
+
+A step comes in two halves, as in ``Trainer``: ``prepare(mode)`` computes the passes and touches only
+the gradients, so others may read the run meanwhile (the app holds no lock there); ``apply(prepared)``
+updates the model and the bookkeeping (the app holds the session's lock). ``step(mode)`` is both at
+once, as the Step button takes it. Nothing here starts a thread or knows how many sessions train: the
+app's background layer (ui/background.py) passes the step pool in and says for each step where its
+passes run (``mode``, see s2s.fast.pool.PooledSteps). Tests step a run synchronously.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from s2s.data import Dataset, make_split
+from s2s.history import AnswerHistory, AnswerSnapshot
+from s2s.models import ModelConfig, Seq2seq, build_model, clone_model, count_parameters, get_weights
+from s2s.presets import COMPARISONS, Race
+from s2s.tasks import TASKS
+from s2s.trainer import Backend, Prepared, TrainConfig, Trainer, TrainingDiverged, evaluate, predict
+
+EVAL_SIZE = 1000  # held-out examples per evaluation while training
+EVALS_PER_EPOCH = 4
+N_PROBES = 10  # held-out questions shown with their current answers
+HISTORY_PROBES = 3  # questions followed by the answer history
+HISTORY_PER_EPOCH = 20  # snapshots of the answer history per epoch (fewer once it thins itself)
+PUBLISH_EVERY = 0.3  # seconds between weight copies for decoding
+SMOOTHING = 0.05  # weight of the newest loss in the smoothed loss line
+ENDED = ("finished", "diverged")  # a run in one of these states trains no more
+
+
+class PooledBackend(Backend, Protocol):
+    """A backend whose passes run where ``mode`` says (s2s.fast.pool.PooledSteps)."""
+
+    mode: str
+
+
+class StepPool(Protocol):
+    """Where the app's trainers compute their passes (s2s.fast.pool.StepPool)."""
+
+    def attach(self, model: Seq2seq, max_batch: int, xs_width: int, ts_width: int) -> PooledBackend:
+        """The backend for a trainer of `model` with batches of at most `max_batch` rows."""
+        ...
+
+
+@dataclass(frozen=True)
+class TrainSetup:
+    """Everything that defines a training run, as chosen on the Train page."""
+
+    task: str  # a generated task name, or "upload"
+    model: ModelConfig
+    train: TrainConfig
+    train_size: int = 45000
+    data_name: str = ""  # the uploaded file's name, for task "upload"
+
+
+class AppendOnlyTable:
+    """An append-only table of float64 rows. Rows once written never change, and a full buffer is
+    replaced rather than resized, so ``view()`` hands out the first n rows without a copy: a page can
+    draw them while training goes on appending."""
+
+    def __init__(self, columns: int, capacity: int = 1024):
+        self._rows = np.empty((capacity, columns))
+        self._n = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def append(self, *values: float) -> None:
+        if self._n == len(self._rows):
+            bigger = np.empty((2 * len(self._rows), self._rows.shape[1]))
+            bigger[:self._n] = self._rows
+            self._rows = bigger
+        self._rows[self._n] = values
+        self._n += 1
+
+    def view(self) -> np.ndarray:
+        """The rows written so far (read-only)."""
+        out = self._rows[:self._n]
+        out.flags.writeable = False
+        return out
+
+
+@dataclass
+class Snapshot:
+    """A consistent copy of a TrainingRun's state for drawing."""
+
+    status: str  # idle, running, paused, finished, diverged
+    message: str
+    iteration: int
+    epoch: float
+    total_iterations: int
+    train_seconds: float
+    examples_per_second: float
+    losses: np.ndarray  # (n, 3): iteration, loss, smoothed loss
+    evals: np.ndarray  # (m, 4): iteration, epoch, accuracy, char accuracy
+    probes: list[tuple[str, str, str]] = field(default_factory=list)  # question, truth, current answer
+    weights_version: int = 0
+
+
+@dataclass
+class LaneSnapshot:
+    """One variant of a comparison, copied for drawing."""
+
+    name: str
+    status: str  # running (with the others), finished, diverged
+    message: str
+    iteration: int
+    epoch: float
+    train_seconds: float
+    parameters: int
+    losses: np.ndarray
+    evals: np.ndarray
+
+
+class ModelRun:
+    """One model being trained with its loss and accuracy tables (the Train page's model, or one
+    variant of a comparison)."""
+
+    def __init__(self, name: str, model: Seq2seq, train: Dataset, val: Dataset, config: TrainConfig,
+                 pool: StepPool | None = None):
+        """`pool`: where the passes are computed (None: in the caller's thread)."""
+        self.name, self.model, self.codec = name, model, train.codec
+        iters = max(1, len(train) // min(config.batch_size, len(train)))
+        self.backend: PooledBackend | None = None
+        if pool is not None:
+            self.backend = pool.attach(model, config.batch_size, train.xs.shape[1], train.ts.shape[1])
+        self.trainer = Trainer(model, train, config, iters * config.epochs, backend=self.backend)
+        self.val = val.subset(np.arange(min(EVAL_SIZE, len(val))))
+        self.eval_every = max(1, iters // EVALS_PER_EPOCH)
+        self.losses = AppendOnlyTable(3)  # iteration, loss, smoothed loss
+        self.evals = AppendOnlyTable(4)  # iteration, epoch, accuracy, per-character accuracy
+        self._smooth_sum = self._smooth_weight = 0.0
+        self.speed = 0.0  # examples per second, smoothed
+        self.evaluate()
+
+    @property
+    def done(self) -> bool:
+        """Whether every planned iteration has run."""
+        return self.trainer.iteration >= self.trainer.total_iterations
+
+    def prepare(self, mode: str | None = None) -> Prepared:
+        """The passes of the next mini-batch (Trainer.prepare), computed where `mode` says (see
+        s2s.fast.pool.PooledSteps.mode; None, or no pool: as before). "split" sums the same gradient in
+        another order; "pool" and "in_this_thread" give the same numbers."""
+        if self.backend is not None and mode is not None:
+            self.backend.mode = mode
+        return self.trainer.prepare()
+
+    def apply(self, prepared: Prepared) -> None:
+        """Finish the step `prepared` and record it; an evaluation every quarter epoch and at the end.
+        Raises TrainingDiverged."""
+        m = self.trainer.apply(prepared)
+        # exponential moving average with bias correction, kept as it goes: redrawing a long run must not
+        # go over every step again
+        self._smooth_sum = (1 - SMOOTHING) * self._smooth_sum + SMOOTHING * m["loss"]
+        self._smooth_weight = (1 - SMOOTHING) * self._smooth_weight + SMOOTHING
+        self.losses.append(m["iteration"], m["loss"], self._smooth_sum / self._smooth_weight)
+        speed = m["examples_per_second"]
+        self.speed = speed if not self.speed else 0.9 * self.speed + 0.1 * speed
+        if self.trainer.iteration % self.eval_every == 0 or self.done:
+            self.evaluate()
+
+    def evaluate(self) -> None:
+        """Held-out accuracy now."""
+        acc = evaluate(self.model, self.val)
+        self.evals.append(self.trainer.iteration, self.trainer.epoch, acc["accuracy"], acc["char_accuracy"])
+
+    def history(self) -> tuple[np.ndarray, np.ndarray]:
+        """Read-only views of the loss (n, 3) and evaluation (m, 4) tables (see AppendOnlyTable)."""
+        return self.losses.view(), self.evals.view()
+
+
+class TrainingRun:
+    """One session's model, trained on the Train page, with everything the page shows of it."""
+
+    def __init__(self, setup: TrainSetup, train: Dataset, val: Dataset, model: Seq2seq | None = None,
+                 pool: StepPool | None = None):
+        """`model`: the model to go on training (None: a new one from the setup's seed)."""
+        self.setup = setup
+        self.status, self.message = "idle", ""
+        model = model or build_model(setup.model, np.random.default_rng([setup.train.seed, 1]))
+        self.model_run = ModelRun("model", model, train, val, setup.train, pool)
+        self.model, self.codec, self.trainer = model, self.model_run.codec, self.model_run.trainer
+        self.val = self.model_run.val
+        self.probe_data = val.subset(np.arange(min(N_PROBES, len(val))))
+        self._probe_qa = list(zip(self.probe_data.questions(), self.probe_data.answers(), strict=True))
+        self._probe_answers = self._answer_probes()
+        iters = self.trainer.total_iterations // max(1, setup.train.epochs)
+        self.history = AnswerHistory(self.codec, self._history_questions(setup.task),
+                                     every=max(1, iters // HISTORY_PER_EPOCH))
+        self.history.record(self.model, self.trainer.iteration, self.trainer.epoch)
+        self.weights_version = 0
+        self._published = get_weights(self.model)
+        self._published_at = 0.0
+
+    def prepare(self, mode: str | None = None) -> Prepared:
+        """The first half of the next step (ModelRun.prepare)."""
+        return self.model_run.prepare(mode)
+
+    def apply(self, prepared: Prepared) -> bool:
+        """The second half: train, evaluate, answer the probes, keep the history; False when training
+        stops (finished, or diverged with the message saying why)."""
+        try:
+            evaluations = len(self.model_run.evals)
+            self.model_run.apply(prepared)
+        except TrainingDiverged as e:
+            self.status, self.message = "diverged", str(e)
+            self.publish(force=True)
+            return False
+        if len(self.model_run.evals) > evaluations:
+            self._probe_answers = self._answer_probes()
+        if self.history.due(self.trainer.iteration) or self.model_run.done:
+            self.history.record(self.model, self.trainer.iteration, self.trainer.epoch)
+        if self.model_run.done:
+            self.status = "finished"
+            self.publish(force=True)
+            return False
+        return True
+
+    def after_step(self) -> None:
+        """After a step in the background: publish the weights if it is time."""
+        self.publish()
+
+    def on_pause(self) -> None:
+        """Training paused: the current weights are published."""
+        self.publish(force=True)
+
+    def step(self, mode: str | None = None) -> None:
+        """One whole step, as the Step button takes it: the run is paused after it (unless it ended), the
+        weights are published and the history keeps every step taken by hand."""
+        if self.status not in ENDED and self.apply(self.prepare(mode)):
+            self.status = "paused"
+        self.publish(force=True)
+        if self.history.snapshots[-1].iteration != self.trainer.iteration:
+            self.history.record(self.model, self.trainer.iteration, self.trainer.epoch)
+
+    def snapshot(self) -> Snapshot:
+        """A copy of everything the Train page draws."""
+        tr = self.trainer
+        losses, evals = self.model_run.history()
+        probes = [(q, a, g) for (q, a), g in zip(self._probe_qa, self._probe_answers, strict=True)]
+        return Snapshot(
+            status=self.status, message=self.message, iteration=tr.iteration, epoch=tr.epoch,
+            total_iterations=tr.total_iterations, train_seconds=tr.train_seconds,
+            examples_per_second=self.model_run.speed, losses=losses, evals=evals, probes=probes,
+            weights_version=self.weights_version,
+        )
+
+    def published_weights(self) -> tuple[int, dict[str, np.ndarray]]:
+        """(version, weights) last published for decoding; the arrays are never written again."""
+        return self.weights_version, self._published
+
+    def answer_history(self) -> tuple[list[str], list[list[str]], list[AnswerSnapshot]]:
+        """(questions, their characters as the encoder reads them, snapshots so far) for drawing."""
+        return self.history.questions, self.history.inputs, list(self.history.snapshots)
+
+    def publish(self, force: bool = False) -> None:
+        """Copy the weights for decoding, at most every PUBLISH_EVERY seconds unless `force`."""
+        now = time.monotonic()
+        if force or now - self._published_at >= PUBLISH_EVERY:
+            self._published = get_weights(self.model)
+            self._published_at = now
+            self.weights_version += 1
+
+    def _history_questions(self, task: str) -> list[str]:
+        """The questions whose answers the history follows: the task's first examples (the book's
+        16+75 among them), or for uploaded data the first held-out questions."""
+        examples = list(TASKS[task].examples) if task in TASKS else [q for q, _ in self._probe_qa]
+        return examples[:HISTORY_PROBES]
+
+    def _answer_probes(self) -> list[str]:
+        ids = predict(self.model, self.probe_data.xs, self.codec.answer_width - 1, self.codec.vocab.start_id)
+        return [self.codec.decode_answer(row) for row in ids]
+
+
+class CompareRun:
+    """Several variants trained on the same data and seed, one step of the variant furthest behind at a
+    time, so that all advance together.
+
+    ``budget_seconds`` caps the training time of every variant; a variant that diverges stops while the
+    others go on.
+    """
+
+    def __init__(self, task: str, variants: dict[str, ModelConfig], train: Dataset, val: Dataset,
+                 config: TrainConfig, budget_seconds: float, pool: StepPool | None = None):
+        self.task, self.config, self.budget_seconds = task, config, budget_seconds
+        self.status, self.message = "idle", ""
+        self.lanes = [ModelRun(name, build_model(cfg, np.random.default_rng([config.seed, 1])), train, val, config,
+                               pool) for name, cfg in variants.items()]
+        self.failed: dict[str, str] = {}  # variant name -> why it diverged
+        self.weights_version = 0
+
+    @classmethod
+    def for_race(cls, task: str, race: Race, seed: int, budget_seconds: float,
+                 pool: StepPool | None = None) -> CompareRun:
+        """The book's variants of a task (s2s.presets.COMPARISONS) with a race's settings and otherwise the
+        book's (wordvec 16, batch 128, Adam, clip 5.0, 45,000 examples; 1,000 held out), from one seed."""
+        train, val = make_split(task, 45000, 1000, seed)
+        vocab = len(train.codec.vocab)
+        variants = {name: ModelConfig(v.model, vocab, 16, race.hidden, v.reverse)
+                    for name, v in COMPARISONS[task].items()}
+        config = TrainConfig(batch_size=128, lr=race.lr, clip=5.0, seed=seed, epochs=race.epochs)
+        return cls(task, variants, train, val, config, budget_seconds, pool)
+
+    def active(self) -> list[ModelRun]:
+        """The variants that still train (not diverged, not done, within the time budget)."""
+        return [lane for lane in self.lanes if lane.name not in self.failed and not lane.done
+                and lane.trainer.train_seconds < self.budget_seconds]
+
+    def next_lane(self) -> ModelRun | None:
+        """The variant that is furthest behind."""
+        return min(self.active(), key=lambda ln: ln.trainer.iteration, default=None)
+
+    def prepare(self, mode: str | None = None) -> tuple[ModelRun, Prepared] | None:
+        """The first half of the next step: the passes of the variant furthest behind (None: none left)."""
+        lane = self.next_lane()
+        return None if lane is None else (lane, lane.prepare(mode))
+
+    def apply(self, prepared: tuple[ModelRun, Prepared] | None) -> bool:
+        """The second half; False when no variant can train any more (the comparison is finished)."""
+        if prepared is not None:
+            lane, ready = prepared
+            try:
+                lane.apply(ready)
+            except TrainingDiverged as e:
+                self.failed[lane.name] = str(e)
+            self.weights_version += 1
+        if not self.active():
+            for lane in self.lanes:
+                evals = lane.evals.view()
+                if lane.name not in self.failed and (not len(evals) or evals[-1, 0] != lane.trainer.iteration):
+                    lane.evaluate()  # a final point for variants stopped by the time budget
+            self.status = "finished"
+            return False
+        return True
+
+    def after_step(self) -> None:
+        """Nothing to do after a step in the background (the decoding copies are made on demand)."""
+
+    def on_pause(self) -> None:
+        """Nothing to do when training pauses."""
+
+    def step(self, mode: str | None = None) -> None:
+        """One mini-batch of every variant that can still train, as the Step button takes it; the
+        comparison is paused after it (unless it finished)."""
+        for _ in range(len(self.active())):
+            if self.status in ENDED or not self.apply(self.prepare(mode)):
+                break
+        if self.status not in ENDED:
+            self.status = "paused"
+
+    def snapshot(self) -> tuple[str, list[LaneSnapshot]]:
+        """(status, one LaneSnapshot per variant)."""
+        out = []
+        active = self.active()
+        for lane in self.lanes:
+            losses, evals = lane.history()
+            tr = lane.trainer
+            state = "diverged" if lane.name in self.failed else "finished" if lane not in active else self.status
+            out.append(LaneSnapshot(lane.name, state, self.failed.get(lane.name, ""), tr.iteration, tr.epoch,
+                                    tr.train_seconds, count_parameters(lane.model), losses, evals))
+        return self.status, out
+
+    def model_copy(self, name: str) -> Seq2seq:
+        """An independent copy of one variant's model (for decoding on other pages)."""
+        return clone_model(next(lane.model for lane in self.lanes if lane.name == name))
