@@ -86,7 +86,7 @@ def test_train_writes_a_loadable_checkpoint(tiny):
     out, _ = tiny
     ck = load_checkpoint(out)
     assert ck.model.config.to_dict() == {"kind": "peeky", "vocab_size": 12, "wordvec_size": 16, "hidden_size": 16,
-                                         "reverse": True}
+                                         "reverse": True, "forget_bias": 0.0}
     assert ck.codec.to_dict() == task_codec("sort").to_dict()
     assert ck.meta["task"] == "sort"
     assert ck.meta["training"]["train_size"] == 512 and ck.meta["training"]["val_size"] == 64

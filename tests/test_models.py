@@ -18,7 +18,8 @@ KIND_REVERSE = [(k, r) for k in MODEL_KINDS for r in (False, True)]
 def random_model(kind, reverse, seed=0, v=V, d=D, h=H, std=0.5, dtype=np.float64):
     """A model whose every weight is N(0, std^2), so gradients and decisions are not tiny or tied."""
     rng = np.random.default_rng(seed)
-    model = build_model(ModelConfig(kind, v, d, h, reverse), rng, dtype)
+    config = ModelConfig(kind=kind, vocab_size=v, wordvec_size=d, hidden_size=h, reverse=reverse)
+    model = build_model(config, rng, dtype)
     for _, p, _ in model.named_parameters():
         p[...] = rng.standard_normal(p.shape) * std
     return model
@@ -124,7 +125,7 @@ def expected_count(kind, v, d, h):
 
 @pytest.mark.parametrize("kind", MODEL_KINDS)
 def test_named_parameters_are_unique_and_complete(kind):
-    model = build_model(ModelConfig(kind, 11, 6, 7), np.random.default_rng(0))
+    model = build_model(ModelConfig(kind=kind, vocab_size=11, wordvec_size=6, hidden_size=7), np.random.default_rng(0))
     named = list(model.named_parameters())
     names = [n for n, _, _ in named]
     assert len(set(names)) == len(names)
@@ -141,19 +142,44 @@ def test_named_parameters_are_unique_and_complete(kind):
 
 def test_model_config_validation():
     with pytest.raises(ValueError, match="unknown model kind"):
-        ModelConfig("transformer", 10)
+        ModelConfig(kind="transformer", vocab_size=10)
     for field in ("vocab_size", "wordvec_size", "hidden_size"):
         with pytest.raises(ValueError, match=field):
-            ModelConfig("seq2seq", **{"vocab_size": 10, field: 0})
+            ModelConfig(kind="seq2seq", **{"vocab_size": 10, field: 0})
         for bad in (5.5, "6", None, True, [4]):  # e.g. from a checkpoint's JSON
             with pytest.raises(ValueError, match=field):
-                ModelConfig("seq2seq", **{"vocab_size": 10, field: bad})
-    config = ModelConfig("peeky", np.int64(10), np.int32(3), 4, np.bool_(True))
+                ModelConfig(kind="seq2seq", **{"vocab_size": 10, field: bad})
+    config = ModelConfig(kind="peeky", vocab_size=np.int64(10), wordvec_size=np.int32(3), hidden_size=4,
+                         reverse=np.bool_(True), forget_bias=np.float32(1))
     assert config.to_dict() == {"kind": "peeky", "vocab_size": 10, "wordvec_size": 3, "hidden_size": 4,
-                                "reverse": True}
-    assert type(config.vocab_size) is int and type(config.reverse) is bool
+                                "reverse": True, "forget_bias": 1.0}
+    assert type(config.vocab_size) is int and type(config.reverse) is bool and type(config.forget_bias) is float
     with pytest.raises(ValueError, match="reverse"):
-        ModelConfig("seq2seq", 10, reverse="no")
+        ModelConfig(kind="seq2seq", vocab_size=10, reverse="no")
+    for bad in (float("nan"), float("inf"), "1", None, True):
+        with pytest.raises(ValueError, match="forget_bias"):
+            ModelConfig(kind="seq2seq", vocab_size=10, forget_bias=bad)
+
+
+@pytest.mark.parametrize("kind", MODEL_KINDS)
+def test_forget_bias_starts_exactly_the_forget_gate_block_of_each_lstm(kind):
+    """build_model writes config.forget_bias into the first H entries (the f block, GATE_NAMES[0]) of the
+    encoder's and the decoder's LSTM bias; every other parameter is drawn as with the book's 0."""
+    book = ModelConfig(kind=kind, vocab_size=11, wordvec_size=6, hidden_size=7, reverse=True)
+    config = ModelConfig(**{**book.to_dict(), "forget_bias": 1.5})
+    plain = dict((n, p) for n, p, _ in build_model(book, np.random.default_rng(3)).named_parameters())
+    model = build_model(config, np.random.default_rng(3))
+    assert model.config == config and model.config.forget_bias == 1.5
+    assert GATE_NAMES[0] == "forget"
+    changed = set()
+    for name, p, _ in model.named_parameters():
+        if np.array_equal(p, plain[name]):
+            continue
+        changed.add(name)
+        assert name.endswith("lstm.b"), name
+        assert np.all(p[:7] == 1.5) and np.all(plain[name][:7] == 0)  # f
+        assert np.array_equal(p[7:], plain[name][7:])  # g, i, o as the book's
+    assert changed == {"encoder.lstm.b", "decoder.lstm.b"}
 
 
 @pytest.mark.parametrize("kind", MODEL_KINDS)
@@ -349,7 +375,8 @@ def test_generate_leaves_no_state_behind(kind):
 @pytest.mark.parametrize("kind", MODEL_KINDS)
 def test_float32_model_generates_like_float64(kind):
     model64, xs = decoding_setup(kind, True)
-    model32 = build_model(ModelConfig(kind, 11, 5, 8, True), np.random.default_rng(0), np.float32)
+    model32 = build_model(ModelConfig(kind=kind, vocab_size=11, wordvec_size=5, hidden_size=8, reverse=True),
+                          np.random.default_rng(0), np.float32)
     for (_, p32, _), (_, p64, _) in zip(model32.named_parameters(), model64.named_parameters(), strict=True):
         p32[...] = p64
     ids32, tr32 = model32.generate(xs, START, TD, trace=True)
