@@ -47,7 +47,7 @@ import urllib.request
 from pathlib import Path
 
 from s2s.presets import PRESETS
-from ui.runner import TRAINING_THREAD_NAME
+from ui.background import TRAINING_THREAD_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

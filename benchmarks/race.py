@@ -32,7 +32,7 @@ import time
 import numpy as np
 
 from s2s.presets import COMPARISONS, RACES
-from ui.runner import CompareRunner
+from ui.background import BackgroundCompare as CompareRunner
 
 GAP = {"addition": 0.15, "date": 0.50}  # what "clear" means for each chapter's race
 

@@ -1,5 +1,5 @@
 """The Compare page's lesson races tell the book's story at the fixed seed 0, as the app trains them
-(ui.runner.CompareRunner alone on the server, both cores): chapter 7's ordering with clear gaps at the
+(ui.background.BackgroundCompare alone on the server, both cores): chapter 7's ordering with clear gaps at the
 end of its 15 epochs, chapter 8's attention far ahead after one of its two (benchmarks/race.py)."""
 
 from __future__ import annotations

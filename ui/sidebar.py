@@ -1,12 +1,12 @@
 """The sidebar of every page: language switch, and the session's training status while it runs
-(the status poll also tells the training runner that someone is still watching)."""
+(the status poll also tells the idle watchdog that someone is still watching)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from ui.background import poll_interval
 from ui.i18n import language_switch, t
-from ui.runner import poll_interval
 from ui.state import get_runner
 
 

@@ -1,11 +1,8 @@
 """What a session holds: shipped models (loaded once per server, copied per session), the
-session's training runner, and the model the Try page decodes with."""
+session's training runs (closed with the session), and the decoding copies of their models."""
 
 from __future__ import annotations
 
-import gc
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +10,10 @@ import streamlit as st
 
 from s2s.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from s2s.data import Codec
-from s2s.fast.libc import return_free_memory
 from s2s.models import Seq2seq, build_model, clone_model, set_weights
 from s2s.tasks import TASKS
-from ui.runner import BackgroundRunner, CompareRunner, TrainingRunner
+from ui.background import BackgroundCompare, BackgroundRun, BackgroundTraining
+from ui.memory import collect_after_release
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
 # A task's shipped model on Try ("shipped"), and shipped models trained with the book's presets, which
@@ -66,64 +63,13 @@ class _SessionGuard:
     """Lives as long as the browser session; closing the tab ends its training threads."""
 
     def __init__(self):
-        self.runners: dict[str, BackgroundRunner] = {}
+        self.runs: dict[str, BackgroundRun] = {}
 
     def release(self) -> None:
-        for runner in self.runners.values():
-            runner.close()
-        self.runners.clear()
-        # The session's models and data become garbage when Streamlit drops the session: at once when it
-        # is ended, or after server.disconnectedSessionTTL when its tab was closed (kept for a reconnect).
-        # Then collect them (runner.postScriptGC is off, see config.toml) and give the pages back.
-        ttl = float(st.get_option("server.disconnectedSessionTTL") or 0)
-        for delay in (RELEASE_DELAY, ttl + RELEASE_DELAY):
-            _schedule_trim(delay)
-
-
-RELEASE_DELAY = 2.0  # seconds after a session's release (or its time-to-live) before its memory is collected
-TRIM_BUCKET = 5.0  # one collection per this many seconds is enough when a class leaves at once
-
-_trims_lock = threading.Lock()
-_trims_due: set[int] = set()
-
-
-def _schedule_trim(delay: float) -> None:
-    """Collect garbage and trim the C heap in `delay` seconds, unless a collection is already due then
-    (a full collection holds the interpreter for tens of milliseconds: 40 tabs closing must not mean 80)."""
-    bucket = int((time.monotonic() + delay) // TRIM_BUCKET) + 1
-    with _trims_lock:
-        if bucket in _trims_due:
-            return
-        _trims_due.add(bucket)
-    timer = threading.Timer(bucket * TRIM_BUCKET - time.monotonic(), _collect_and_trim, args=(bucket,))
-    timer.daemon = True
-    timer.start()
-
-
-def _collect_and_trim(bucket: int | None = None) -> None:
-    with _trims_lock:
-        _trims_due.discard(bucket)
-    if _drop_expired_sessions():
-        time.sleep(0.5)  # for the event loop to drop them
-    gc.collect()
-    return_free_memory()
-
-
-def _drop_expired_sessions() -> bool:
-    """Streamlit forgets a closed tab's session once its time-to-live has passed, but only the next time
-    its session store changes (the store reaps expired entries lazily), so after a class leaves their
-    sessions may stay for hours. Asking the store for its size reaps them. This is Streamlit's private
-    API (1.67), used on its event loop (the store is not thread-safe); False, and nothing done, if it is
-    not there."""
-    try:
-        from streamlit.runtime import Runtime
-
-        runtime = Runtime.instance()
-        cache = runtime._session_mgr._session_storage._cache
-        runtime._get_async_objs().eventloop.call_soon_threadsafe(len, cache)
-    except Exception:  # another Streamlit, or no server (AppTest)
-        return False
-    return True
+        for run in self.runs.values():
+            run.close()
+        self.runs.clear()
+        collect_after_release()
 
 
 @st.cache_resource(scope="session", show_spinner=False, on_release=lambda guard: guard.release())
@@ -131,37 +77,37 @@ def _session_guard() -> _SessionGuard:
     return _SessionGuard()
 
 
-def _replace_runner(name: str, runner: BackgroundRunner | None) -> None:
-    old = st.session_state.get(name)
-    if old is not None and old is not runner:
+def _replace_run(key: str, run: BackgroundRun | None) -> None:
+    old = st.session_state.get(key)
+    if old is not None and old is not run:
         old.close()
-    st.session_state[name] = runner
+    st.session_state[key] = run
     guard = _session_guard()
-    if runner is None:
-        guard.runners.pop(name, None)
+    if run is None:
+        guard.runs.pop(key, None)
     else:
-        guard.runners[name] = runner
+        guard.runs[key] = run
 
 
-def get_runner() -> TrainingRunner | None:
-    """The session's training runner (Train page), if any."""
+def get_runner() -> BackgroundTraining | None:
+    """The session's training run (Train page), if any."""
     return st.session_state.get("runner")
 
 
-def set_runner(runner: TrainingRunner | None) -> None:
-    """Replace the session's runner; the old one's training thread is ended."""
-    _replace_runner("runner", runner)
+def set_runner(runner: BackgroundTraining | None) -> None:
+    """Replace the session's training run; the old one's training thread is ended."""
+    _replace_run("runner", runner)
     st.session_state.pop("_session_model", None)
 
 
-def get_compare() -> CompareRunner | None:
+def get_compare() -> BackgroundCompare | None:
     """The session's comparison (Compare page), if any."""
     return st.session_state.get("compare")
 
 
-def set_compare(compare: CompareRunner | None) -> None:
+def set_compare(compare: BackgroundCompare | None) -> None:
     """Replace the session's comparison; the old one's training thread is ended."""
-    _replace_runner("compare", compare)
+    _replace_run("compare", compare)
     st.session_state.pop("_compare_models", None)
 
 

@@ -8,9 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from s2s.presets import COMPARISONS, RACES, Race
+from s2s.session import LaneSnapshot
 from ui import charts
+from ui.background import BackgroundCompare, poll_interval
 from ui.i18n import labels, t
-from ui.runner import CompareRunner, LaneSnapshot, poll_interval
 from ui.state import get_compare, set_compare
 from ui.style import presenting
 from ui.widgets import task_labels
@@ -56,13 +57,13 @@ def _settings() -> dict:
     return s
 
 
-def _new_compare(s: dict) -> CompareRunner:
-    compare = CompareRunner.for_race(s["task"], Race(s["hidden"], s["epochs"], s["lr"]), s["seed"], s["budget"])
+def _new_compare(s: dict) -> BackgroundCompare:
+    compare = BackgroundCompare.for_race(s["task"], Race(s["hidden"], s["epochs"], s["lr"]), s["seed"], s["budget"])
     set_compare(compare)
     return compare
 
 
-def _ensure(s: dict) -> CompareRunner:
+def _ensure(s: dict) -> BackgroundCompare:
     compare = get_compare()
     return compare if compare is not None else _new_compare(s)
 
@@ -113,7 +114,7 @@ def _label(name: str) -> str:
     return t(f"variant_{name}")
 
 
-def _draw(compare: CompareRunner, status: str, lanes: list[LaneSnapshot]) -> None:
+def _draw(compare: BackgroundCompare, status: str, lanes: list[LaneSnapshot]) -> None:
     for lane in lanes:
         if lane.status == "diverged":
             st.error(f"{_label(lane.name)}: {lane.message}")

@@ -13,11 +13,12 @@ from s2s.data import Dataset, DatasetError, make_split, parse_book_bytes, split_
 from s2s.inference import Step
 from s2s.models import MODEL_KINDS, ModelConfig
 from s2s.presets import PRESETS
+from s2s.session import Snapshot, TrainSetup
 from s2s.tasks import TASKS, solve
 from s2s.trainer import SCHEDULES, TrainConfig
 from ui import charts
+from ui.background import BackgroundTraining, poll_interval
 from ui.i18n import labels, t
-from ui.runner import Snapshot, TrainingRunner, TrainSetup, poll_interval
 from ui.state import TASK_NAMES, get_runner, set_runner
 from ui.style import presenting
 from ui.widgets import (
@@ -116,14 +117,14 @@ def _datasets(setup: TrainSetup) -> tuple[Dataset, Dataset]:
     return make_split(setup.task, setup.train_size, 1000, setup.train.seed)
 
 
-def _new_runner(setup: TrainSetup, model=None) -> TrainingRunner:
+def _new_runner(setup: TrainSetup, model=None) -> BackgroundTraining:
     train, val = _datasets(setup)
-    runner = TrainingRunner(setup, train, val, model)
+    runner = BackgroundTraining(setup, train, val, model)
     set_runner(runner)
     return runner
 
 
-def _ensure_runner(setup: TrainSetup | None) -> TrainingRunner | None:
+def _ensure_runner(setup: TrainSetup | None) -> BackgroundTraining | None:
     runner = get_runner()
     if runner is None and setup is not None:
         runner = _new_runner(setup)
@@ -187,7 +188,7 @@ def render() -> None:
         _save_load(setup)
 
 
-def _draw(snap: Snapshot, runner: TrainingRunner) -> None:
+def _draw(snap: Snapshot, runner: BackgroundTraining) -> None:
     """Status and counters in a narrow column beside the loss and accuracy charts: on a 1280x720 projector the
     accuracy chart is then on screen under the buttons, also in presentation mode."""
     status = t(f"status_{snap.status}")
@@ -306,7 +307,7 @@ def _save_load(setup: TrainSetup | None) -> None:
             st.button(t("use_generated"), key="train_use_generated", on_click=_forget_data)
 
 
-def _checkpoint(runner: TrainingRunner) -> bytes:
+def _checkpoint(runner: BackgroundTraining) -> bytes:
     """The runner's model as checkpoint bytes (made when the download is clicked, under the lock)."""
     setup = runner.setup
     with runner.lock:

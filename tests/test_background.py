@@ -1,4 +1,5 @@
-"""The per-session training runner (ui/runner.py) without Streamlit: threads, pause, step, watchdog."""
+"""A session's training in the background (ui/background.py) without Streamlit: the thread, pause, step,
+the idle watchdog, fair slots, the registry of sessions training and where the passes run."""
 
 from __future__ import annotations
 
@@ -14,16 +15,17 @@ import pytest
 
 from s2s.data import make_split
 from s2s.models import ModelConfig
+from s2s.session import TrainSetup
 from s2s.trainer import TrainConfig
-from ui import runner as runner_module
-from ui.runner import TrainingRunner, TrainSetup
+from ui import background
+from ui.background import BackgroundTraining
 
 
-def make_runner(lr: float = 0.005, clip: float = 5.0, epochs: int = 2) -> TrainingRunner:
+def make_runner(lr: float = 0.005, clip: float = 5.0, epochs: int = 2) -> BackgroundTraining:
     train, val = make_split("sort", 640, 64, 0)
     setup = TrainSetup("sort", ModelConfig("peeky", len(train.codec.vocab), 8, 16, True),
                        TrainConfig(batch_size=64, lr=lr, clip=clip, epochs=epochs))
-    return TrainingRunner(setup, train, val)
+    return BackgroundTraining(setup, train, val)
 
 
 def wait_until(condition, timeout: float = 10.0) -> bool:
@@ -47,30 +49,6 @@ def test_step_once_trains_one_batch_and_records_it():
     assert snap.losses.shape == (1, 3) and snap.losses[0, 0] == 1
     assert len(snap.probes) == 10 and all(len(p) == 3 for p in snap.probes)
     assert snap.evals.shape[1] == 4 and snap.evals[0, 0] == 0  # evaluated once before training
-
-
-def test_record_grows_without_changing_views_already_handed_out():
-    rec = runner_module.Record(2, capacity=2)
-    rec.append(1, 10)
-    early = rec.view()
-    for i in range(2, 40):
-        rec.append(i, 10 * i)
-    assert early.shape == (1, 2) and early.tolist() == [[1, 10]]
-    assert len(rec) == 39 and rec.view()[:, 0].tolist() == list(range(1, 40))
-    assert not rec.view().flags.writeable
-
-
-def test_smoothed_loss_is_the_bias_corrected_moving_average():
-    r = make_runner()
-    for _ in range(15):
-        r.step_once()
-    losses = r.snapshot().losses
-    a = runner_module.SMOOTHING
-    acc = weight = 0.0
-    for k, value in enumerate(losses[:, 1]):
-        acc, weight = (1 - a) * acc + a * value, (1 - a) * weight + a
-        assert np.isclose(losses[k, 2], acc / weight)
-    assert losses[0, 2] == losses[0, 1] and losses[-1, 2] != losses[-1, 1]
 
 
 def test_start_runs_to_the_end_then_the_thread_idles_and_close_ends_it():
@@ -117,7 +95,7 @@ def test_dropping_the_runner_ends_its_thread():
 
 
 def test_watchdog_pauses_when_nobody_watches(monkeypatch):
-    monkeypatch.setattr(runner_module, "IDLE_PAUSE", 0.2)
+    monkeypatch.setattr(background, "IDLE_PAUSE", 0.2)
     r = make_runner(epochs=200)
     r.start()
     assert wait_until(lambda: r.status == "paused", 10)  # status read directly: snapshot() would feed the dog
@@ -170,7 +148,7 @@ def test_pause_and_resume_do_not_change_the_loss_curve():
 
 
 def test_step_slots_serve_every_waiting_thread_in_turn():
-    from ui.runner import FairSlots
+    from ui.background import FairSlots
 
     slots = FairSlots(1)
     turns = {k: 0 for k in range(4)}
@@ -194,21 +172,15 @@ def test_step_slots_serve_every_waiting_thread_in_turn():
 
 @contextlib.contextmanager
 def other_sessions_training(n: int = 1):
-    """Threads that count as other sessions' training threads (ui.runner.sessions_training)."""
-    stop = threading.Event()
-    threads = [threading.Thread(target=stop.wait, name=runner_module.TRAINING_THREAD_NAME) for _ in range(n)]
-    for th in threads:
-        th.start()
-    try:
+    """Count `n` more sessions as training (ui.background.sessions_training), as their threads would."""
+    with contextlib.ExitStack() as stack:
+        for _ in range(n):
+            stack.enter_context(background.RUNNING)
         yield
-    finally:
-        stop.set()
-        for th in threads:
-            th.join()
 
 
 def test_live_refreshes_slow_down_when_many_sessions_train():
-    from ui.runner import poll_interval
+    from ui.background import poll_interval
 
     assert poll_interval(0.5) == 0.5
     with other_sessions_training(20):
@@ -217,20 +189,9 @@ def test_live_refreshes_slow_down_when_many_sessions_train():
         assert poll_interval(2.0, longest=30.0) == 20.0
 
 
-def test_runner_keeps_the_history_of_the_examples_answers():
-    r = make_runner(epochs=2)  # 10 iterations an epoch: a snapshot every iteration
-    for _ in range(5):
-        r.step_once()
-    questions, inputs, snaps = r.answer_history()
-    assert questions == ["3141", "987", "50210"]  # the sort task's first examples
-    assert [s.iteration for s in snaps] == [0, 1, 2, 3, 4, 5]
-    assert len(inputs) == 3 and all(len(x) == 5 for x in inputs)
-    assert len(snaps[-1].answers) == 3 and snaps[0].top_probs.shape[:2] == (3, 5)
-
-
 def stopped_pool_worker():
     """The step pool's worker processes, stopped (SIGSTOP) until the returned function is called."""
-    pool = runner_module.STEP_POOL
+    pool = background.STEP_POOL
     if pool is None:
         pytest.skip("no step pool on this system (Linux only)")
     pids = pool.pids()
@@ -283,27 +244,10 @@ def test_a_session_training_alone_steps_in_its_own_thread():
     assert r.trainer.backend.fallback == ""
 
 
-def test_a_class_leaving_at_once_triggers_one_collection_per_moment(monkeypatch):
-    """Each closed tab asks for its memory to be collected (after the session's time-to-live); forty
-    asking within the same few seconds get one collection, not forty."""
-    from ui import state
-
-    calls = []
-    monkeypatch.setattr(state, "TRIM_BUCKET", 0.3)
-    monkeypatch.setattr(state, "return_free_memory", lambda: calls.append(time.monotonic()))
-    for _ in range(40):
-        state._schedule_trim(0.0)
-    assert wait_until(lambda: calls, 5)
-    time.sleep(0.5)
-    assert len(calls) == 1
-    state._schedule_trim(0.0)  # later, another moment
-    assert wait_until(lambda: len(calls) == 2, 5)
-
-
 def test_a_paused_runner_does_not_count_as_training():
     """A paused runner's thread ends, so a lesson's paused Train model does not make the race that follows
     count as one of many sessions (its steps would go whole to the low-priority worker)."""
-    from ui.runner import sessions_training
+    from ui.background import sessions_training
 
     before = sessions_training()
     r = make_runner(epochs=200)
@@ -317,3 +261,34 @@ def test_a_paused_runner_does_not_count_as_training():
     stopped = r.snapshot().iteration
     assert wait_until(lambda: r.snapshot().iteration > stopped)
     r.close()
+
+
+def test_where_the_passes_run_follows_how_many_sessions_train():
+    with other_sessions_training(1):  # this session alone: both cores, split with the solo worker process
+        assert background.pool_mode() == background.pool_mode(by_hand=True) == "split"
+    with other_sessions_training(3):  # a class: the low-priority pool, or the calling thread for the Step button
+        assert background.pool_mode() == "pool"
+        assert background.pool_mode(by_hand=True) == "in_this_thread"
+
+
+def test_a_step_by_hand_while_others_train_stays_in_the_calling_thread():
+    r = make_runner()
+    if r.trainer.backend is None:
+        pytest.skip("no step pool on this system (Linux only)")
+    with other_sessions_training(2):
+        r.step_once()
+    assert r.trainer.backend.mode == "in_this_thread" and r.snapshot().iteration == 1
+
+
+def test_sessions_training_counts_sessions_not_threads_that_share_their_name():
+    from ui.background import sessions_training
+
+    before = sessions_training()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, name=background.TRAINING_THREAD_NAME)
+    other.start()
+    try:
+        assert sessions_training() == before
+    finally:
+        stop.set()
+        other.join()
