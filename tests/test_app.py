@@ -13,6 +13,8 @@ from streamlit.testing.v1 import AppTest
 from s2s.checkpoint import checkpoint_bytes
 from s2s.data import task_codec
 from s2s.models import ModelConfig, build_model
+from ui import keys
+from ui.keys import Upload
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 60
@@ -227,8 +229,9 @@ def test_a_50_mb_dataset_is_read_and_its_ids_take_a_byte_each():
     at.run(timeout=120)
     assert not at.exception and not at.error
     assert at.session_state["train_task"] == "upload"
-    name, data = at.session_state["_upload_data"]
-    assert name == "big.txt" and len(data) == 4_200_000
+    upload = at.session_state[keys.UPLOAD]
+    assert isinstance(upload, Upload) and upload.name == "big.txt" and len(upload.data) == 4_200_000
+    data = upload.data
     assert data.xs.nbytes + data.ts.nbytes == 12 * 4_200_000  # one byte per character, not eight
     assert any("4,200,000" in s.value for s in at.success)
 

@@ -8,7 +8,7 @@ sit side by side so a teacher can check one against the other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Step:
     task: str
     preset: str = ""  # Train: the preset to load (its seed fixed to 0)
     query: str = ""  # Try / Inside: the question typed in
-    extra: dict = field(default_factory=dict)  # other session settings (keys of the target page's widgets)
+    history: bool = False  # Train: open the answer history
     # the machine's time for the step (setting up, training or racing until its point shows) on a 2-core
     # machine, rounded up from benchmarks/lesson_walk.py; the class's discussion comes on top
     minutes: float = 1.0
@@ -130,7 +130,7 @@ CHAPTER_8 = Lesson("ch8", {"ja": "第 8 章: Attention で日付をそろえる"
                "back, while it trains, to the moment the diagonal of attention appears."},
         {"ja": "Attention の模様は、正解率が上がる前に現れるでしょうか、後でしょうか？",
          "en": "Does the attention pattern appear before accuracy rises, or after?"},
-        "train", "date", preset="default", extra={"train_history": True}, minutes=0.5),
+        "train", "date", preset="default", history=True, minutes=0.5),
     Step(
         {"ja": "3. Attention の重みを見る (8.3 節)", "en": "3. Look at the attention weights (section 8.3)"},
         {"ja": "デコーダの各ステップが、問題のどの文字に注目したかを表示します。"

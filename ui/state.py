@@ -12,6 +12,7 @@ from s2s.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from s2s.data import Codec
 from s2s.models import Seq2seq, build_model, clone_model, set_weights
 from s2s.tasks import TASKS
+from ui import keys
 from ui.background import BackgroundCompare, BackgroundRun, BackgroundTraining
 from ui.memory import collect_after_release
 
@@ -53,7 +54,7 @@ def session_shipped_model(task: str, name: str = "") -> tuple[Seq2seq, Codec, di
     ck = shipped_checkpoint(task, name)
     if ck is None:
         return None
-    models = st.session_state.setdefault("_shipped_models", {})
+    models = st.session_state.setdefault(keys.SHIPPED_MODELS, {})
     if (task, name) not in models:
         models[task, name] = clone_model(ck.model)
     return models[task, name], ck.codec, ck.meta
@@ -91,24 +92,24 @@ def _replace_run(key: str, run: BackgroundRun | None) -> None:
 
 def get_runner() -> BackgroundTraining | None:
     """The session's training run (Train page), if any."""
-    return st.session_state.get("runner")
+    return st.session_state.get(keys.RUNNER)
 
 
 def set_runner(runner: BackgroundTraining | None) -> None:
     """Replace the session's training run; the old one's training thread is ended."""
-    _replace_run("runner", runner)
-    st.session_state.pop("_session_model", None)
+    _replace_run(keys.RUNNER, runner)
+    st.session_state.pop(keys.SESSION_MODEL, None)
 
 
 def get_compare() -> BackgroundCompare | None:
     """The session's comparison (Compare page), if any."""
-    return st.session_state.get("compare")
+    return st.session_state.get(keys.COMPARE)
 
 
 def set_compare(compare: BackgroundCompare | None) -> None:
     """Replace the session's comparison; the old one's training thread is ended."""
-    _replace_run("compare", compare)
-    st.session_state.pop("_compare_models", None)
+    _replace_run(keys.COMPARE, compare)
+    st.session_state.pop(keys.COMPARE_MODELS, None)
 
 
 def compare_model(name: str) -> tuple[Seq2seq, Codec, int] | None:
@@ -116,7 +117,7 @@ def compare_model(name: str) -> tuple[Seq2seq, Codec, int] | None:
     compare = get_compare()
     if compare is None or name not in [lane.name for lane in compare.lanes]:
         return None
-    cache = st.session_state.setdefault("_compare_models", {})
+    cache = st.session_state.setdefault(keys.COMPARE_MODELS, {})
     cached = cache.get(name)
     if cached is None or cached[0] is not compare or cached[1] != compare.weights_version:
         cached = (compare, compare.weights_version, compare.model_copy(name))
@@ -131,12 +132,12 @@ def session_model(task: str) -> tuple[Seq2seq, Codec, int] | None:
     if runner is None or runner.setup.task != task:
         return None
     version, weights = runner.published_weights()
-    cached = st.session_state.get("_session_model")
+    cached = st.session_state.get(keys.SESSION_MODEL)
     if cached is None or cached[0] is not runner or cached[1] != version:
         model = build_model(runner.model.config, np.random.default_rng(0))
         set_weights(model, weights)
         cached = (runner, version, model)
-        st.session_state["_session_model"] = cached
+        st.session_state[keys.SESSION_MODEL] = cached
     return cached[2], runner.codec, version
 
 

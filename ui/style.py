@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 
 import streamlit as st
 
+from ui import keys
 from ui.i18n import lang
 
 CSS = """
@@ -51,13 +52,13 @@ def presenting() -> bool:
     every run: keep_in_url writes the session's mode into it, and the Lessons page's switch changes both)."""
     q = st.query_params.get("present")
     if q in ("0", "1"):
-        st.session_state["_present"] = q == "1"
-    return bool(st.session_state.get("_present", False))
+        st.session_state[keys.PRESENT] = q == "1"
+    return bool(st.session_state.get(keys.PRESENT, False))
 
 
 def set_presenting(on: bool) -> None:
     """Turn presentation mode on or off, in the session and in the address."""
-    st.session_state["_present"] = on
+    st.session_state[keys.PRESENT] = on
     if on:
         st.query_params["present"] = "1"
     elif "present" in st.query_params:

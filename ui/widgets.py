@@ -13,6 +13,7 @@ from s2s.data import PAD, Codec, DatasetError, QueryError, describe_chars
 from s2s.inference import Step
 from s2s.models import Seq2seq
 from s2s.tasks import TASKS
+from ui import keys
 from ui.i18n import TEXTS, t
 from ui.state import (
     TASK_NAMES,
@@ -39,8 +40,8 @@ class PickedModel:
 def task_label(task: str) -> str:
     """Localised name of a task (uploaded data shows its file name)."""
     if task == "upload":
-        upload, runner = st.session_state.get("_upload_data"), get_runner()
-        name = upload[0] if upload else runner.setup.data_name if runner is not None else "?"
+        upload, runner = keys.upload(), get_runner()
+        name = upload.name if upload else runner.setup.data_name if runner is not None else "?"
         return t("task_upload", name=name)
     return t(f"task_{task}")
 
@@ -86,27 +87,41 @@ def checkpoint_error_text(e: CheckpointError) -> str:
     return f"{t(key, tasks='; '.join(task_label(task) for task in TASKS))} ({e})"
 
 
+def set_up(task: str, *, source: str | None = None, query: str | None = None) -> None:
+    """For another page (a lesson, Compare's "look inside"): the model picker and the question box of the
+    next page drawn show `task`, the model `source` (None: the picker's first, the shipped model) and,
+    given one, the question `query`. Call before switching pages."""
+    ss = st.session_state
+    ss[keys.TASK] = task
+    if source is None:
+        ss.pop(keys.MODEL_SOURCE, None)
+    else:
+        ss[keys.MODEL_SOURCE] = source
+    if query is not None:
+        ss[keys.QUERY] = query
+
+
 def _apply_query_params() -> None:
     """?task=addition&q=16%2B75 fills the page once per session (a teacher can share a link)."""
-    if st.session_state.get("_query_params_done"):
+    if st.session_state.get(keys.QUERY_PARAMS_DONE):
         return
-    st.session_state["_query_params_done"] = True
+    st.session_state[keys.QUERY_PARAMS_DONE] = True
     task = st.query_params.get("task")
     if task in TASKS:
-        st.session_state["task"] = task
+        st.session_state[keys.TASK] = task
     q = st.query_params.get("q")
     if q is not None:
-        st.session_state["query"] = q[:200]
+        st.session_state[keys.QUERY] = q[:200]
 
 
 def _on_task_change() -> None:
-    task = st.session_state.get("task")
+    task = st.session_state.get(keys.TASK)
     if task in TASKS:
-        st.session_state["query"] = TASKS[task].examples[0]
+        st.session_state[keys.QUERY] = TASKS[task].examples[0]
 
 
 def _set_query(text: str) -> None:
-    st.session_state["query"] = text
+    st.session_state[keys.QUERY] = text
 
 
 def pick_model(task_box=None, model_box=None, select_over: int | None = None,
@@ -119,12 +134,12 @@ def pick_model(task_box=None, model_box=None, select_over: int | None = None,
     _apply_query_params()
     runner = get_runner()
     tasks = TASK_NAMES + (["upload"] if runner is not None and runner.setup.task == "upload" else [])
-    if st.session_state.get("task") not in tasks:
-        st.session_state["task"] = "addition"
+    if st.session_state.get(keys.TASK) not in tasks:
+        st.session_state[keys.TASK] = "addition"
     own_row = task_box is None
     if own_row:
         task_box, model_box = st.columns([3, 2])
-    task = task_box.selectbox(t("task"), tasks, format_func=task_labels(tasks).get, key="task",
+    task = task_box.selectbox(t("task"), tasks, format_func=task_labels(tasks).get, key=keys.TASK,
                               on_change=_on_task_change, persist_state="session")
     shipped = session_shipped_model(task) if task in TASKS else None
     own = session_model(task)
@@ -136,14 +151,14 @@ def pick_model(task_box=None, model_box=None, select_over: int | None = None,
     if not sources:
         st.info(t("model_none"))
         return None
-    if st.session_state.get("model_source") not in sources:
-        st.session_state["model_source"] = sources[0]
+    if st.session_state.get(keys.MODEL_SOURCE) not in sources:
+        st.session_state[keys.MODEL_SOURCE] = sources[0]
     names = {s: source_label(s) for s in sources}
     if select_over is not None and len(sources) > select_over:
-        source = model_box.selectbox(t("model_source"), sources, key="model_source", persist_state="session",
+        source = model_box.selectbox(t("model_source"), sources, key=keys.MODEL_SOURCE, persist_state="session",
                                      format_func=names.get)
     else:
-        source = model_box.radio(t("model_source"), sources, key="model_source", horizontal=True,
+        source = model_box.radio(t("model_source"), sources, key=keys.MODEL_SOURCE, horizontal=True,
                                  persist_state="session", format_func=names.get)
     if source.startswith("shipped"):
         model, codec, meta = session_shipped_model(task, source.partition(":")[2])
@@ -172,9 +187,9 @@ def question_box(task: str, box=None) -> str:
     returns the text typed."""
     box = box if box is not None else st
     examples = TASKS[task].examples if task in TASKS else []
-    if "query" not in st.session_state:
-        st.session_state["query"] = examples[0] if examples else ""
-    text = box.text_input(t("query"), key="query", live=True, max_chars=200, persist_state="session",
+    if keys.QUERY not in st.session_state:
+        st.session_state[keys.QUERY] = examples[0] if examples else ""
+    text = box.text_input(t("query"), key=keys.QUERY, live=True, max_chars=200, persist_state="session",
                          placeholder=t("query_placeholder", example=examples[0]) if examples else None)
     if examples:
         row = box.container(horizontal=True, gap="small", vertical_alignment="center")

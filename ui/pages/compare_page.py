@@ -9,7 +9,7 @@ import streamlit as st
 
 from s2s.presets import COMPARISONS, RACES, Race
 from s2s.session import LaneSnapshot
-from ui import charts
+from ui import charts, keys, widgets
 from ui.background import BackgroundCompare, poll_interval
 from ui.i18n import labels, t
 from ui.state import get_compare, set_compare
@@ -18,39 +18,54 @@ from ui.widgets import task_labels
 
 POLL_SECONDS = 0.7
 KEEP = {"persist_state": "session"}
+RACE_NAMES = ["lesson", "book"]  # s2s.presets.RACES of each task
+DEFAULT_BUDGET = 900  # seconds of training per variant at most
+DEFAULT_SEED = 0
+
+
+def set_up(task: str, race: str = "lesson", seed: int = DEFAULT_SEED) -> None:
+    """For another page (a lesson): the next visit offers a fresh comparison of `task` with `race`'s
+    settings from `seed`. Call before switching to the Compare page."""
+    set_compare(None)
+    ss = st.session_state
+    ss[keys.COMPARE_TASK], ss[keys.COMPARE_RACE], ss[keys.COMPARE_SEED] = task, race, seed
 
 
 def _apply_race() -> None:
     """Put the chosen race's settings (s2s.presets.RACES) into the number boxes."""
     ss = st.session_state
-    race = RACES[ss["compare_task"]][ss["compare_race"]]
-    ss["compare_hidden"], ss["compare_epochs"], ss["compare_lr"] = race.hidden, race.epochs, race.lr
+    race = RACES[ss[keys.COMPARE_TASK]][ss[keys.COMPARE_RACE]]
+    ss[keys.COMPARE_HIDDEN], ss[keys.COMPARE_EPOCHS], ss[keys.COMPARE_LR] = race.hidden, race.epochs, race.lr
 
 
 def _settings() -> dict:
     ss = st.session_state
-    if ss.get("compare_task") not in COMPARISONS:
-        ss["compare_task"] = "addition"
-    if ss.get("compare_race") not in ("lesson", "book"):
-        ss["compare_race"] = "lesson"
-    if ss.get("_compare_race_for") != (ss["compare_task"], ss["compare_race"]):  # new task or race: its settings
-        ss["_compare_race_for"] = (ss["compare_task"], ss["compare_race"])
+    if ss.get(keys.COMPARE_TASK) not in COMPARISONS:
+        ss[keys.COMPARE_TASK] = "addition"
+    if ss.get(keys.COMPARE_RACE) not in RACE_NAMES:
+        ss[keys.COMPARE_RACE] = "lesson"
+    chosen = (ss[keys.COMPARE_TASK], ss[keys.COMPARE_RACE])
+    if ss.get(keys.COMPARE_RACE_FOR) != chosen:  # new task or race: its settings
+        ss[keys.COMPARE_RACE_FOR] = chosen
         _apply_race()
+    # defaults set here, not by the widgets' value=: set_up may have set the seed through the session state
+    ss.setdefault(keys.COMPARE_BUDGET, DEFAULT_BUDGET)
+    ss.setdefault(keys.COMPARE_SEED, DEFAULT_SEED)
     c1, c2, c3, c4, c5, c6, c7 = st.columns([3, 3, 2, 2, 2, 2, 2])
-    task = c1.selectbox(t("task"), list(COMPARISONS), key="compare_task",
+    task = c1.selectbox(t("task"), list(COMPARISONS), key=keys.COMPARE_TASK,
                         format_func=task_labels(list(COMPARISONS)).get, **KEEP)
-    c2.selectbox(t("race"), ["lesson", "book"], key="compare_race", format_func=labels(["lesson", "book"], "race_"),
-                 **KEEP)
-    c3.number_input(t("hidden"), 8, 512, key="compare_hidden", **KEEP)
-    c4.number_input(t("epochs"), 1, 100, key="compare_epochs", **KEEP)
-    c5.number_input(t("lr"), 0.0001, 0.1, key="compare_lr", step=0.001, format="%.4f", **KEEP)
-    c6.number_input(t("budget"), 5, 3600, value=900, key="compare_budget", step=30, **KEEP)
-    c7.number_input(t("seed"), 0, 2**31 - 1, value=0, key="compare_seed", **KEEP)
-    s = {"task": task, "hidden": int(ss["compare_hidden"]), "epochs": int(ss["compare_epochs"]),
-         "lr": float(ss["compare_lr"]), "budget": float(ss["compare_budget"]), "seed": int(ss["compare_seed"])}
-    race = RACES[task][ss["compare_race"]]
+    c2.selectbox(t("race"), RACE_NAMES, key=keys.COMPARE_RACE, format_func=labels(RACE_NAMES, "race_"), **KEEP)
+    c3.number_input(t("hidden"), 8, 512, key=keys.COMPARE_HIDDEN, **KEEP)
+    c4.number_input(t("epochs"), 1, 100, key=keys.COMPARE_EPOCHS, **KEEP)
+    c5.number_input(t("lr"), 0.0001, 0.1, key=keys.COMPARE_LR, step=0.001, format="%.4f", **KEEP)
+    c6.number_input(t("budget"), 5, 3600, key=keys.COMPARE_BUDGET, step=30, **KEEP)
+    c7.number_input(t("seed"), 0, 2**31 - 1, key=keys.COMPARE_SEED, **KEEP)
+    s = {"task": task, "hidden": int(ss[keys.COMPARE_HIDDEN]), "epochs": int(ss[keys.COMPARE_EPOCHS]),
+         "lr": float(ss[keys.COMPARE_LR]), "budget": float(ss[keys.COMPARE_BUDGET]),
+         "seed": int(ss[keys.COMPARE_SEED])}
+    race = RACES[task][ss[keys.COMPARE_RACE]]
     if (race.hidden, race.epochs, race.lr) == (s["hidden"], s["epochs"], s["lr"]):
-        note = t(f"race_note_{ss['compare_race']}", minutes=f"{race.minutes:g}", epochs=race.epochs)
+        note = t(f"race_note_{ss[keys.COMPARE_RACE]}", minutes=f"{race.minutes:g}", epochs=race.epochs)
     else:
         note = t("race_note_custom")
     st.caption(note + (" " + t("data_note_addition") if task == "addition" else ""))
@@ -70,7 +85,7 @@ def _ensure(s: dict) -> BackgroundCompare:
 
 def render() -> None:
     """The Compare page."""
-    if st.session_state.pop("_goto_inside", False):  # set by a "look inside" button
+    if st.session_state.pop(keys.GOTO_INSIDE, False):  # set by a "look inside" button
         st.switch_page("app_pages/inside.py")
     st.title(t("compare_title"))
     if not presenting():
@@ -167,6 +182,5 @@ def _draw(compare: BackgroundCompare, status: str, lanes: list[LaneSnapshot]) ->
 
 
 def _open_inside(task: str, name: str) -> None:
-    st.session_state["task"] = task
-    st.session_state["model_source"] = f"compare:{name}"
-    st.session_state["_goto_inside"] = True
+    widgets.set_up(task, source=f"compare:{name}")
+    st.session_state[keys.GOTO_INSIDE] = True

@@ -13,7 +13,7 @@ import streamlit as st
 from s2s.analysis import ErrorReport, error_report
 from s2s.data import make_split
 from s2s.tasks import TASKS
-from ui import charts
+from ui import charts, keys
 from ui.i18n import t
 from ui.state import for_model_version, get_runner
 from ui.style import presenting
@@ -35,7 +35,7 @@ def report_for(picked: PickedModel) -> ErrorReport | None:
             data = runner.val.subset(np.arange(min(SIZE, len(runner.val))))
         return error_report(picked.model, data, picked.task)
 
-    return for_model_version("_error_reports", picked.version, build)
+    return for_model_version(keys.ERROR_REPORTS, picked.version, build)
 
 
 def render() -> None:

@@ -14,7 +14,7 @@ from s2s.data import PAD, Codec, QueryError, make_split
 from s2s.inference import Answer, answer
 from s2s.layers import LSTMRecord
 from s2s.tasks import TASKS
-from ui import charts
+from ui import charts, keys
 from ui.i18n import labels, t
 from ui.state import for_model_version, get_runner
 from ui.widgets import PickedModel, pick_model, query_error_text, question_box
@@ -68,7 +68,7 @@ def map_data(picked: PickedModel) -> dict:
         return {"questions": questions, "answers": [a.text for a in answers], "final": final,
                 "dec1": dec1, "pca": pca(final), "props": props, "traces": answers}
 
-    return for_model_version("_inside_maps", picked.version, build)
+    return for_model_version(keys.INSIDE_MAPS, picked.version, build)
 
 
 def _prop_label(name: str) -> str:
@@ -118,13 +118,13 @@ def _states(picked: PickedModel, a: Answer, data: dict) -> None:
     props = list(data["props"])
     prop = None
     if order_by == "correlation":
-        if st.session_state.get("inside_prop") not in props:
-            st.session_state["inside_prop"] = props[0]
-        prop = c2.selectbox(t("property"), props, key="inside_prop", format_func=labels(props, "prop_"), **KEEP)
+        if st.session_state.get(keys.INSIDE_PROP) not in props:
+            st.session_state[keys.INSIDE_PROP] = props[0]
+        prop = c2.selectbox(t("property"), props, key=keys.INSIDE_PROP, format_func=labels(props, "prop_"), **KEEP)
     default_k = min(H, 32)
-    if not isinstance(st.session_state.get("inside_k"), int) or st.session_state["inside_k"] > H:
-        st.session_state["inside_k"] = default_k
-    k = c3.slider(t("top_k"), 1, H, key="inside_k", **KEEP)
+    if not isinstance(st.session_state.get(keys.INSIDE_K), int) or st.session_state[keys.INSIDE_K] > H:
+        st.session_state[keys.INSIDE_K] = default_k
+    k = c3.slider(t("top_k"), 1, H, key=keys.INSIDE_K, **KEEP)
     enc_chars, dec_chars = _chars(a, picked.codec)
     rev = t("yes") if picked.model.config.reverse else t("no")
     left, right = st.columns([3, 2])
@@ -182,9 +182,9 @@ def _stepper(a: Answer, codec: Codec) -> None:
     st.subheader(t("stepper_header"))
     enc_chars, dec_chars = _chars(a, codec)
     n = len(dec_chars)
-    if st.session_state.get("inside_step", 1) > n:
-        st.session_state["inside_step"] = 1
-    step = st.slider(t("decoder_step"), 1, n, key="inside_step", **KEEP) if n > 1 else 1
+    if st.session_state.get(keys.INSIDE_STEP, 1) > n:
+        st.session_state[keys.INSIDE_STEP] = 1
+    step = st.slider(t("decoder_step"), 1, n, key=keys.INSIDE_STEP, **KEEP) if n > 1 else 1
     i = step - 1
     s = a.steps[i]
     cols = st.columns(3 if a.trace.attention is not None else 2)
@@ -218,9 +218,9 @@ def _stepper(a: Answer, codec: Codec) -> None:
 def _map(picked: PickedModel, a: Answer, data: dict) -> None:
     st.subheader(t("map_header"))
     props = list(data["props"])
-    if st.session_state.get("inside_colour") not in props:
-        st.session_state["inside_colour"] = props[0]
-    prop = st.selectbox(t("colour_by"), props, key="inside_colour", format_func=labels(props, "prop_"), **KEEP)
+    if st.session_state.get(keys.INSIDE_COLOUR) not in props:
+        st.session_state[keys.INSIDE_COLOUR] = props[0]
+    prop = st.selectbox(t("colour_by"), props, key=keys.INSIDE_COLOUR, format_func=labels(props, "prop_"), **KEEP)
     p = data["pca"]
     coords = p.transform(data["final"])
     mine = p.transform(a.trace.encoder.h[-1][None, :])[0]
@@ -253,9 +253,9 @@ def _neurons(picked: PickedModel, data: dict) -> None:
     st.subheader(t("neuron_header"))
     H = picked.model.config.hidden_size
     default = int(unit_order(data["final"], "variance", k=1)[0])
-    if not isinstance(st.session_state.get("inside_unit"), int) or st.session_state["inside_unit"] >= H:
-        st.session_state["inside_unit"] = default
-    unit = st.number_input(t("neuron_unit"), 0, H - 1, key="inside_unit", **KEEP)
+    if not isinstance(st.session_state.get(keys.INSIDE_UNIT), int) or st.session_state[keys.INSIDE_UNIT] >= H:
+        st.session_state[keys.INSIDE_UNIT] = default
+    unit = st.number_input(t("neuron_unit"), 0, H - 1, key=keys.INSIDE_UNIT, **KEEP)
     chars = picked.codec.vocab.chars
     lines = []
     reverse = picked.model.config.reverse

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import keys, widgets
 from ui.i18n import lang, language_switch, t
 from ui.lessons import LESSONS, Step
-from ui.pages import train_page
-from ui.state import set_compare, set_runner
+from ui.pages import compare_page, train_page
 from ui.style import presenting, set_presenting, url_state
 
 LESSONS_PAGE = "app_pages/lessons.py"
@@ -25,27 +25,16 @@ def set_up(step: Step, shipped: bool = False) -> None:
     """Put the step's settings in the session and open its page. `shipped`: the fallback when training
     runs late: open Try with the shipped model trained the step's way (its accuracy is what the step
     would have shown), or else the task's shipped model."""
-    ss = st.session_state
-    ss["_lesson_now"] = step  # the other pages show its question while presenting
+    st.session_state[keys.LESSON_NOW] = step  # the other pages show its question while presenting
     if shipped:
-        ss["task"], ss["model_source"] = step.task, f"shipped:{step.fallback}" if step.fallback else "shipped"
+        widgets.set_up(step.task, source=f"shipped:{step.fallback}" if step.fallback else "shipped")
         st.switch_page(PAGES["try"], query_params=url_state())
-    if step.page == "train":
-        set_runner(None)  # the step starts from a fresh model
-        ss["train_task"], ss["train_preset"] = step.task, step.preset or "default"
-        train_page.apply_preset()
-        ss["train_seed"] = 0  # fixed seed: the class sees the curve the teacher rehearsed
+    if step.page == "train":  # a fresh model, with a fixed seed: the class sees the curve the teacher rehearsed
+        train_page.set_up(step.task, step.preset or "default", seed=0, history=step.history)
     elif step.page == "compare":
-        set_compare(None)
-        ss["compare_task"], ss["compare_race"] = step.task, "lesson"  # the race that fits a lesson
-        ss["compare_seed"] = 0
-    else:
-        ss["task"] = step.task
-        ss.pop("model_source", None)  # the picker chooses the shipped model first
-        if step.query:
-            ss["query"] = step.query
-    for key, value in step.extra.items():
-        ss[key] = value
+        compare_page.set_up(step.task, "lesson", seed=0)  # the race that fits a lesson
+    else:  # the picker chooses the shipped model first
+        widgets.set_up(step.task, query=step.query or None)
     st.switch_page(PAGES[step.page], query_params=url_state())  # (without query_params it clears the address)
 
 
@@ -54,16 +43,16 @@ def chosen() -> tuple[str, int]:
     and page links drop a widget's state when its page is left); a new session takes them from the address
     (?lesson=ch8&step=3) once."""
     ss = st.session_state
-    if not ss.get("_lesson_from_url"):
-        ss["_lesson_from_url"] = True
+    if not ss.get(keys.LESSON_FROM_URL):
+        ss[keys.LESSON_FROM_URL] = True
         key, step = st.query_params.get("lesson"), st.query_params.get("step", "")
         if key in LESSONS:
-            ss["_lesson"] = key
+            ss[keys.LESSON_CHOSEN] = key
             if step.isdigit():
-                ss[f"lesson_step_{key}"] = int(step) - 1
-    key = ss.get("_lesson") if ss.get("_lesson") in LESSONS else next(iter(LESSONS))
+                ss[keys.lesson_step(key)] = int(step) - 1
+    key = ss.get(keys.LESSON_CHOSEN) if ss.get(keys.LESSON_CHOSEN) in LESSONS else next(iter(LESSONS))
     n = len(LESSONS[key].steps)
-    return key, min(max(ss.get(f"lesson_step_{key}", 0), 0), n - 1)
+    return key, min(max(ss.get(keys.lesson_step(key), 0), 0), n - 1)
 
 
 def render() -> None:
@@ -72,18 +61,18 @@ def render() -> None:
     if not presenting():
         st.caption(t("lessons_intro"))
     ss = st.session_state
-    keys = list(LESSONS)
+    chapters = list(LESSONS)
     key, k = chosen()
-    ss["lesson"] = key  # the widget shows the kept choice (its own state is gone after a page change)
-    titles = {c: LESSONS[c].title[lang()] for c in keys}  # computed now: format_func may run outside the script
+    ss[keys.LESSON] = key  # the widget shows the kept choice (its own state is gone after a page change)
+    titles = {c: LESSONS[c].title[lang()] for c in chapters}  # computed now: format_func may run outside the script
     top = st.container(horizontal=True, vertical_alignment="bottom", key="lesson_top")
-    choice = top.segmented_control(t("lesson"), keys, key="lesson", required=True, format_func=titles.get,
+    choice = top.segmented_control(t("lesson"), chapters, key=keys.LESSON, required=True, format_func=titles.get,
                                    on_change=_choose)
     top.space("stretch")
     if presenting():  # the sidebar, and its language switch, is hidden
         language_switch(where=top)
-    ss["present_mode"] = presenting()
-    top.toggle(t("present_mode"), key="present_mode", help=t("present_mode_help"), on_change=_toggle_present)
+    ss[keys.PRESENT_MODE] = presenting()
+    top.toggle(t("present_mode"), key=keys.PRESENT_MODE, help=t("present_mode_help"), on_change=_toggle_present)
     lesson = LESSONS[choice]
     n = len(lesson.steps)
     here = {"lesson": lesson.key, "step": str(k + 1)}  # in the address: a reload or a bookmark keeps them
@@ -123,7 +112,7 @@ def banner() -> None:
     """While presenting, above every other page (the sidebar is hidden): one row of links, back to the lesson and
     to each page, with the language switch; under it the step's question for the class. The links keep the session
     and put the language and present=1 in the next page's address."""
-    step = st.session_state.get("_lesson_now")
+    step = st.session_state.get(keys.LESSON_NOW)
     with st.container(key="lesson_banner"):
         bar = st.container(key="present_nav", horizontal=True, vertical_alignment="center", gap="small")
         bar.page_link(LESSONS_PAGE, label=t("lesson_back"), icon=":material/arrow_back:", query_params=url_state())
@@ -136,12 +125,12 @@ def banner() -> None:
 
 
 def _choose() -> None:
-    st.session_state["_lesson"] = st.session_state["lesson"]
+    st.session_state[keys.LESSON_CHOSEN] = st.session_state[keys.LESSON]
 
 
 def _move(key: str, k: int) -> None:
-    st.session_state[f"lesson_step_{key}"] = k
+    st.session_state[keys.lesson_step(key)] = k
 
 
 def _toggle_present() -> None:
-    set_presenting(st.session_state["present_mode"])
+    set_presenting(st.session_state[keys.PRESENT_MODE])

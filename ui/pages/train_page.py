@@ -16,9 +16,10 @@ from s2s.presets import PRESETS
 from s2s.session import Snapshot, TrainSetup
 from s2s.tasks import TASKS, solve
 from s2s.trainer import SCHEDULES, TrainConfig
-from ui import charts
+from ui import charts, keys
 from ui.background import BackgroundTraining, poll_interval
 from ui.i18n import labels, t
+from ui.keys import Upload, UploadNote
 from ui.state import TASK_NAMES, get_runner, set_runner
 from ui.style import presenting
 from ui.widgets import (
@@ -36,90 +37,105 @@ MAX_UPLOAD_MB = 60  # datasets; also server.maxUploadSize in .streamlit/config.t
 POLL_SECONDS = 0.5
 HISTORY_POLL_SECONDS = 1.0  # the scrub-back slider grows about once a second while training
 KEEP = {"persist_state": "session"}  # settings survive a visit to another page
-FIELDS = ("model", "reverse", "wordvec", "hidden", "batch", "lr", "clip", "seed", "epochs", "train_size", "schedule")
+
+
+def set_up(task: str, preset: str = "default", *, seed: int = 0, history: bool = False) -> None:
+    """For another page (a lesson): the next visit starts a fresh model of `task` with `preset`'s
+    settings and `seed` (a fixed seed: the class sees the curve the teacher rehearsed); `history`
+    opens the answer history. Call before switching to the Train page."""
+    set_runner(None)
+    ss = st.session_state
+    ss[keys.TRAIN_TASK], ss[keys.TRAIN_PRESET] = task, preset
+    _fill_from_preset()
+    ss[keys.TRAIN_SEED] = seed
+    if history:
+        ss[keys.TRAIN_HISTORY] = True
 
 
 def _presets(task: str) -> dict:
     return PRESETS.get(task, PRESETS["addition"] if task == "upload" else {})
 
 
-def apply_preset() -> None:
-    """Fill the setting widgets from the chosen preset."""
+def _fill_from_preset() -> None:
+    """Fill the setting widgets (all but the seed) from the chosen preset."""
     ss = st.session_state
-    task = ss.get("train_task", "addition")
-    preset = _presets(task).get(ss.get("train_preset", "default"))
+    task = ss.get(keys.TRAIN_TASK, "addition")
+    preset = _presets(task).get(ss.get(keys.TRAIN_PRESET, "default"))
     if preset is None:
         return
-    for name in FIELDS:
-        if name != "seed":
-            ss[f"train_{name}"] = getattr(preset, name)
+    for name, key in keys.TRAIN_SETTINGS.items():
+        if key != keys.TRAIN_SEED:
+            ss[key] = getattr(preset, name)
 
 
 def _on_task_change() -> None:
-    st.session_state["train_preset"] = "default"
-    apply_preset()
+    st.session_state[keys.TRAIN_PRESET] = "default"
+    _fill_from_preset()
 
 
 def _settings() -> TrainSetup | None:
     """Setting widgets -> TrainSetup (None with a message when the combination is invalid)."""
-    ss = st.session_state
-    upload = ss.get("_upload_data")
+    ss, K = st.session_state, keys.TRAIN_SETTINGS
+    upload = keys.upload()
     tasks = TASK_NAMES + (["upload"] if upload else [])
-    if ss.get("train_task") not in tasks:
-        ss["train_task"] = "upload" if upload else "addition"
-    if "train_model" not in ss:
-        apply_preset()
-        ss.setdefault("train_seed", 0)
+    if ss.get(keys.TRAIN_TASK) not in tasks:
+        ss[keys.TRAIN_TASK] = "upload" if upload else "addition"
+    if K["model"] not in ss:
+        _fill_from_preset()
+        ss.setdefault(keys.TRAIN_SEED, 0)
     with st.expander(t("settings"), expanded=get_runner() is None and not presenting()):
-        c1, c2 = st.columns(2)
-        c1.selectbox(t("task"), tasks, key="train_task", format_func=task_labels(tasks).get,
-                     on_change=_on_task_change, **KEEP)
-        presets = list(_presets(ss["train_task"]))
-        if ss.get("train_preset") not in presets:
-            ss["train_preset"] = "default"
-        c2.selectbox(t("preset"), presets, key="train_preset", format_func=labels(presets, "preset_"),
-                     on_change=apply_preset, **KEEP)
-        c1, c2, c3, c4 = st.columns(4)
-        c1.selectbox(t("model_kind"), MODEL_KINDS, key="train_model", format_func=labels(MODEL_KINDS, "kind_"), **KEEP)
-        c1.checkbox(t("reverse"), key="train_reverse", **KEEP)
-        c2.number_input(t("wordvec"), 1, 256, key="train_wordvec", **KEEP)
-        c2.number_input(t("hidden"), 1, 512, key="train_hidden", **KEEP)
-        c3.number_input(t("batch"), 1, 1024, key="train_batch", **KEEP)
-        c3.number_input(t("lr"), 0.00001, 100.0, key="train_lr", **KEEP, format="%.5f", step=0.0005)
-        c4.number_input(t("clip"), 0.0, 1000.0, key="train_clip", **KEEP, step=1.0)
-        c4.number_input(t("seed"), 0, 2**31 - 1, key="train_seed", **KEEP)
-        c1.number_input(t("epochs"), 1, 200, key="train_epochs", **KEEP)
-        c2.number_input(t("train_size"), 100, 1_000_000, key="train_train_size", **KEEP, step=5000,
-                        disabled=ss["train_task"] == "upload")
-        c3.selectbox(t("schedule"), SCHEDULES, key="train_schedule", format_func=labels(SCHEDULES, "schedule_"), **KEEP)
-    task = ss["train_task"]
-    vocab = len(upload[1].codec.vocab) if task == "upload" else None
+        _setting_widgets(tasks)
+    task = ss[keys.TRAIN_TASK]
+    vocab = len(upload.data.codec.vocab) if task == "upload" else None
     try:
         vocab = vocab or len(task_codec(task).vocab)
         return TrainSetup(
             task=task,
-            model=ModelConfig(ss["train_model"], vocab, int(ss["train_wordvec"]), int(ss["train_hidden"]),
-                              bool(ss["train_reverse"])),
-            train=TrainConfig(int(ss["train_batch"]), float(ss["train_lr"]), "adam", float(ss["train_clip"]),
-                              int(ss["train_seed"]), int(ss["train_epochs"]), ss.get("train_schedule", "constant")),
-            train_size=int(ss["train_train_size"]),
-            data_name=upload[0] if task == "upload" else "",
+            model=ModelConfig(ss[K["model"]], vocab, int(ss[K["wordvec"]]), int(ss[K["hidden"]]),
+                              bool(ss[K["reverse"]])),
+            train=TrainConfig(int(ss[K["batch"]]), float(ss[K["lr"]]), "adam", float(ss[K["clip"]]),
+                              int(ss[K["seed"]]), int(ss[K["epochs"]]), ss.get(K["schedule"], "constant")),
+            train_size=int(ss[K["train_size"]]),
+            data_name=upload.name if task == "upload" else "",
         )
     except ValueError as e:
         st.error(str(e))
         return None
 
 
+def _setting_widgets(tasks: list[str]) -> None:
+    ss, K = st.session_state, keys.TRAIN_SETTINGS
+    c1, c2 = st.columns(2)
+    c1.selectbox(t("task"), tasks, key=keys.TRAIN_TASK, format_func=task_labels(tasks).get,
+                 on_change=_on_task_change, **KEEP)
+    presets = list(_presets(ss[keys.TRAIN_TASK]))
+    if ss.get(keys.TRAIN_PRESET) not in presets:
+        ss[keys.TRAIN_PRESET] = "default"
+    c2.selectbox(t("preset"), presets, key=keys.TRAIN_PRESET, format_func=labels(presets, "preset_"),
+                 on_change=_fill_from_preset, **KEEP)
+    c1, c2, c3, c4 = st.columns(4)
+    c1.selectbox(t("model_kind"), MODEL_KINDS, key=K["model"], format_func=labels(MODEL_KINDS, "kind_"), **KEEP)
+    c1.checkbox(t("reverse"), key=K["reverse"], **KEEP)
+    c2.number_input(t("wordvec"), 1, 256, key=K["wordvec"], **KEEP)
+    c2.number_input(t("hidden"), 1, 512, key=K["hidden"], **KEEP)
+    c3.number_input(t("batch"), 1, 1024, key=K["batch"], **KEEP)
+    c3.number_input(t("lr"), 0.00001, 100.0, key=K["lr"], **KEEP, format="%.5f", step=0.0005)
+    c4.number_input(t("clip"), 0.0, 1000.0, key=K["clip"], **KEEP, step=1.0)
+    c4.number_input(t("seed"), 0, 2**31 - 1, key=K["seed"], **KEEP)
+    c1.number_input(t("epochs"), 1, 200, key=K["epochs"], **KEEP)
+    c2.number_input(t("train_size"), 100, 1_000_000, key=K["train_size"], **KEEP, step=5000,
+                    disabled=ss[keys.TRAIN_TASK] == "upload")
+    c3.selectbox(t("schedule"), SCHEDULES, key=K["schedule"], format_func=labels(SCHEDULES, "schedule_"), **KEEP)
+
+
 def _datasets(setup: TrainSetup) -> tuple[Dataset, Dataset]:
     if setup.task == "upload":
-        data = st.session_state["_upload_data"][1]
-        return split_dataset(data, 0.1, setup.train.seed)
+        return split_dataset(keys.upload().data, 0.1, setup.train.seed)
     return make_split(setup.task, setup.train_size, 1000, setup.train.seed)
 
 
 def _new_runner(setup: TrainSetup, model=None) -> BackgroundTraining:
-    train, val = _datasets(setup)
-    runner = BackgroundTraining(setup, train, val, model)
+    runner = BackgroundTraining(setup, *_datasets(setup), model)
     set_runner(runner)
     return runner
 
@@ -176,7 +192,7 @@ def render() -> None:
     compact_metrics("train_counters", gap="0.4rem")
     with live_box:
         live()
-    if get_runner() is not None and st.toggle(t("history"), key="train_history", help=t("history_help")):
+    if get_runner() is not None and st.toggle(t("history"), key=keys.TRAIN_HISTORY, help=t("history_help")):
         # its own fragment beside the live one (never inside it: nested run_every fragments go stale), so
         # the moments grow while training runs and moving the slider reruns only this part
         @st.fragment(run_every=poll_interval(HISTORY_POLL_SECONDS) if running else None)
@@ -232,9 +248,9 @@ def _draw(snap: Snapshot, runner: BackgroundTraining) -> None:
 
 def _pin_history(iterations: tuple[int, ...]) -> None:
     """The history slider moved: remember the iteration chosen (None at the newest: follow the newest)."""
-    k = st.session_state.get("history_at", 0)
+    k = st.session_state.get(keys.HISTORY_AT, 0)
     pinned = k < len(iterations) - 1
-    st.session_state["_history_pin"] = iterations[min(k, len(iterations) - 1)] if pinned else None
+    st.session_state[keys.HISTORY_PIN] = iterations[min(k, len(iterations) - 1)] if pinned else None
 
 
 def history_index(iterations: list[int], pin: int | None) -> int:
@@ -254,8 +270,8 @@ def _history() -> None:
         return
     questions, inputs, snaps = runner.answer_history()
     ss = st.session_state
-    if ss.get("_history_runner") != id(runner):  # a new run: follow its newest moment
-        ss["_history_runner"], ss["_history_pin"] = id(runner), None
+    if ss.get(keys.HISTORY_RUN) != id(runner):  # a new run: follow its newest moment
+        ss[keys.HISTORY_RUN], ss[keys.HISTORY_PIN] = id(runner), None
     iterations = [s.iteration for s in snaps]
     with st.container(key="history", border=True):
         c1, c2 = st.columns([2, 3])
@@ -263,8 +279,8 @@ def _history() -> None:
                      format_func=lambda i: questions[i], horizontal=True)
         last = len(snaps) - 1
         # the slider's identity changes with its maximum, so its value is set here each time from the pin
-        ss["history_at"] = history_index(iterations, ss.get("_history_pin"))
-        k = c2.slider(t("history_when", n=len(snaps)), 0, max(last, 1), key="history_at", disabled=last == 0,
+        ss[keys.HISTORY_AT] = history_index(iterations, ss.get(keys.HISTORY_PIN))
+        k = c2.slider(t("history_when", n=len(snaps)), 0, max(last, 1), key=keys.HISTORY_AT, disabled=last == 0,
                       on_change=_pin_history, args=(tuple(iterations),))
         if k > last or p >= len(questions):
             return
@@ -295,15 +311,15 @@ def _save_load(setup: TrainSetup | None) -> None:
             st.download_button(t("download"), icon=":material/download:", data=lambda: _checkpoint(runner),
                                file_name=f"{runner.setup.task}_{runner.model.config.kind}.npz",
                                mime="application/octet-stream", key="train_download")
-        st.file_uploader(t("upload_weights"), type=["npz"], key="train_weights_upload",
+        st.file_uploader(t("upload_weights"), type=["npz"], key=keys.TRAIN_WEIGHTS_UPLOAD,
                          help=t("size_limit", mb=MAX_BYTES // 2**20), on_change=_load_weights, args=(setup,))
-        st.file_uploader(t("upload_data"), type=["txt"], key="train_data_upload",
+        st.file_uploader(t("upload_data"), type=["txt"], key=keys.TRAIN_DATA_UPLOAD,
                          help=t("upload_data_help") + " · " + t("size_limit", mb=MAX_UPLOAD_MB),
                          on_change=_load_data)
-        note = st.session_state.get("_upload_note")
-        if note:
-            (st.success if note[0] == "ok" else st.error)(note[1])
-        if st.session_state.get("_upload_data"):
+        note = keys.upload_note()
+        if note is not None:
+            (st.success if note.ok else st.error)(note.text)
+        if keys.upload() is not None:
             st.button(t("use_generated"), key="train_use_generated", on_click=_forget_data)
 
 
@@ -319,7 +335,7 @@ def _checkpoint(runner: BackgroundTraining) -> bytes:
 
 
 def _load_weights(setup: TrainSetup | None) -> None:
-    f = st.session_state.get("train_weights_upload")
+    f = st.session_state.get(keys.TRAIN_WEIGHTS_UPLOAD)
     if f is None:
         return
     try:
@@ -330,22 +346,22 @@ def _load_weights(setup: TrainSetup | None) -> None:
         if ck.codec.to_dict() != task_codec(task).to_dict():
             raise CheckpointError("its vocabulary does not match the task " + task, "other_task")
     except CheckpointError as e:
-        st.session_state["_upload_note"] = ("error", t("bad_weights", err=checkpoint_error_text(e)))
+        keys.set_upload_note(UploadNote(False, t("bad_weights", err=checkpoint_error_text(e))))
         return
     base = setup.train if setup is not None else TrainConfig()
     cfg = ck.model.config
     new = TrainSetup(task=task, model=cfg, train=base)
     runner = _new_runner(new, ck.model)
     runner.pause()
-    st.session_state["train_task"] = task
+    st.session_state[keys.TRAIN_TASK] = task
     for name, value in (("model", cfg.kind), ("reverse", cfg.reverse), ("wordvec", cfg.wordvec_size),
                         ("hidden", cfg.hidden_size)):
-        st.session_state[f"train_{name}"] = value
-    st.session_state["_upload_note"] = ("ok", t("loaded_weights", name=f.name, task=task_label(task)))
+        st.session_state[keys.TRAIN_SETTINGS[name]] = value
+    keys.set_upload_note(UploadNote(True, t("loaded_weights", name=f.name, task=task_label(task))))
 
 
 def _load_data() -> None:
-    f = st.session_state.get("train_data_upload")
+    f = st.session_state.get(keys.TRAIN_DATA_UPLOAD)
     if f is None:
         return
     try:
@@ -355,16 +371,16 @@ def _load_data() -> None:
                                n=len(data))
         split_dataset(data, 0.1, 0)  # refuses a file that asks one question only, now rather than at Start
     except DatasetError as e:
-        st.session_state["_upload_note"] = ("error", t("bad_data", err=dataset_error_text(e)))
+        keys.set_upload_note(UploadNote(False, t("bad_data", err=dataset_error_text(e))))
         return
-    st.session_state["_upload_data"] = (f.name, data)
-    st.session_state["train_task"] = "upload"
-    st.session_state["_upload_note"] = ("ok", t("loaded_data", name=f.name, n=f"{len(data):,}"))
+    keys.set_upload(Upload(f.name, data))
+    st.session_state[keys.TRAIN_TASK] = "upload"
+    keys.set_upload_note(UploadNote(True, t("loaded_data", name=f.name, n=f"{len(data):,}")))
 
 
 def _forget_data() -> None:
-    st.session_state.pop("_upload_data", None)
-    st.session_state.pop("_upload_note", None)
-    st.session_state["train_task"] = "addition"
-    apply_preset()
+    keys.set_upload(None)
+    keys.set_upload_note(None)
+    st.session_state[keys.TRAIN_TASK] = "addition"
+    _fill_from_preset()
 
