@@ -1,4 +1,4 @@
-"""Issue 14, items 6 and 8: the Train page's scrub-back slider grows and can be moved while training runs
+"""The Train page's scrub-back slider grows and can be moved while training runs
 (AppTest), and each page's point is above the fold on a 1280x720 projector, in normal and presentation mode
 (Chromium: bounding boxes of the answer tiles, the accuracy chart, the Errors charts)."""
 

@@ -1,4 +1,4 @@
-"""Presentation mode a teacher can drive (issue 14, item 5): the chosen chapter and step survive every page change
+"""Presentation mode a teacher can drive: the chosen chapter and step survive every page change
 and the way back; a bar of links and the language switch above every page while presenting; the language and the
 presentation mode kept in every page's address, so a typed, bookmarked or reloaded address keeps them."""
 

@@ -1,5 +1,5 @@
-"""AppTest of the issue-7 features: what-if decoding and beam search on Try, the Errors page, and the
-Japanese date task."""
+"""AppTest of what the pages let a class explore beyond one answer: what-if decoding and beam search on Try,
+the Errors page's breakdown, the Train page's answer history, and the Japanese date task with its eras."""
 
 from __future__ import annotations
 
