@@ -48,7 +48,7 @@ class Module:
         """Speed: move all parameters into one contiguous array and all gradients into another
         (``flat_params``, ``flat_grads``); the modules' dicts then hold views of them, so an
         optimiser updates everything with a few operations instead of a few per array. `params` and
-        `grads`, optional, are the flat arrays to use (shared memory, see s2s.parallel)."""
+        `grads`, optional, are the flat arrays to use (shared memory: s2s/fast)."""
         arrays = [m.params[k] for m, k in self._slots()]
         values = np.concatenate([a.ravel() for a in arrays])  # a copy: `params` may be where they are now
         params = np.empty(values.size, values.dtype) if params is None else params
