@@ -1,5 +1,6 @@
 """Widgets shared by pages: the task and model picker and the question box (same keys on every page,
-kept for the whole session, so Try and Inside look at the same model and question)."""
+kept for the whole session, so Try and Inside look at the same model and question). Other pages choose what
+they show next through ``set_up``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Compare: the book's variants trained on the same data and seed, interleaved, with live charts."""
+"""Compare: the book's variants trained on the same data and seed, interleaved, with live charts. Other pages
+(a lesson) choose the next comparison through ``set_up``."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Train: choose settings, then start, pause, step and reset a model of the session's own,
-with live loss and accuracy charts and ten held-out questions turning right."""
+with live loss and accuracy charts and ten held-out questions turning right. Other pages (a lesson) choose
+the next run's settings through ``set_up``."""
 
 from __future__ import annotations
 
