@@ -1,57 +1,94 @@
-"""Named training set-ups shared by the command line and the app.
+"""Named training set-ups and held-out sizes: the one source of settings for the command line, the
+app and the benchmarks.
 
-``book_*`` presets reproduce the book's settings (wordvec 16, hidden 128 / 256, batch 128,
-Adam 0.001, clip 5.0, 45,000 examples); ``default`` is the fast set-up the app starts with and
-``python -m s2s.train --preset default`` uses. The addition default (hidden 96, Adam 0.01 with cosine
-decay) reaches 90 % held-out exact match in about 8 s of training on 2 cores, against 24-28 s for the
-book's settings in PyTorch: a smaller LSTM takes cheaper steps and, with a ten times larger learning
-rate, needs far fewer of them. (Hidden 64 learns faster still, 6-9 s, but its steps are so short that
-the app's server threads cost it a third of its speed; at hidden 96 the app keeps 94 %.)
+A ``Preset`` holds a task's settings under the command line's names (``--model``, ``--hidden``, ...).
+Its defaults are the book's chapter 7 settings, so ``BOOK`` is ``Preset()`` and every other preset
+states only where it differs from the book. ``model_config`` and ``train_config`` turn a preset into
+the engine's ``ModelConfig`` and ``TrainConfig``.
+
+Rules:
+
+- ``book_*`` presets are the book's settings for the book's experiments (wordvec 16, hidden 128 for
+  addition and 256 for dates, batch 128, Adam 0.001, clip 5.0, 25 / 10 epochs, 45,000 examples, every
+  bias starting at 0), so that they reproduce its figures (``python -m benchmarks.book_comparison``).
+- ``default`` is the set-up a task starts with in the app and with ``--preset default``: the book's
+  model kinds, and of the settings measured those that reached 90 % held-out exact match in the least
+  training time (``python -m benchmarks.preset_search``; the figures are in benchmarks/README.md).
+- A comparison (``COMPARISONS``) trains its variants alike: the book's settings, or a race's
+  (``RACES``), and only the model kind and the reading direction differ (``comparison_presets``).
+- Held-out questions are generated apart from every training set (``s2s.data.make_split``); each use
+  has its size, and its seed where it draws a set of its own, in the constants below.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from s2s.models import ModelConfig
+from s2s.trainer import TrainConfig
+
+# -- held-out questions -------------------------------------------------------------------------------------------
+LIVE_EVAL_SIZE = 1000  # scored at every evaluation while training live: the app's Train and Compare pages, and
+#                        the benchmarks that time the default preset to 90 %
+VAL_SIZE = 5000  # the held-out split of python -m s2s.train (--val-size) and of the book comparison
+TEST_SIZE, TEST_SEED = 5000, 12345  # python -m s2s.eval --task: the questions a checkpoint is scored on
+ERRORS_SIZE, ERRORS_SEED = 2000, 11  # the Errors page's report
+MAP_SIZE, MAP_SEED = 500, 7  # the Inside page's PCA map of the encoder's final states
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Preset:
-    """A model and training set-up for one task."""
+    """A model and training set-up for one task; every default is the book's (chapter 7)."""
 
-    task: str
-    model: str
-    reverse: bool
-    wordvec: int
-    hidden: int
-    batch: int
-    lr: float
-    clip: float
-    epochs: int
-    train_size: int
+    task: str | None = None  # None: not tied to a task (BOOK)
+    model: str = "seq2seq"
+    reverse: bool = False
+    wordvec: int = 16
+    hidden: int = 128
+    forget_bias: float = 0.0  # the forget gates' initial bias (ModelConfig.forget_bias)
+    batch: int = 128
+    lr: float = 0.001
+    clip: float = 5.0
+    epochs: float = 25
     schedule: str = "constant"
+    train_size: int = 45000
     eval_every: int = 0  # iterations between evaluations on the command line (0: once per epoch)
 
+    def model_config(self, vocab_size: int) -> ModelConfig:
+        """The model of this set-up for a vocabulary of `vocab_size` symbols."""
+        return ModelConfig(kind=self.model, vocab_size=vocab_size, wordvec_size=self.wordvec,
+                           hidden_size=self.hidden, reverse=self.reverse, forget_bias=self.forget_bias)
 
-def _book(task: str, model: str, reverse: bool, hidden: int = 128, epochs: int = 25) -> Preset:
-    return Preset(task, model, reverse, 16, hidden, 128, 0.001, 5.0, epochs, 45000)
+    def train_config(self, **overrides) -> TrainConfig:
+        """The training of this set-up (Adam, as every preset); `overrides` are TrainConfig fields (seed,
+        workers, ...) given by the caller."""
+        settings = {"batch_size": self.batch, "lr": self.lr, "optimizer": "adam", "clip": self.clip,
+                    "epochs": self.epochs, "schedule": self.schedule}
+        return TrainConfig(**(settings | overrides))
 
+
+BOOK = Preset()  # the book's chapter 7 settings (ch07/train_seq2seq.py)
+BOOK_DATE = replace(BOOK, hidden=256, epochs=10)  # chapter 8 on dates (ch08/train.py): a larger LSTM, fewer epochs
 
 PRESETS: dict[str, dict[str, Preset]] = {
     "addition": {
-        "default": Preset("addition", "peeky", True, 16, 96, 128, 0.01, 5.0, 10, 45000, "cosine", 50),
-        "book_baseline": _book("addition", "seq2seq", False),
-        "book_reversed": _book("addition", "seq2seq", True),
-        "book_peeky": _book("addition", "peeky", True),
+        "default": Preset(task="addition", model="peeky", reverse=True, hidden=96, lr=0.01,
+                          epochs=10, schedule="cosine", eval_every=50),
+        "book_baseline": replace(BOOK, task="addition"),
+        "book_reversed": replace(BOOK, task="addition", reverse=True),
+        "book_peeky": replace(BOOK, task="addition", model="peeky", reverse=True),
     },
     "date": {
-        "default": Preset("date", "attention", True, 16, 128, 128, 0.002, 5.0, 3, 45000),
-        "book_baseline": _book("date", "seq2seq", False, 256, 10),
-        "book_peeky": _book("date", "peeky", True, 256, 10),
-        "book_attention": _book("date", "attention", True, 256, 10),
+        "default": Preset(task="date", model="attention", reverse=True, lr=0.002, epochs=3),
+        "book_baseline": replace(BOOK_DATE, task="date"),
+        "book_peeky": replace(BOOK_DATE, task="date", model="peeky", reverse=True),
+        "book_attention": replace(BOOK_DATE, task="date", model="attention", reverse=True),
     },
-    "date_ja": {"default": Preset("date_ja", "attention", True, 16, 128, 128, 0.002, 5.0, 3, 45000)},
-    "reverse": {"default": Preset("reverse", "attention", False, 16, 64, 64, 0.005, 5.0, 8, 8000)},
-    "sort": {"default": Preset("sort", "peeky", True, 16, 64, 64, 0.005, 5.0, 8, 8000)},
+    "date_ja": {"default": Preset(task="date_ja", model="attention", reverse=True, lr=0.002, epochs=3)},
+    "reverse": {"default": Preset(task="reverse", model="attention", hidden=64, batch=64, lr=0.005, epochs=8,
+                                  train_size=8000)},
+    "sort": {"default": Preset(task="sort", model="peeky", reverse=True, hidden=64, batch=64, lr=0.005, epochs=8,
+                               train_size=8000)},
 }
 
 
@@ -81,19 +118,27 @@ COMPARISONS: dict[str, dict[str, Variant]] = {
 
 @dataclass(frozen=True)
 class Race:
-    """The settings of a comparison (every variant alike; wordvec 16, batch 128, clip 5.0, 45,000
-    examples as in the book) and how long it takes, measured by ``python -m benchmarks.race`` on a
-    2-core machine with the session alone on the server."""
+    """The settings of a comparison that differ from the book's (every variant alike) and how long the
+    whole race takes on a 2-core machine with the session alone on the server (``python -m
+    benchmarks.race``)."""
 
     hidden: int
     epochs: int
-    lr: float = 0.001
+    lr: float = BOOK.lr
     minutes: float = 0.0  # wall clock of the whole race: measured for the lesson races, the book's estimated from them
 
 
 # "lesson": the book's settings, stopped once the book's ordering shows with clear gaps; "book": the
 # book's settings for as many epochs as the book trains.
 RACES: dict[str, dict[str, Race]] = {
-    "addition": {"lesson": Race(128, 15, minutes=3.5), "book": Race(128, 25, minutes=6.0)},
-    "date": {"lesson": Race(128, 2, 0.005, minutes=1.0), "book": Race(256, 10, minutes=10.0)},
+    "addition": {"lesson": Race(128, 15, minutes=3.5), "book": Race(BOOK.hidden, BOOK.epochs, minutes=6.0)},
+    "date": {"lesson": Race(128, 2, 0.005, minutes=1.0),
+             "book": Race(BOOK_DATE.hidden, BOOK_DATE.epochs, minutes=10.0)},
 }
+
+
+def comparison_presets(task: str, race: Race) -> dict[str, Preset]:
+    """The variants of the task's comparison (COMPARISONS) as presets: the race's hidden size, epochs and
+    learning rate, otherwise the book's settings."""
+    return {name: replace(BOOK, task=task, model=v.model, reverse=v.reverse, hidden=race.hidden, epochs=race.epochs,
+                          lr=race.lr) for name, v in COMPARISONS[task].items()}
