@@ -38,9 +38,9 @@ from s2s.data import make_split
 from s2s.fast.libc import keep_heap_reserve
 from s2s.fast.parallel import data_parallel
 from s2s.inference import answer
-from s2s.models import ModelConfig, build_model
-from s2s.presets import PRESETS
-from s2s.trainer import TrainConfig, Trainer, evaluate
+from s2s.models import build_model
+from s2s.presets import LIVE_EVAL_SIZE, PRESETS, TEST_SEED, TEST_SIZE, Preset
+from s2s.trainer import Trainer, evaluate
 
 BATCHES_PER_EPOCH = 45000 // 128  # 351, as in the book
 CORES = 2  # of the machines this project runs on: our worker processes, PyTorch's intra-op threads
@@ -79,11 +79,11 @@ def model_flops(kind: str, V: int, Te: int, Td: int, H: int, D: int = 16, N: int
     return f
 
 
-def ours_seconds_per_epoch(kind: str, task: str, H: int, batches: int, repeats: int) -> float:
-    """Median seconds for `batches` training steps of the book's setup, scaled to one epoch."""
-    train, _ = make_split(task, 128 * batches, 10, 0)
-    model = build_model(ModelConfig(kind, len(train.codec.vocab), 16, H, True), np.random.default_rng(0))
-    config = TrainConfig(batch_size=128, lr=0.001, clip=5.0, workers=CORES)
+def ours_seconds_per_epoch(preset: Preset, batches: int, repeats: int) -> float:
+    """Median seconds for `batches` training steps of a preset on CORES processes, scaled to one epoch."""
+    train, _ = make_split(preset.task, preset.batch * batches, 10, 0)
+    model = build_model(preset.model_config(len(train.codec.vocab)), np.random.default_rng(0))
+    config = preset.train_config(workers=CORES)
     trainer = Trainer(model, train, config, backend=data_parallel(model, train, config))
     for _ in range(5):
         trainer.step()
@@ -99,18 +99,17 @@ def ours_seconds_per_epoch(kind: str, task: str, H: int, batches: int, repeats: 
 
 def ours_time_to_accuracy(workers: int, target: float = 0.9, limit_seconds: float = 120) -> tuple[float | None, float]:
     """Training seconds until held-out exact match >= target with the default addition preset on `workers`
-    processes, evaluating every preset.eval_every iterations on 1,000 held-out questions (not counted)."""
+    processes, evaluating every preset.eval_every iterations on LIVE_EVAL_SIZE held-out questions (not counted)."""
     p = PRESETS["addition"]["default"]
-    train, val = make_split("addition", p.train_size, 1000, 0)
-    model = build_model(ModelConfig(p.model, len(train.codec.vocab), p.wordvec, p.hidden, p.reverse),
-                        np.random.default_rng([0, 1]))
-    config = TrainConfig(p.batch, p.lr, "adam", p.clip, 0, p.epochs, p.schedule, workers=workers)
+    train, val = make_split("addition", p.train_size, LIVE_EVAL_SIZE, 0)
+    model = build_model(p.model_config(len(train.codec.vocab)), np.random.default_rng([0, 1]))
+    config = p.train_config(seed=0, workers=workers)
     trainer = Trainer(model, train, config, backend=data_parallel(model, train, config) if workers > 1 else None)
     reached = None
-    while trainer.train_seconds < limit_seconds and trainer.iteration < trainer.total_iterations:
-        trainer.step()
-        if trainer.iteration % p.eval_every == 0 and evaluate(model, val)["accuracy"] >= target:
-            reached = trainer.train_seconds
+    for ev in trainer.fit(val, p.eval_every, until_accuracy=target):
+        if ev.reached:
+            reached = ev.cumulative_train_seconds
+        if ev.cumulative_train_seconds >= limit_seconds:
             break
     trainer.close()
     return reached, trainer.epoch
@@ -128,9 +127,9 @@ def decode_ms(repeats: int = 200) -> float:
 
 
 def eval_seconds(repeats: int = 5) -> float:
-    """Median seconds to evaluate 5,000 held-out questions in batches (shipped addition model)."""
+    """Median seconds to evaluate TEST_SIZE (5,000) held-out questions in batches (shipped addition model)."""
     ck = load_checkpoint("weights/addition_peeky.npz")
-    _, val = make_split("addition", 0, 5000, 3)
+    _, val = make_split("addition", 0, TEST_SIZE, TEST_SEED)
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -155,13 +154,16 @@ def main() -> int:
     print(f"# sgemm rate (1024^3, float32, {CORES} threads at once, one BLAS thread each): {limit:.0f} GFLOP/s;"
           f" ours trains on {CORES} processes (TrainConfig.workers), PyTorch on {CORES} intra-op threads")
     rows = []
-    for name, kind, task, V, Te, Td, H, batches in (
-        ("Peeky + reversed, addition, hidden 128", "peeky", "addition", 13, 7, 4, 128, 60 if args.quick else 150),
-        ("attention, date, hidden 256", "attention", "date", 59, 29, 10, 256, 10 if args.quick else 25),
+    # the book's set-ups; V, Te, Td: vocabulary, question and answer lengths of the task (PyTorch builds the same)
+    for name, preset, V, Te, Td, batches in (
+        ("Peeky + reversed, addition, hidden 128", PRESETS["addition"]["book_peeky"], 13, 7, 4,
+         60 if args.quick else 150),
+        ("attention, date, hidden 256", PRESETS["date"]["book_attention"], 59, 29, 10, 10 if args.quick else 25),
     ):
+        kind, H = preset.model, preset.hidden
         ours, theirs = [], []
         for _ in range(args.repeats):  # interleaved, so a noisy neighbour hits both alike
-            ours.append(ours_seconds_per_epoch(kind, task, H, batches, 1))
+            ours.append(ours_seconds_per_epoch(preset, batches, 1))
             if has_torch:
                 theirs.append(torch_peer.seconds_per_epoch(kind, V, Te, Td, H, batches, repeats=1)
                               * BATCHES_PER_EPOCH / batches)

@@ -18,6 +18,7 @@ import sys
 
 from s2s.checkpoint import CheckpointError, load_checkpoint
 from s2s.data import DatasetError, make_split, read_book_file, task_codec
+from s2s.presets import TEST_SEED, TEST_SIZE
 from s2s.tasks import TASKS
 from s2s.trainer import evaluate
 
@@ -29,8 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", metavar="FILE", help="a file in the book's format; every line is scored")
     src.add_argument("--task", choices=sorted(TASKS), help="generated held-out questions of this task")
-    p.add_argument("--n", type=int, default=5000, help="held-out examples with --task")
-    p.add_argument("--seed", type=int, default=12345, help="generator seed with --task")
+    p.add_argument("--n", type=int, default=TEST_SIZE, help="held-out examples with --task")
+    p.add_argument("--seed", type=int, default=TEST_SEED, help="generator seed with --task")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     if args.n < 1:

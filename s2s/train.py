@@ -22,19 +22,20 @@ import json
 import math
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from s2s.checkpoint import save_checkpoint
-from s2s.data import DatasetError, make_split, read_book_file, split_dataset
+from s2s.data import Dataset, DatasetError, make_split, read_book_file, split_dataset
 from s2s.fast.libc import keep_heap_reserve
 from s2s.fast.parallel import available_cores, data_parallel
-from s2s.models import MODEL_KINDS, ModelConfig, build_model, count_parameters
+from s2s.models import MODEL_KINDS, build_model, count_parameters
 from s2s.optim import OPTIMIZERS
-from s2s.presets import PRESETS
+from s2s.presets import BOOK, PRESETS, VAL_SIZE, Preset
 from s2s.tasks import TASKS
-from s2s.trainer import MAX_WORKERS, SCHEDULES, TrainConfig, Trainer, TrainingDiverged, evaluate
+from s2s.trainer import MAX_WORKERS, SCHEDULES, Evaluation, TrainConfig, Trainer, TrainingDiverged
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,24 +47,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", metavar="NAME",
                    help="start from a named set-up of the task (default, book_baseline, book_reversed, book_peeky, "
                         "book_attention; see s2s/presets.py); options given explicitly override it")
-    # Defaults are the book's; None means "not given", so that a preset can fill it.
-    p.add_argument("--model", choices=MODEL_KINDS, default=None, help="default: seq2seq")
+    # Defaults are the book's (s2s.presets.BOOK); None means "not given", so that a preset can fill it.
+    p.add_argument("--model", choices=MODEL_KINDS, default=None, help=f"default: {BOOK.model}")
     p.add_argument("--reverse", action=argparse.BooleanOptionalAction, default=None,
                    help="read the question reversed (book 7.5.1); default: no")
-    p.add_argument("--wordvec", type=int, default=None, help="default: 16")
-    p.add_argument("--hidden", type=int, default=None, help="default: 128")
-    p.add_argument("--batch", type=int, default=None, help="default: 128")
-    p.add_argument("--epochs", type=float, default=None, help="may be fractional; default: 25")
-    p.add_argument("--lr", type=float, default=None, help="default: 0.001")
+    p.add_argument("--wordvec", type=int, default=None, help=f"default: {BOOK.wordvec}")
+    p.add_argument("--hidden", type=int, default=None, help=f"default: {BOOK.hidden}")
+    p.add_argument("--forget-bias", type=float, default=None, metavar="B",
+                   help=f"initial bias of every LSTM's forget gate (the book's: {BOOK.forget_bias:g}; 1.0 keeps "
+                        "an LSTM's memory early in training); default: the preset's, else the book's")
+    p.add_argument("--batch", type=int, default=None, help=f"default: {BOOK.batch}")
+    p.add_argument("--epochs", type=float, default=None, help=f"may be fractional; default: {BOOK.epochs}")
+    p.add_argument("--lr", type=float, default=None, help=f"default: {BOOK.lr}")
     p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
     p.add_argument("--schedule", choices=SCHEDULES, default=None,
-                   help="learning-rate schedule; cosine decays to 5%% of --lr by the last epoch; default: constant")
-    p.add_argument("--clip", type=float, default=None, help="max global gradient norm; 0 turns clipping off; "
-                                                             "default: 5.0")
+                   help="learning-rate schedule; cosine decays to 5%% of --lr by the last epoch; "
+                        f"default: {BOOK.schedule}")
+    p.add_argument("--clip", type=float, default=None,
+                   help=f"max global gradient norm; 0 turns clipping off; default: {BOOK.clip}")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--train-size", type=int, default=None, help="generated training examples (with --task); "
-                                                                 "default: 45000")
-    p.add_argument("--val-size", type=int, default=5000, help="held-out examples never trained on")
+    p.add_argument("--train-size", type=int, default=None,
+                   help=f"generated training examples (with --task); default: {BOOK.train_size}")
+    p.add_argument("--val-size", type=int, default=VAL_SIZE, help="held-out examples never trained on")
     p.add_argument("--eval-every", type=int, default=None, metavar="N",
                    help="evaluate every N iterations (default: once per epoch)")
     p.add_argument("--until-accuracy", type=float, default=None, metavar="A",
@@ -92,24 +97,135 @@ def workers_arg(text: str) -> int:
 
 SAVE_EVERY = 30.0  # seconds between checkpoint writes while training (the last evaluation is always saved)
 
-BOOK_DEFAULTS = {"model": "seq2seq", "reverse": False, "wordvec": 16, "hidden": 128, "batch": 128, "epochs": 25,
-                 "lr": 0.001, "schedule": "constant", "clip": 5.0, "train_size": 45000, "eval_every": 0}
+# the options that set a field of the Preset of the same name (None when not given)
+PRESET_OPTIONS = ("model", "reverse", "wordvec", "hidden", "forget_bias", "batch", "epochs", "lr", "schedule",
+                  "clip", "train_size", "eval_every")
 
 
-def _fill_defaults(args: argparse.Namespace) -> None:
-    """Options not given come from --preset if there is one, else from the book's defaults."""
-    base = dict(BOOK_DEFAULTS)
+class CommandError(Exception):
+    """A problem with the input data, reported as one line (exit status 2)."""
+
+
+def chosen_preset(args: argparse.Namespace) -> Preset:
+    """The set-up to train: --preset of --task (without one, the book's settings), with the options given."""
+    base = BOOK
     if args.preset is not None:
         presets = PRESETS.get(args.task or "", {})
         if args.preset not in presets:
             where = f"for --task {args.task}" if args.task else "with --data (presets belong to a --task)"
             raise ValueError(f"--preset {args.preset!r} does not exist {where}; "
                              f"choose one of: {', '.join(presets) or 'none'}")
-        preset = presets[args.preset]
-        base.update({k: getattr(preset, k) for k in BOOK_DEFAULTS})
-    for name, value in base.items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
+        base = presets[args.preset]
+    return replace(base, **{k: getattr(args, k) for k in PRESET_OPTIONS if getattr(args, k) is not None})
+
+
+def checked_settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[Preset, TrainConfig]:
+    """The preset and training configuration the arguments ask for; a usage error (exit 2) if they are wrong."""
+    try:
+        preset = chosen_preset(args)
+    except ValueError as e:
+        parser.error(str(e))
+    for name in ("wordvec", "hidden", "batch", "train_size"):
+        if getattr(preset, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.val_size < 1:
+        parser.error("--val-size must be at least 1")
+    if not (preset.epochs > 0 and math.isfinite(preset.epochs)):
+        parser.error("--epochs must be a positive number")
+    if not math.isfinite(preset.forget_bias):
+        parser.error("--forget-bias must be a finite number")
+    if args.until_accuracy is not None and not 0 < args.until_accuracy <= 1:
+        parser.error("--until-accuracy must be in (0, 1]")
+    if preset.eval_every < 0:
+        parser.error("--eval-every must be 0 (once per epoch) or positive")
+    out = Path(args.out)
+    if out.is_dir() or not out.parent.is_dir():  # found now, not after the first epoch of training
+        parser.error(f"--out {args.out}: " + ("is a folder" if out.is_dir() else f"no folder {out.parent}"))
+    try:
+        return preset, preset.train_config(optimizer=args.optimizer, seed=args.seed, workers=args.workers)
+    except ValueError as e:
+        parser.error(str(e))
+
+
+def datasets(parser: argparse.ArgumentParser, args: argparse.Namespace,
+             preset: Preset) -> tuple[Dataset, Dataset, str | None, str]:
+    """Training and held-out data, the task (None for a file) and where the data came from."""
+    if args.task:
+        try:
+            train, val = make_split(args.task, preset.train_size, args.val_size, args.seed)
+        except ValueError as e:
+            parser.error(f"--train-size {preset.train_size} / --val-size {args.val_size}: {e}")
+        return train, val, args.task, f"generated:{args.task} (seed {args.seed}, {preset.train_size} examples)"
+    try:
+        data = read_book_file(args.data)
+        if len(data) < 2:
+            raise CommandError(f"{args.data}: at least 2 lines are needed (training and held-out)")
+        train, val = split_dataset(data, min(0.1, args.val_size / len(data)), args.seed)
+    except DatasetError as e:
+        raise CommandError(str(e)) from None
+    return train, val, None, data.source
+
+
+class Checkpoints:
+    """Writes the checkpoint after the last evaluation and at most every SAVE_EVERY seconds before it
+    (compressing a checkpoint costs far more than a few batches), with a summary of the training."""
+
+    def __init__(self, path: str, trainer: Trainer, val: Dataset, **info):
+        self.path, self.trainer, self.info = path, trainer, info
+        self.summary: dict = {"parameters": count_parameters(trainer.model), "train_size": len(trainer.data),
+                              "val_size": len(val)}
+        self.started, self.saved_at = time.time(), time.monotonic()
+
+    def after(self, ev: Evaluation) -> None:
+        """Record an evaluation; save if it is the last one or the last save is SAVE_EVERY seconds old."""
+        self.summary.update(epochs=round(ev.epoch, 4), iterations=ev.iteration,
+                            train_seconds=round(ev.cumulative_train_seconds, 3), val_accuracy=ev.accuracy,
+                            val_char_accuracy=ev.char_accuracy, wall_seconds=round(time.time() - self.started, 1))
+        if ev.reached or ev.done or time.monotonic() - self.saved_at >= SAVE_EVERY:
+            save_checkpoint(self.path, self.trainer.model, self.trainer.data.codec, **self.info,
+                            training=self.summary)
+            self.saved_at = time.monotonic()
+
+
+def json_line(ev: Evaluation) -> dict:
+    """What --json prints for an evaluation (the keys the README lists)."""
+    return {"epoch": round(ev.epoch, 4), "iteration": ev.iteration, "train_seconds": ev.train_seconds,
+            "cumulative_train_seconds": ev.cumulative_train_seconds, "loss": ev.loss, "val_accuracy": ev.accuracy,
+            "val_char_accuracy": ev.char_accuracy, "examples_per_second": ev.examples_per_second}
+
+
+def train_and_report(args: argparse.Namespace, trainer: Trainer, val: Dataset, eval_every: int,
+                     checkpoints: Checkpoints) -> int:
+    """The command's training: prints each evaluation and saves checkpoints; returns the exit status."""
+    bar = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=trainer.total_iterations, unit="batch", file=sys.stderr, dynamic_ncols=True)
+
+    def show_step(m: dict) -> None:
+        bar.update(1)
+        bar.set_postfix(loss=f"{m['loss']:.3f}", refresh=False)
+
+    try:
+        for ev in trainer.fit(val, eval_every, args.until_accuracy,
+                              on_step=show_step if bar is not None else None):
+            if args.json:
+                print(json.dumps(json_line(ev)), flush=True)
+            elif bar is not None:
+                bar.write(f"epoch {ev.epoch:.2f}  loss {ev.loss:.4f}  val acc {ev.accuracy:.4f}")
+            checkpoints.after(ev)
+    except TrainingDiverged as e:
+        print(f"error: {e}. The last saved checkpoint (if any) is kept.", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print("interrupted: the last saved checkpoint is kept", file=sys.stderr)
+        return 130
+    finally:
+        trainer.close()
+        if bar is not None:
+            bar.close()
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,120 +233,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     keep_heap_reserve()  # a process that only trains: speed over a few megabytes (s2s/fast/libc.py)
+    preset, config = checked_settings(parser, args)
     try:
-        _fill_defaults(args)
-    except ValueError as e:
-        parser.error(str(e))
-    for name in ("wordvec", "hidden", "batch", "train_size", "val_size"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    if not (args.epochs > 0 and math.isfinite(args.epochs)):
-        parser.error("--epochs must be a positive number")
-    if args.until_accuracy is not None and not 0 < args.until_accuracy <= 1:
-        parser.error("--until-accuracy must be in (0, 1]")
-    if args.eval_every < 0:
-        parser.error("--eval-every must be 0 (once per epoch) or positive")
-    out = Path(args.out)
-    if out.is_dir() or not out.parent.is_dir():  # found now, not after the first epoch of training
-        parser.error(f"--out {args.out}: " + ("is a folder" if out.is_dir() else f"no folder {out.parent}"))
-    try:
-        config = TrainConfig(args.batch, args.lr, args.optimizer, args.clip, args.seed, math.ceil(args.epochs),
-                             args.schedule, workers=args.workers)
-    except ValueError as e:
-        parser.error(str(e))
-
-    if args.task:
-        try:
-            train, val = make_split(args.task, args.train_size, args.val_size, args.seed)
-        except ValueError as e:
-            parser.error(f"--train-size {args.train_size} / --val-size {args.val_size}: {e}")
-        task, source = args.task, f"generated:{args.task} (seed {args.seed}, {args.train_size} examples)"
-    else:
-        try:
-            data = read_book_file(args.data)
-        except DatasetError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
-        if len(data) < 2:
-            print(f"error: {args.data}: at least 2 lines are needed (training and held-out)", file=sys.stderr)
-            return 2
-        try:
-            train, val = split_dataset(data, min(0.1, args.val_size / len(data)), args.seed)
-        except DatasetError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
-        task, source = None, data.source
-    codec = train.codec
-    model = build_model(ModelConfig(args.model, len(codec.vocab), args.wordvec, args.hidden, args.reverse),
-                        np.random.default_rng([args.seed, 1]))
-    iters_per_epoch = len(train) // min(args.batch, len(train))
-    total_iters = max(1, round(args.epochs * iters_per_epoch))
+        train, val, task, source = datasets(parser, args, preset)
+    except CommandError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    model = build_model(preset.model_config(len(train.codec.vocab)), np.random.default_rng([args.seed, 1]))
     # more than one process: the worker processes start here and end with trainer.close()
     backend = data_parallel(model, train, config) if config.workers > 1 else None
-    trainer = Trainer(model, train, config, total_iters, backend=backend)
-    every = args.eval_every or trainer.iters_per_epoch
-
-    bar = None
-    if sys.stderr.isatty():
-        from tqdm import tqdm
-
-        bar = tqdm(total=total_iters, unit="batch", file=sys.stderr, dynamic_ncols=True)
-    summary: dict = {"parameters": count_parameters(model), "train_size": len(train), "val_size": len(val)}
-    losses: list[float] = []
-    window_seconds, status = 0.0, 0
-    started, saved_at = time.time(), time.monotonic()
+    trainer = Trainer(model, train, config, backend=backend)
     command = "python -m s2s.train " + " ".join(argv if argv is not None else sys.argv[1:])
-    try:
-        while trainer.iteration < total_iters:
-            try:
-                m = trainer.step()
-            except TrainingDiverged as e:
-                print(f"error: {e}. The last saved checkpoint (if any) is kept.", file=sys.stderr)
-                status = 3
-                break
-            losses.append(m["loss"])
-            window_seconds += m["seconds"]
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(loss=f"{m['loss']:.3f}", refresh=False)
-            if trainer.iteration % every and trainer.iteration != total_iters:
-                continue
-            acc = evaluate(model, val)
-            line = {
-                "epoch": round(trainer.epoch, 4),
-                "iteration": trainer.iteration,
-                "train_seconds": window_seconds,
-                "cumulative_train_seconds": trainer.train_seconds,
-                "loss": float(np.mean(losses)),
-                "val_accuracy": acc["accuracy"],
-                "val_char_accuracy": acc["char_accuracy"],
-                "examples_per_second": len(losses) * trainer.batch_size / window_seconds,
-            }
-            losses, window_seconds = [], 0.0
-            if args.json:
-                print(json.dumps(line), flush=True)
-            elif bar is not None:
-                bar.write(f"epoch {line['epoch']:.2f}  loss {line['loss']:.4f}  val acc {acc['accuracy']:.4f}")
-            summary.update(epochs=line["epoch"], iterations=trainer.iteration,
-                           train_seconds=round(trainer.train_seconds, 3), val_accuracy=acc["accuracy"],
-                           val_char_accuracy=acc["char_accuracy"], wall_seconds=round(time.time() - started, 1))
-            reached = args.until_accuracy is not None and acc["accuracy"] >= args.until_accuracy
-            last = reached or trainer.iteration >= total_iters
-            # compressing a checkpoint costs far more than a few batches: at most every SAVE_EVERY s
-            if last or time.monotonic() - saved_at >= SAVE_EVERY:
-                save_checkpoint(args.out, model, codec, task=task, data_source=source, seed=args.seed,
-                                train_config=config.to_dict(), training=summary, command=command)
-                saved_at = time.monotonic()
-            if reached:
-                break
-    except KeyboardInterrupt:
-        print("interrupted: the last saved checkpoint is kept", file=sys.stderr)
-        status = 130
-    finally:
-        trainer.close()
-        if bar is not None:
-            bar.close()
-    return status
+    checkpoints = Checkpoints(args.out, trainer, val, task=task, data_source=source, seed=args.seed,
+                              train_config=config.to_dict(), command=command)
+    return train_and_report(args, trainer, val, preset.eval_every, checkpoints)
 
 
 if __name__ == "__main__":

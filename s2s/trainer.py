@@ -2,15 +2,19 @@
 
 ``Trainer.step()`` trains one mini-batch and returns a metrics dict; an epoch is a loop of
 steps over one shuffled pass of the data (the last incomplete batch is dropped, as in the
-book). Nothing here prints or plots: the command line prints, the app draws. A step is the
-book's forward, backward, clip and update; a ``Backend`` given to the trainer may compute the
-forward and backward passes elsewhere (other processes: s2s/fast), with the same gradients.
+book). ``Trainer.evaluate(data)`` scores held-out data and returns an ``Evaluation`` record of
+the training since the last one; ``Trainer.fit(...)`` is the loop of the book's ``Trainer.fit``:
+steps, with an evaluation every so many, yielded as they come. Nothing here prints or plots:
+the command line prints, the app draws. A step is the book's forward, backward, clip and
+update; a ``Backend`` given to the trainer may compute the forward and backward passes elsewhere
+(other processes: s2s/fast), with the same gradients.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
@@ -30,7 +34,7 @@ class TrainConfig:
     optimizer: str = "adam"
     clip: float = 5.0
     seed: int = 0
-    epochs: int = 25
+    epochs: float = 25  # may be fractional: the trainer rounds epochs x batches per epoch to whole steps
     schedule: str = "constant"  # or "cosine": lr falls to lr_min_factor * lr over the run
     lr_min_factor: float = 0.05
     workers: int = 1  # > 1: each batch is split across this many processes (the caller's backend, see Trainer)
@@ -42,6 +46,8 @@ class TrainConfig:
             raise ValueError("batch size must be at least 1")
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise ValueError("learning rate must be a positive number")
+        if not (self.epochs > 0 and math.isfinite(self.epochs)):
+            raise ValueError("epochs must be a positive number")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
         if not self.clip >= 0:  # written so that NaN is refused too (NaN < 0 is false)
@@ -81,6 +87,26 @@ class Backend(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    """Held-out accuracy at one point of training, and the training steps since the evaluation before
+    (Trainer.evaluate). Seconds are training seconds: evaluations are not counted."""
+
+    iteration: int
+    epoch: float
+    examples: int  # training examples so far (iterations x batch size)
+    steps: int  # steps since the evaluation before
+    loss: float  # mean training loss of those steps (NaN when there were none)
+    train_seconds: float  # of those steps
+    cumulative_train_seconds: float
+    examples_per_second: float  # of those steps (0 when there were none)
+    accuracy: float  # exact match over the held-out data
+    char_accuracy: float  # characters right over the held-out data
+    n: int  # held-out questions
+    reached: bool  # accuracy reached the target given to evaluate (False without one)
+    done: bool  # every planned iteration has run
+
+
 class TrainingDiverged(RuntimeError):
     """The loss blew up or became inf/NaN; the weights were restored to the last good ones."""
 
@@ -111,9 +137,10 @@ class Trainer:
         self.rng = np.random.default_rng([config.seed, 2])  # shuffling stream, apart from data and init
         self.batch_size = min(config.batch_size, len(data))
         self.iters_per_epoch = len(data) // self.batch_size
-        self.total_iterations = total_iterations or config.epochs * self.iters_per_epoch
+        self.total_iterations = total_iterations or max(1, round(config.epochs * self.iters_per_epoch))
         self.iteration = 0
         self.train_seconds = 0.0
+        self._since = (0, 0.0, 0.0)  # steps, sum of their losses, their seconds since the last evaluation
         self._order = np.arange(len(data))
         self._order_epoch = -1  # the epoch `_order` was drawn for: a step prepared again takes the same batch
         # Chance level: predicting every symbol with probability 1/V costs ln V per position.
@@ -174,6 +201,8 @@ class Trainer:
         dt = time.perf_counter() - prepared.started
         self.iteration += 1
         self.train_seconds += dt
+        steps, loss_sum, seconds = self._since
+        self._since = (steps + 1, loss_sum + loss, seconds + dt)
         n = prepared.examples
         return {
             "iteration": self.iteration,
@@ -207,18 +236,38 @@ class Trainer:
             f"{self.max_loss / BLOWUP_FACTOR:.2f}); the weights were restored to those of iteration "
             f"{good_iteration}. To go on, {advice}")
 
-    def run_epoch(self) -> dict:
-        """Steps until the next epoch boundary; returns the mean loss and the time spent training."""
-        losses, seconds, n = [], 0.0, 0
-        while True:
-            m = self.step()
-            losses.append(m["loss"])
-            seconds += m["seconds"]
-            n += self.batch_size
-            if self.iteration % self.iters_per_epoch == 0:
-                break
-        return {"epoch": self.epoch, "loss": float(np.mean(losses)), "train_seconds": seconds,
-                "examples_per_second": n / seconds if seconds > 0 else float("inf")}
+    def evaluate(self, data: Dataset, target: float | None = None) -> Evaluation:
+        """Score the model on held-out `data` now (greedy decoding, see evaluate below), with the
+        training since the last evaluation; `reached` says whether exact match is at least `target`."""
+        scores = evaluate(self.model, data)
+        steps, loss_sum, seconds = self._since
+        self._since = (0, 0.0, 0.0)
+        return Evaluation(
+            iteration=self.iteration, epoch=self.epoch, examples=self.iteration * self.batch_size, steps=steps,
+            loss=loss_sum / steps if steps else math.nan, train_seconds=seconds,
+            cumulative_train_seconds=self.train_seconds,
+            examples_per_second=steps * self.batch_size / seconds if seconds > 0 else 0.0,
+            accuracy=scores["accuracy"], char_accuracy=scores["char_accuracy"], n=scores["n"],
+            reached=target is not None and scores["accuracy"] >= target,
+            done=self.iteration >= self.total_iterations)
+
+    def fit(self, eval_data: Dataset, eval_every: int = 0, until_accuracy: float | None = None,
+            on_step: Callable[[dict], None] | None = None) -> Iterator[Evaluation]:
+        """Train until every planned iteration has run, evaluating on `eval_data` every `eval_every`
+        iterations (0: once per epoch) and after the last; yields each Evaluation, and stops after the
+        first whose exact match reaches `until_accuracy`. `on_step` gets each step's metrics (a progress
+        bar). The caller may stop early by leaving the loop; TrainingDiverged ends it (see step)."""
+        every = eval_every or self.iters_per_epoch
+        while self.iteration < self.total_iterations:
+            metrics = self.step()
+            if on_step is not None:
+                on_step(metrics)
+            if self.iteration % every and self.iteration < self.total_iterations:
+                continue
+            evaluation = self.evaluate(eval_data, until_accuracy)
+            yield evaluation
+            if evaluation.reached:
+                return
 
 
 def predict(model: Seq2seq, xs: np.ndarray, sample_size: int, start_id: int, batch_size: int = 2000) -> np.ndarray:

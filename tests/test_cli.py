@@ -14,6 +14,8 @@ import pytest
 
 from s2s.checkpoint import load_checkpoint
 from s2s.data import make_split, read_book_file, task_codec
+from s2s.presets import BOOK, PRESETS
+from s2s.train import build_parser, chosen_preset
 from s2s.trainer import MAX_WORKERS, evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,6 +128,31 @@ def test_train_uses_the_cores_available_unless_told(tmp_path):
     assert load_checkpoint(out).meta["train_config"]["workers"] == 1
 
 
+def settings(*args):
+    return chosen_preset(build_parser().parse_args([*args, "--out", "x.npz"]))
+
+
+def test_options_not_given_come_from_the_preset_or_the_book():
+    assert settings("--task", "sort") == BOOK
+    assert settings("--task", "addition", "--preset", "default") == PRESETS["addition"]["default"]
+    given = settings("--task", "addition", "--preset", "book_peeky", "--hidden", "64", "--epochs", "2.5",
+                     "--no-reverse", "--forget-bias", "1")
+    assert (given.hidden, given.epochs, given.reverse, given.forget_bias) == (64, 2.5, False, 1.0)
+    assert (given.model, given.lr, given.batch) == ("peeky", BOOK.lr, BOOK.batch)
+
+
+def test_forget_bias_comes_from_the_preset_unless_given(tmp_path):
+    preset = PRESETS["addition"]["default"]
+    assert settings("--task", "addition", "--preset", "default").forget_bias == preset.forget_bias
+    assert settings("--task", "addition", "--preset", "default", "--forget-bias", "0").forget_bias == 0.0
+    assert settings("--task", "addition").forget_bias == BOOK.forget_bias == 0.0
+    out = tmp_path / "fb.npz"
+    result = run("train", *TINY, "--forget-bias", "1.5", "--workers", "1", "--out", out)
+    assert result.returncode == 0, result.stderr
+    ck = load_checkpoint(out)
+    assert ck.model.config.forget_bias == 1.5 and ck.meta["model"]["forget_bias"] == 1.5
+
+
 def test_train_on_a_book_format_file(tmp_path):
     pairs = make_split("sort", 300, 1, seed=3)[0]
     data_file = tmp_path / "sort.txt"
@@ -153,7 +180,7 @@ def test_train_refuses_a_malformed_file(tmp_path):
 @pytest.mark.parametrize("args", [["--hidden", "0"], ["--lr", "-1"], ["--lr", "nan"], ["--batch", "0"],
                                   ["--epochs", "0"], ["--clip", "nan"], ["--until-accuracy", "1.5"],
                                   ["--hidden", "abc"], ["--eval-every", "-1"], ["--workers", "0"], ["--workers", "64"],
-                                  ["--workers", "many"]])
+                                  ["--workers", "many"], ["--forget-bias", "nan"], ["--forget-bias", "inf"]])
 def test_train_refuses_bad_numbers(tmp_path, args):
     result = run("train", "--task", "sort", *args, "--out", tmp_path / "n.npz")
     assert_usage_error(result)

@@ -1,4 +1,5 @@
-"""Training (s2s.trainer): a warm-up task learnt to 100 %, determinism, divergence, metrics and schedules."""
+"""Training (s2s.trainer): a warm-up task learnt to 100 %, determinism, divergence, metrics, schedules, and
+the loop (fit) with its evaluation records."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from s2s.trainer import TrainConfig, Trainer, TrainingDiverged, evaluate, predic
 
 def small_setup(kind="peeky", seed=0, n_train=640, hidden=16, dtype=np.float32, **train):
     data, val = make_split("sort", n_train, 50, seed=0)
-    model = build_model(ModelConfig(kind, len(data.codec.vocab), 8, hidden, True), np.random.default_rng([seed, 1]),
-                        dtype)
+    config = ModelConfig(kind=kind, vocab_size=len(data.codec.vocab), wordvec_size=8, hidden_size=hidden, reverse=True)
+    model = build_model(config, np.random.default_rng([seed, 1]), dtype)
     config = TrainConfig(**{"batch_size": 64, "lr": 0.01, "seed": seed, **train})
     return Trainer(model, data, config), val
 
@@ -28,15 +29,13 @@ def snapshot(model):
 
 def test_warm_up_task_reaches_full_accuracy_on_held_out_data():
     train, val = make_split("reverse", 2000, 500, seed=0)
-    model = build_model(ModelConfig("attention", len(train.codec.vocab), 16, 32, True), np.random.default_rng(0))
-    trainer = Trainer(model, train, TrainConfig(batch_size=64, lr=0.01, seed=0))
-    history = []
-    for _ in range(30):
-        trainer.run_epoch()
-        history.append(evaluate(model, val)["accuracy"])
-        if history[-1] == 1.0:
-            break
+    config = ModelConfig(kind="attention", vocab_size=len(train.codec.vocab), wordvec_size=16, hidden_size=32,
+                         reverse=True)
+    model = build_model(config, np.random.default_rng(0))
+    trainer = Trainer(model, train, TrainConfig(batch_size=64, lr=0.01, seed=0, epochs=30))
+    history = [ev.accuracy for ev in trainer.fit(val, until_accuracy=1.0)]  # one evaluation per epoch
     assert history[-1] == 1.0, f"held-out accuracy per epoch: {history}"
+    assert all(a < 1.0 for a in history[:-1])  # it stopped at the first epoch that reached the target
     result = evaluate(model, val)
     assert result == {"accuracy": 1.0, "char_accuracy": 1.0, "n": 500}
     assert history[0] < 1.0  # it was learnt, not given
@@ -173,13 +172,58 @@ def test_step_metrics():
         assert global_norm(trainer.optimizer.grads) <= 1e-3 * (1 + 1e-6)  # ...and the clipped gradients
 
 
-def test_run_epoch_drops_the_incomplete_batch():
-    trainer, _ = small_setup(n_train=650)
-    result = trainer.run_epoch()
-    assert trainer.iteration == 10 and result["epoch"] == 1.0
-    assert math.isfinite(result["loss"]) and result["train_seconds"] > 0
-    trainer.run_epoch()
-    assert trainer.iteration == 20
+def test_fit_evaluates_once_per_epoch_and_drops_the_incomplete_batch():
+    trainer, val = small_setup(n_train=650, epochs=2)  # 10 batches of 64 per epoch, 10 examples left over
+    evaluations = list(trainer.fit(val))
+    assert [(ev.iteration, ev.epoch, ev.examples, ev.steps) for ev in evaluations] == [(10, 1.0, 640, 10),
+                                                                                      (20, 2.0, 1280, 10)]
+    assert [ev.done for ev in evaluations] == [False, True] and not any(ev.reached for ev in evaluations)
+    for ev in evaluations:
+        assert math.isfinite(ev.loss) and ev.loss > 0 and ev.train_seconds > 0
+        assert ev.examples_per_second == pytest.approx(10 * 64 / ev.train_seconds)
+        assert ev.n == len(val) and 0 <= ev.accuracy <= ev.char_accuracy <= 1
+    assert evaluations[1].cumulative_train_seconds == pytest.approx(sum(ev.train_seconds for ev in evaluations))
+    assert trainer.iteration == 20 and list(trainer.fit(val)) == []  # nothing left to train
+
+
+def test_fit_is_steps_and_evaluations():
+    """fit is the loop a caller would write: the same losses (bit for bit) as stepping by hand, and each
+    record's scores are those of evaluate at that point."""
+    by_hand, val = small_setup(seed=3, epochs=2.5)
+    assert by_hand.total_iterations == 25  # fractional epochs: rounded to whole steps
+    losses, expected = [], []
+    for _ in range(25):
+        losses.append(by_hand.step()["loss"])
+        if by_hand.iteration % 10 == 0 or by_hand.iteration == 25:
+            expected.append((by_hand.iteration, np.mean(losses), evaluate(by_hand.model, val)))
+            losses = []
+    trainer, _ = small_setup(seed=3, epochs=2.5)
+    steps = []
+    got = [(ev.iteration, ev.loss, {"accuracy": ev.accuracy, "char_accuracy": ev.char_accuracy, "n": ev.n})
+           for ev in trainer.fit(val, eval_every=10, on_step=steps.append)]
+    assert [m["iteration"] for m in steps] == list(range(1, 26))
+    assert [g[0] for g in got] == [10, 20, 25]
+    for (i, loss, scores), (j, mean, want) in zip(got, expected, strict=True):
+        assert i == j and loss == pytest.approx(mean, rel=1e-12) and scores == want
+
+
+def test_fit_stops_at_the_first_evaluation_that_reaches_the_target():
+    trainer, val = small_setup(epochs=5)
+    evaluations = list(trainer.fit(val, eval_every=5, until_accuracy=0.0))  # any accuracy reaches 0
+    assert len(evaluations) == 1 and evaluations[0].reached and not evaluations[0].done
+    assert trainer.iteration == 5
+
+
+def test_an_evaluation_before_any_step_has_no_loss():
+    trainer, val = small_setup()
+    ev = trainer.evaluate(val, target=0.5)
+    assert (ev.iteration, ev.steps, ev.examples, ev.train_seconds, ev.examples_per_second) == (0, 0, 0, 0.0, 0.0)
+    assert math.isnan(ev.loss) and not ev.reached and not ev.done
+    trainer.step()
+    trainer.step()
+    ev = trainer.evaluate(val)
+    assert ev.steps == 2 and ev.iteration == 2 and math.isfinite(ev.loss)
+    assert trainer.evaluate(val).steps == 0  # each evaluation covers the steps since the one before
 
 
 def test_cosine_schedule_falls_to_the_floor():
@@ -200,7 +244,8 @@ def test_cosine_schedule_falls_to_the_floor():
 
 @pytest.mark.parametrize("bad", [{"batch_size": 0}, {"lr": 0}, {"lr": -1}, {"lr": math.nan}, {"lr": math.inf},
                                  {"optimizer": "rmsprop"}, {"schedule": "step"}, {"clip": -1}, {"clip": math.nan},
-                                 {"lr_min_factor": -0.5}, {"lr_min_factor": 2.0}, {"workers": 0}, {"workers": 99}])
+                                 {"lr_min_factor": -0.5}, {"lr_min_factor": 2.0}, {"workers": 0}, {"workers": 99},
+                                 {"epochs": 0}, {"epochs": -1}, {"epochs": math.nan}, {"epochs": math.inf}])
 def test_train_config_validation(bad):
     with pytest.raises(ValueError):
         TrainConfig(**bad)
@@ -208,7 +253,7 @@ def test_train_config_validation(bad):
 
 def test_trainer_refuses_empty_data():
     data, _ = make_split("sort", 10, 1, seed=0)
-    model = build_model(ModelConfig("seq2seq", len(data.codec.vocab), 4, 4))
+    model = build_model(ModelConfig(kind="seq2seq", vocab_size=len(data.codec.vocab), wordvec_size=4, hidden_size=4))
     with pytest.raises(ValueError, match="empty"):
         Trainer(model, data.subset(np.arange(0)), TrainConfig())
 
