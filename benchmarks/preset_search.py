@@ -1,4 +1,4 @@
-"""Search for the addition preset that reaches 90 % held-out exact match soonest (issue 14, item 4).
+"""Search for the addition preset that reaches 90 % held-out exact match soonest.
 
     python -m benchmarks.preset_search               # the coordinate search, seeds 0-2 (30-50 min)
     python -m benchmarks.preset_search --quick       # two set-ups, seed 0, at most 300 iterations (a test)
@@ -32,15 +32,15 @@ examples (25 batches of 128, 50 of 64, 13 of 256), so examples to 90 % are compa
 
 The search is coordinate-wise from the current default: one axis at a time (``AXES``: cosine schedule
 over 2 / 3 / 5 / 10 epochs or constant; learning rate 0.005-0.03; batch 64 / 128 / 256; hidden 64 / 96 /
-128; Peeky or attention, both reversed; clip 5 throughout), keeping the value with the least median
-one-core seconds, and with ``--passes 2`` (the default) the axes are walked again from the result; a
-set-up measured once is not run again. A candidate is pruned when it cannot win: a run stops once it has
-cost 1.25 times the best median ("pruned"), and the seeds stop once most of them were slower than the best.
-A run not reached counts as infinitely long in the medians. Prints one JSON line per run
-(``{"setup", fields, "seed", "reached", "stopped", "iterations", "examples", ...}``), one per set-up
-(``"summary": true``) and a Markdown table of every set-up tried, in order, at the end (also after
-``--budget`` minutes or Ctrl-C). Only one training process runs at a time: this one, on one core with
-one BLAS thread.
+128; Peeky or attention, both reversed; the forget gates' initial bias 0 / 1 / 2; clip 5 throughout),
+keeping the value with the least median one-core seconds, and with ``--passes 2`` (the default) the axes
+are walked again from the result; a set-up measured once is not run again. A candidate is pruned when it
+cannot win: a run stops once it has cost 1.25 times the best median ("pruned"), and the seeds stop once
+most of them were slower than the best. A run not reached counts as infinitely long in the medians.
+Prints one JSON line per run (``{"setup", fields, "seed", "reached", "stopped", "iterations",
+"examples", ...}``), one per set-up (``"summary": true``) and a Markdown table of every set-up tried, in
+order, at the end (also after ``--budget`` minutes or Ctrl-C). Only one training process runs at a time:
+this one, on one core with one BLAS thread.
 """
 
 from __future__ import annotations
@@ -58,20 +58,19 @@ import platform
 import statistics
 import sys
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from s2s.data import Dataset, make_split
 from s2s.fast.libc import keep_heap_reserve
-from s2s.models import ModelConfig, build_model
-from s2s.presets import PRESETS, Preset
-from s2s.trainer import TrainConfig, Trainer, TrainingDiverged, evaluate
+from s2s.models import build_model
+from s2s.presets import BOOK, LIVE_EVAL_SIZE, PRESETS, VAL_SIZE, Preset
+from s2s.trainer import Trainer, TrainingDiverged, evaluate
 
 TASK = "addition"
-TRAIN_SIZE = 45000  # the book's
-VAL_SIZE = 5000
-SCREEN_SIZE = 1000  # the app's held-out count; scored at every evaluation
+TRAIN_SIZE = BOOK.train_size  # the book's
+SCREEN_SIZE = LIVE_EVAL_SIZE  # the app's held-out count; scored at every evaluation
 SCREEN_MARGIN = 0.04  # when the first 1,000 reach the target less this, the other 4,000 are scored too
 EVAL_EXAMPLES = 3200  # training examples between evaluations
 MAX_EXAMPLES = 400_000
@@ -81,14 +80,14 @@ PRUNE_FACTOR = 1.25  # a run is stopped once it has cost this many times the bes
 
 def setup_name(p: Preset) -> str:
     """A short name of the fields the search varies."""
-    sched = f"cos{p.epochs}" if p.schedule == "cosine" else "const"
+    sched = f"cos{p.epochs:g}" if p.schedule == "cosine" else "const"
     rev = " rev" if p.reverse else ""
-    return f"{p.model}{rev} h{p.hidden} b{p.batch} lr{p.lr:g} {sched}"
+    return f"{p.model}{rev} h{p.hidden} fb{p.forget_bias:g} b{p.batch} lr{p.lr:g} {sched}"
 
 
 def setup_key(p: Preset) -> tuple:
     """What makes two set-ups the same (a constant schedule does not depend on the epoch count)."""
-    return (p.model, p.reverse, p.wordvec, p.hidden, p.batch, p.lr, p.clip,
+    return (p.model, p.reverse, p.wordvec, p.hidden, p.forget_bias, p.batch, p.lr, p.clip,
             p.epochs if p.schedule == "cosine" else 0, p.schedule)
 
 
@@ -103,6 +102,7 @@ AXES: list[tuple[str, list[dict]]] = [
     ("batch", [{"batch": b} for b in (64, 128, 256)]),
     ("hidden", [{"hidden": h} for h in (64, 96, 128)]),
     ("model", [{"model": "peeky"}, {"model": "attention"}]),
+    ("forget_bias", [{"forget_bias": b} for b in (0.0, 1.0, 2.0)]),
 ]
 
 
@@ -125,29 +125,54 @@ def shape(setup: Preset) -> tuple:
 COST: dict[tuple, float] = {}
 
 
+@dataclass
+class RunTally:
+    """What one run has measured so far: CPU time, evaluations, and where it crossed the target."""
+
+    cpu: float = 0.0
+    burst_cpu: float = 0.0  # since the last evaluation
+    burst_steps: int = 0
+    eval_seconds: list[float] = field(default_factory=list)
+    acc5000: float = 0.0
+    acc1000: float = 0.0
+    reached_at: int | None = None
+    reached_1000_at: int | None = None
+
+    def step(self, cpu: float) -> None:
+        self.cpu, self.burst_cpu, self.burst_steps = self.cpu + cpu, self.burst_cpu + cpu, self.burst_steps + 1
+
+    def evaluate(self, trainer: Trainer, setup: Preset, val: Dataset, target: float) -> None:
+        """Record the cost of the steps since the last evaluation (COST), score the first SCREEN_SIZE
+        held-out questions, and all of them once those are within SCREEN_MARGIN of the target."""
+        per_1000 = 1000 * self.burst_cpu / (self.burst_steps * trainer.batch_size)
+        COST[shape(setup)] = min(COST.get(shape(setup), math.inf), per_1000)
+        self.burst_cpu, self.burst_steps = 0.0, 0
+        screen, rest = val.subset(slice(0, SCREEN_SIZE)), val.subset(slice(SCREEN_SIZE, None))
+        t0 = time.perf_counter()
+        self.acc1000 = evaluate(trainer.model, screen)["accuracy"]
+        self.eval_seconds.append(time.perf_counter() - t0)
+        if self.acc1000 >= target and self.reached_1000_at is None:
+            self.reached_1000_at = trainer.iteration
+        if self.acc1000 >= target - SCREEN_MARGIN:
+            acc_rest = evaluate(trainer.model, rest)["accuracy"]
+            self.acc5000 = (self.acc1000 * len(screen) + acc_rest * len(rest)) / len(val)
+            if self.acc5000 >= target:
+                self.reached_at = trainer.iteration
+
+
 def run(setup: Preset, seed: int, target: float, max_examples: int, max_iterations: int | None,
         max_seconds: float = math.inf) -> dict:
     """Train one set-up with one seed until the held-out exact match reaches `target` or a cap: `max_examples`,
     `max_iterations`, or `max_seconds` of one-core training at the set-up's least cost so far ("pruned")."""
     train, val = split(seed)
-    screen, rest = val.subset(slice(0, SCREEN_SIZE)), val.subset(slice(SCREEN_SIZE, None))
-    model = build_model(ModelConfig(setup.model, len(train.codec.vocab), setup.wordvec, setup.hidden, setup.reverse),
-                        np.random.default_rng([seed, 1]))
-    config = TrainConfig(setup.batch, setup.lr, "adam", setup.clip, seed, setup.epochs, setup.schedule)
-    trainer = Trainer(model, train, config)
+    model = build_model(setup.model_config(len(train.codec.vocab)), np.random.default_rng([seed, 1]))
+    trainer = Trainer(model, train, setup.train_config(seed=seed))
     every = max(1, round(EVAL_EXAMPLES / trainer.batch_size))
     cap = max_examples // trainer.batch_size
     if max_iterations is not None:
         cap = min(cap, max_iterations)
-    cpu = burst_cpu = 0.0
-    burst_steps = 0
-    eval_seconds: list[float] = []
-    acc5000 = acc1000 = 0.0
-    reached_at = reached_1000_at = None
-    stopped = "cap"
-    while reached_at is None:
-        if trainer.iteration >= cap:
-            break
+    tally, stopped = RunTally(), "cap"
+    while tally.reached_at is None and trainer.iteration < cap:
         if trainer.iteration * trainer.batch_size * COST.get(shape(setup), 0.0) / 1000 > max_seconds:
             stopped = "pruned"
             break
@@ -157,37 +182,29 @@ def run(setup: Preset, seed: int, target: float, max_examples: int, max_iteratio
         except TrainingDiverged:
             stopped = "diverged"
             break
-        dt = time.thread_time() - c0
-        cpu, burst_cpu, burst_steps = cpu + dt, burst_cpu + dt, burst_steps + 1
-        if trainer.iteration % every and trainer.iteration != cap:
-            continue
-        per_1000 = 1000 * burst_cpu / (burst_steps * trainer.batch_size)
-        COST[shape(setup)] = min(COST.get(shape(setup), math.inf), per_1000)
-        burst_cpu, burst_steps = 0.0, 0
-        t0 = time.perf_counter()
-        acc1000 = evaluate(model, screen)["accuracy"]
-        eval_seconds.append(time.perf_counter() - t0)
-        if acc1000 >= target and reached_1000_at is None:
-            reached_1000_at = trainer.iteration
-        if acc1000 >= target - SCREEN_MARGIN:
-            acc_rest = evaluate(model, rest)["accuracy"]
-            acc5000 = (acc1000 * len(screen) + acc_rest * len(rest)) / len(val)
-            if acc5000 >= target:
-                reached_at = trainer.iteration
+        tally.step(time.thread_time() - c0)
+        if trainer.iteration % every == 0 or trainer.iteration == cap:
+            tally.evaluate(trainer, setup, val, target)
     trainer.close()
-    iterations = reached_at if reached_at is not None else trainer.iteration
+    return record(setup, seed, target, trainer, tally, stopped)
+
+
+def record(setup: Preset, seed: int, target: float, trainer: Trainer, tally: RunTally, stopped: str) -> dict:
+    """One run's JSON line."""
+    iterations = tally.reached_at if tally.reached_at is not None else trainer.iteration
     examples = iterations * trainer.batch_size
     return {
-        **asdict(setup), "setup": setup_name(setup), "seed": seed, "target": target, "reached": reached_at is not None,
-        "stopped": None if reached_at is not None else stopped,
+        **asdict(setup), "setup": setup_name(setup), "seed": seed, "target": target,
+        "reached": tally.reached_at is not None, "stopped": None if tally.reached_at is not None else stopped,
         "iterations": iterations, "examples": examples,
-        "examples_1000": None if reached_1000_at is None else reached_1000_at * trainer.batch_size,
-        "train_seconds": round(trainer.train_seconds, 3), "cpu_seconds": round(cpu, 3),
+        "examples_1000": None if tally.reached_1000_at is None else tally.reached_1000_at * trainer.batch_size,
+        "train_seconds": round(trainer.train_seconds, 3), "cpu_seconds": round(tally.cpu, 3),
         "train_seconds_per_1000": round(1000 * trainer.train_seconds / max(examples, 1), 4),
-        "cpu_seconds_per_1000": round(1000 * cpu / max(examples, 1), 4),
+        "cpu_seconds_per_1000": round(1000 * tally.cpu / max(examples, 1), 4),
         "least_cpu_seconds_per_1000": round(COST.get(shape(setup), math.nan), 4),
-        "eval_seconds_per_1000_questions": round(statistics.median(eval_seconds), 4) if eval_seconds else None,
-        "val_accuracy": round(acc5000, 4), "val_accuracy_1000": round(acc1000, 4),
+        "eval_seconds_per_1000_questions": (round(statistics.median(tally.eval_seconds), 4) if tally.eval_seconds
+                                            else None),
+        "val_accuracy": round(tally.acc5000, 4), "val_accuracy_1000": round(tally.acc1000, 4),
     }
 
 
@@ -246,7 +263,7 @@ def table(rows: list[dict], best: dict | None) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks.preset_search", description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true",
                    help="two set-ups (the default and hidden 64), seed 0, at most 300 iterations")
@@ -258,23 +275,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--budget", type=float, default=50.0, metavar="MINUTES",
                    help="start no new set-up after this many minutes (default 50); Ctrl-C also ends with the table")
     args = p.parse_args(argv)
-    keep_heap_reserve()
     if args.quick:
         args.seeds = args.seeds[:1]
         args.max_iterations = args.max_iterations or 300
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"# machine: {platform.machine()}, {platform.processor() or 'cpu'}, {os.cpu_count()} cores, "
-          f"python {platform.python_version()}, numpy {np.__version__}, {time.strftime('%Y-%m-%d %H:%M')}, "
-          f"load average {load:.1f} at start", flush=True)
-    started = time.time()
-    measured: dict[tuple, tuple[Preset, str, list[dict]]] = {}
+    return args
 
-    def measure(setup: Preset, axis: str, best_seconds: float = math.inf) -> dict:
+
+class Search:
+    """The set-ups measured so far, in the order tried, and the coordinate walk over AXES."""
+
+    def __init__(self, args: argparse.Namespace):
+        self.args, self.started = args, time.time()
+        self.measured: dict[tuple, tuple[Preset, str, list[dict]]] = {}
+
+    def measure(self, setup: Preset, axis: str, best_seconds: float = math.inf) -> dict:
         """Runs of a set-up over the seeds (once: a set-up measured before is looked up); stops early when
         it cannot beat `best_seconds` any more: each run at PRUNE_FACTOR times it, and the seeds as soon as
         a majority of them is slower than it."""
-        if setup_key(setup) not in measured:
-            if time.time() - started > 60 * args.budget:
+        args = self.args
+        if setup_key(setup) not in self.measured:
+            if time.time() - self.started > 60 * args.budget:
                 raise TimeoutError
             runs: list[dict] = []
             for seed in args.seeds:
@@ -286,44 +306,60 @@ def main(argv: list[str] | None = None) -> int:
                 if slower >= len(args.seeds) // 2 + 1 and len(runs) < len(args.seeds):
                     print(_json({"setup": setup_name(setup), "pruned": True, "seeds_run": len(runs)}), flush=True)
                     break
-            measured[setup_key(setup)] = (setup, axis, runs)
-            s = summarize(setup, runs) | {"axis": axis}
-            print(_json(s), flush=True)
-        setup, axis, runs = measured[setup_key(setup)]
+            self.measured[setup_key(setup)] = (setup, axis, runs)
+            print(_json(summarize(setup, runs) | {"axis": axis}), flush=True)
+        setup, axis, runs = self.measured[setup_key(setup)]
         return summarize(setup, runs) | {"axis": axis}
 
-    best_setup = default_setup()
-    if args.quick:
-        for setup in (best_setup, replace(best_setup, hidden=64)):
-            measure(setup, "quick")
-    else:
-        try:
-            best = measure(best_setup, "start")
-            for n in range(args.passes):
-                for axis, changes in AXES:
-                    for change in changes:
-                        # the best again at the least costs seen so far, which fall as runs find quieter moments
-                        best = measure(best_setup, "")
-                        s = measure(replace(best_setup, **change), f"{axis} (pass {n + 1})", best["median_seconds"])
-                        if s["median_seconds"] < best["median_seconds"]:
-                            best, best_setup = s, replace(best_setup, **change)
-                    print(_json({"axis": axis, "pass": n + 1, "best": setup_name(best_setup),
-                                 "median_seconds": best["median_seconds"]}), flush=True)
-        except TimeoutError:
-            print(f"# budget of {args.budget:g} minutes spent: the search ends here", flush=True)
-        except KeyboardInterrupt:
-            print("# interrupted: the set-ups measured so far", flush=True)
-    # summaries again at the final (least) cost per example of each step shape
-    rows = [summarize(setup, runs) | {"axis": axis} for setup, axis, runs in measured.values()]
+    def walk(self, best_setup: Preset) -> None:
+        """The coordinate search from `best_setup`, --passes times over the axes."""
+        best = self.measure(best_setup, "start")
+        for n in range(self.args.passes):
+            for axis, changes in AXES:
+                for change in changes:
+                    # the best again at the least costs seen so far, which fall as runs find quieter moments
+                    best = self.measure(best_setup, "")
+                    s = self.measure(replace(best_setup, **change), f"{axis} (pass {n + 1})", best["median_seconds"])
+                    if s["median_seconds"] < best["median_seconds"]:
+                        best, best_setup = s, replace(best_setup, **change)
+                print(_json({"axis": axis, "pass": n + 1, "best": setup_name(best_setup),
+                             "median_seconds": best["median_seconds"]}), flush=True)
+
+
+def report(search: Search) -> None:
+    """Every set-up measured, summarised again at the final (least) cost per example of each step shape."""
+    args = search.args
+    rows = [summarize(setup, runs) | {"axis": axis} for setup, axis, runs in search.measured.values()]
     best = min(rows, key=lambda r: (r["median_seconds"], r["median_examples"]))
     cap = f"cap {args.max_examples:,} examples" + (f" / {args.max_iterations} iterations" if args.max_iterations
                                                     else "")
     print(f"\n{len(rows)} set-ups, seeds {args.seeds}, target {args.target:.0%} held-out exact match on "
           f"{VAL_SIZE:,} questions, evaluated every {EVAL_EXAMPLES:,} examples, {cap}; 1-core s = median examples "
           f"x the least CPU s per 1,000 examples seen for the step's shape; est. 2-core s = 1-core s / "
-          f"{TWO_CORE_SPEEDUP}; {time.time() - started:.0f} s in all; load average {os.getloadavg()[0]:.1f} "
+          f"{TWO_CORE_SPEEDUP}; {time.time() - search.started:.0f} s in all; load average {os.getloadavg()[0]:.1f} "
           "at the end\n")
     print(table(rows, best if not math.isinf(best["median_seconds"]) else None))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    keep_heap_reserve()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"# machine: {platform.machine()}, {platform.processor() or 'cpu'}, {os.cpu_count()} cores, "
+          f"python {platform.python_version()}, numpy {np.__version__}, {time.strftime('%Y-%m-%d %H:%M')}, "
+          f"load average {load:.1f} at start", flush=True)
+    search = Search(args)
+    if args.quick:
+        for setup in (default_setup(), replace(default_setup(), hidden=64)):
+            search.measure(setup, "quick")
+    else:
+        try:
+            search.walk(default_setup())
+        except TimeoutError:
+            print(f"# budget of {args.budget:g} minutes spent: the search ends here", flush=True)
+        except KeyboardInterrupt:
+            print("# interrupted: the set-ups measured so far", flush=True)
+    report(search)
     return 0
 
 

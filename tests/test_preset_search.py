@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -46,3 +47,14 @@ def test_summary_medians_count_a_run_not_reached_as_infinite(monkeypatch):
     assert math.isinf(s["median_examples"]) and math.isinf(s["est_2core_seconds"])
     row = preset_search.table([s | {"axis": "test"}], None).splitlines()[2]
     assert "not reached" in row and "1000, cap, pruned" in row
+
+
+def test_forget_bias_is_a_field_and_an_axis_of_the_search():
+    setup = preset_search.default_setup()
+    other = dataclasses.replace(setup, forget_bias=setup.forget_bias + 1)
+    assert preset_search.setup_key(other) != preset_search.setup_key(setup)
+    assert f" fb{other.forget_bias:g} " in preset_search.setup_name(other)
+    assert preset_search.shape(other) == preset_search.shape(setup)  # a step costs the same
+    assert [c["forget_bias"] for c in dict(preset_search.AXES)["forget_bias"]] == [0.0, 1.0, 2.0]
+    r = preset_search.run(other, 0, 0.9, max_examples=10**6, max_iterations=2)
+    assert r["forget_bias"] == other.forget_bias and r["iterations"] == 2 and r["setup"].count("fb") == 1
