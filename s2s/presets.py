@@ -72,7 +72,7 @@ BOOK_DATE = replace(BOOK, hidden=256, epochs=10)  # chapter 8 on dates (ch08/tra
 
 PRESETS: dict[str, dict[str, Preset]] = {
     "addition": {
-        "default": Preset(task="addition", model="peeky", reverse=True, hidden=96, lr=0.01,
+        "default": Preset(task="addition", model="peeky", reverse=True, hidden=96, forget_bias=1.0, lr=0.01,
                           epochs=10, schedule="cosine", eval_every=50),
         "book_baseline": replace(BOOK, task="addition"),
         "book_reversed": replace(BOOK, task="addition", reverse=True),

@@ -32,6 +32,12 @@ def test_book_presets_are_the_books_settings_with_the_books_initialisation(task,
     assert dataclasses.replace(preset, task=None, model=book.model, reverse=book.reverse) == book
 
 
+def test_the_addition_default_starts_its_forget_gates_at_one():
+    assert PRESETS["addition"]["default"].forget_bias == 1.0
+    config = PRESETS["addition"]["default"].model_config(13)
+    assert config.forget_bias == 1.0 and config.hidden_size == 96 and config.kind == "peeky" and config.reverse
+
+
 @pytest.mark.parametrize(("task", "name"), ALL)
 def test_a_preset_builds_its_model_and_training_configs(task, name):
     p = PRESETS[task][name]
