@@ -25,11 +25,10 @@ import numpy as np
 from s2s.data import Dataset, make_split
 from s2s.history import AnswerHistory, AnswerSnapshot
 from s2s.models import ModelConfig, Seq2seq, build_model, clone_model, count_parameters, get_weights
-from s2s.presets import COMPARISONS, Race
+from s2s.presets import LIVE_EVAL_SIZE, Race, comparison_presets
 from s2s.tasks import TASKS
 from s2s.trainer import Backend, Prepared, TrainConfig, Trainer, TrainingDiverged, evaluate, predict
 
-EVAL_SIZE = 1000  # held-out examples per evaluation while training
 EVALS_PER_EPOCH = 4
 N_PROBES = 10  # held-out questions shown with their current answers
 HISTORY_PROBES = 3  # questions followed by the answer history
@@ -136,7 +135,7 @@ class ModelRun:
         if pool is not None:
             self.backend = pool.attach(model, config.batch_size, train.xs.shape[1], train.ts.shape[1])
         self.trainer = Trainer(model, train, config, iters * config.epochs, backend=self.backend)
-        self.val = val.subset(np.arange(min(EVAL_SIZE, len(val))))
+        self.val = val.subset(np.arange(min(LIVE_EVAL_SIZE, len(val))))
         self.eval_every = max(1, iters // EVALS_PER_EPOCH)
         self.losses = AppendOnlyTable(3)  # iteration, loss, smoothed loss
         self.evals = AppendOnlyTable(4)  # iteration, epoch, accuracy, per-character accuracy
@@ -306,12 +305,11 @@ class CompareRun:
                  pool: StepPool | None = None) -> CompareRun:
         """The book's variants of a task (s2s.presets.COMPARISONS) with a race's settings and otherwise the
         book's (wordvec 16, batch 128, Adam, clip 5.0, 45,000 examples; 1,000 held out), from one seed."""
-        train, val = make_split(task, 45000, 1000, seed)
-        vocab = len(train.codec.vocab)
-        variants = {name: ModelConfig(v.model, vocab, 16, race.hidden, v.reverse)
-                    for name, v in COMPARISONS[task].items()}
-        config = TrainConfig(batch_size=128, lr=race.lr, clip=5.0, seed=seed, epochs=race.epochs)
-        return cls(task, variants, train, val, config, budget_seconds, pool)
+        presets = comparison_presets(task, race)
+        first = next(iter(presets.values()))  # the variants differ only in their model
+        train, val = make_split(task, first.train_size, LIVE_EVAL_SIZE, seed)
+        variants = {name: p.model_config(len(train.codec.vocab)) for name, p in presets.items()}
+        return cls(task, variants, train, val, first.train_config(seed=seed), budget_seconds, pool)
 
     def active(self) -> list[ModelRun]:
         """The variants that still train (not diverged, not done, within the time budget)."""

@@ -318,3 +318,18 @@ def test_widgets_can_be_driven_after_switching_to_english():
     at.button(key="train_step").click().run()
     assert not at.exception
     assert at.session_state["runner"].model.config.kind == "attention"
+
+
+def test_train_page_starts_the_default_preset_with_its_forget_gate_bias():
+    """The fast default's forget-gate bias (1.0) reaches the model the Train page builds; a book preset's is 0."""
+    from s2s.presets import PRESETS
+    from ui.keys import TRAIN_SETTINGS
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.switch_page("app_pages/train.py").run()
+    assert at.session_state[TRAIN_SETTINGS["forget_bias"]] == PRESETS["addition"]["default"].forget_bias == 1.0
+    at.button(key="train_step").click().run()
+    runner = at.session_state["runner"]
+    assert runner.setup.model.forget_bias == 1.0
+    at.selectbox(key="train_preset").set_value("book_peeky").run()
+    assert at.session_state[TRAIN_SETTINGS["forget_bias"]] == 0.0

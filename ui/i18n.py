@@ -107,6 +107,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "reverse": {"ja": "入力を反転する", "en": "Reverse the input"},
     "wordvec": {"ja": "埋め込みの次元", "en": "Word vector size"},
     "hidden": {"ja": "隠れ状態の次元", "en": "Hidden size"},
+    "forget_bias": {"ja": "忘却ゲートのバイアス初期値", "en": "Forget gate bias at start"},
+    "forget_bias_help": {
+        "ja": "LSTM の忘却ゲート f のバイアス b_f の初期値。本は 0。1 にすると学習の初めから記憶を保ちやすく、速く学ぶ（速い既定値は 1）。",
+        "en": "The initial bias b_f of every LSTM's forget gate f. The book uses 0; 1 keeps the memory from the "
+              "start of training, so the model learns sooner (the fast default uses 1).",
+    },
     "batch": {"ja": "バッチサイズ", "en": "Batch size"},
     "lr": {"ja": "学習率", "en": "Learning rate"},
     "clip": {"ja": "勾配クリッピング (0 でなし)", "en": "Gradient clipping (0 = off)"},

@@ -92,10 +92,12 @@ def _settings() -> TrainSetup | None:
         vocab = vocab or len(task_codec(task).vocab)
         return TrainSetup(
             task=task,
-            model=ModelConfig(ss[K["model"]], vocab, int(ss[K["wordvec"]]), int(ss[K["hidden"]]),
-                              bool(ss[K["reverse"]])),
-            train=TrainConfig(int(ss[K["batch"]]), float(ss[K["lr"]]), "adam", float(ss[K["clip"]]),
-                              int(ss[K["seed"]]), int(ss[K["epochs"]]), ss.get(K["schedule"], "constant")),
+            model=ModelConfig(kind=ss[K["model"]], vocab_size=vocab, wordvec_size=int(ss[K["wordvec"]]),
+                              hidden_size=int(ss[K["hidden"]]), reverse=bool(ss[K["reverse"]]),
+                              forget_bias=float(ss.get(K["forget_bias"], 0.0))),
+            train=TrainConfig(batch_size=int(ss[K["batch"]]), lr=float(ss[K["lr"]]), optimizer="adam",
+                              clip=float(ss[K["clip"]]), seed=int(ss[K["seed"]]), epochs=int(ss[K["epochs"]]),
+                              schedule=ss.get(K["schedule"], "constant")),
             train_size=int(ss[K["train_size"]]),
             data_name=upload.name if task == "upload" else "",
         )
@@ -119,6 +121,7 @@ def _setting_widgets(tasks: list[str]) -> None:
     c1.checkbox(t("reverse"), key=K["reverse"], **KEEP)
     c2.number_input(t("wordvec"), 1, 256, key=K["wordvec"], **KEEP)
     c2.number_input(t("hidden"), 1, 512, key=K["hidden"], **KEEP)
+    c2.number_input(t("forget_bias"), -10.0, 10.0, key=K["forget_bias"], **KEEP, step=0.5, help=t("forget_bias_help"))
     c3.number_input(t("batch"), 1, 1024, key=K["batch"], **KEEP)
     c3.number_input(t("lr"), 0.00001, 100.0, key=K["lr"], **KEEP, format="%.5f", step=0.0005)
     c4.number_input(t("clip"), 0.0, 1000.0, key=K["clip"], **KEEP, step=1.0)
@@ -356,7 +359,7 @@ def _load_weights(setup: TrainSetup | None) -> None:
     runner.pause()
     st.session_state[keys.TRAIN_TASK] = task
     for name, value in (("model", cfg.kind), ("reverse", cfg.reverse), ("wordvec", cfg.wordvec_size),
-                        ("hidden", cfg.hidden_size)):
+                        ("hidden", cfg.hidden_size), ("forget_bias", cfg.forget_bias)):
         st.session_state[keys.TRAIN_SETTINGS[name]] = value
     keys.set_upload_note(UploadNote(True, t("loaded_weights", name=f.name, task=task_label(task))))
 
