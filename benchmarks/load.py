@@ -132,7 +132,7 @@ def _comm(pid: int) -> str:
 
 def proc_status(pid: int) -> dict[str, int]:
     """Memory (kB: proportional set size of the server and its training workers, so memory they share
-    counts once), the server's thread count and its training threads (named by ui/runner.py)."""
+    counts once), the server's thread count and its training threads (named by ui/background.py)."""
     out = {"Memory": 0, "Training": 0}
     for p in family(pid):
         with contextlib.suppress(OSError):  # a worker may end while we look
@@ -395,7 +395,7 @@ async def _run(n: int, url: str, pid: int, ttl: float, think: tuple[float, float
         samples["now"] = "pausing"
         await asyncio.gather(*(s.pause() for s in paused))
         first = await asyncio.gather(*(s.iteration() for s in sessions))
-        await asyncio.sleep(11)  # longer than the slowest live refresh (ui.runner.poll_interval)
+        await asyncio.sleep(11)  # longer than the slowest live refresh (ui.background.poll_interval)
         second = await asyncio.gather(*(s.iteration() for s in sessions))
         crosstalk = []
         for s, a, b in zip(sessions, first, second, strict=True):

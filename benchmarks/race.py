@@ -4,7 +4,7 @@
     python -m benchmarks.race --task addition --race book
     python -m benchmarks.race --quick               # a few seconds of each (the test suite)
 
-Each race is the app's own ``CompareRunner`` (ui/runner.py) with the settings of ``s2s.presets.RACES``,
+Each race is the app's own ``BackgroundCompare`` (ui/background.py) with the settings of ``s2s.presets.RACES``,
 trained in its background thread exactly as after Start on Compare (a session alone splits each batch
 across both cores), while this process polls its snapshot every 0.5 s as the page would. Printed: the
 wall-clock seconds until the race shows the book's story and keeps showing it at every evaluation after
