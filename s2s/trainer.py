@@ -25,7 +25,7 @@ from s2s.models import Seq2seq, get_weights, set_weights
 from s2s.optim import OPTIMIZERS, clip_grads
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TrainConfig:
     """How to train: batch size, optimiser and learning rate, clipping, seed, epochs."""
 

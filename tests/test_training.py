@@ -251,6 +251,12 @@ def test_train_config_validation(bad):
         TrainConfig(**bad)
 
 
+def test_train_config_takes_keywords_only():
+    with pytest.raises(TypeError):
+        TrainConfig(128, 0.001)
+    assert TrainConfig(batch_size=64, epochs=2.5).epochs == 2.5
+
+
 def test_trainer_refuses_empty_data():
     data, _ = make_split("sort", 10, 1, seed=0)
     model = build_model(ModelConfig(kind="seq2seq", vocab_size=len(data.codec.vocab), wordvec_size=4, hidden_size=4))
