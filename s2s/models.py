@@ -315,7 +315,7 @@ class Seq2seq(Module):
         self.encoder = self.encoder_class(V, D, H, rng, dtype)
         self.decoder = self.decoder_class(V, D, H, rng, dtype)
         self.softmax = TimeSoftmaxWithLoss()
-        self.config = ModelConfig(self.kind, V, D, H, reverse)
+        self.config = ModelConfig(kind=self.kind, vocab_size=V, wordvec_size=D, hidden_size=H, reverse=reverse)
         self.flatten()
 
     kind = "seq2seq"

@@ -85,7 +85,7 @@ def test_query_parameters_fill_the_page():
 def test_language_switch_changes_labels():
     at = open_page("try")
     ja = at.text_input(key="query").label
-    at.sidebar.radio[0].set_value("en").run()
+    at.button(key="lang_en").click().run()
     assert at.text_input(key="query").label == "Question" != ja
 
 
@@ -149,7 +149,8 @@ def test_bad_weights_upload_is_refused_and_model_kept():
 ])
 def test_weights_for_another_task_are_refused_and_model_kept(task, codec_task):
     codec = task_codec(codec_task)
-    model = build_model(ModelConfig("peeky", len(codec.vocab), 8, 16, True), np.random.default_rng(3))
+    model = build_model(ModelConfig(kind="peeky", vocab_size=len(codec.vocab), wordvec_size=8, hidden_size=16,
+                                    reverse=True), np.random.default_rng(3))
     at = open_page("train")
     at.session_state["lang"] = "en"
     at.button(key="train_step").click().run()
@@ -196,7 +197,8 @@ def test_a_200_mb_weights_file_is_refused_and_model_kept():
 
 def test_good_weights_upload_replaces_the_model():
     codec = task_codec("sort")
-    model = build_model(ModelConfig("peeky", len(codec.vocab), 8, 16, True), np.random.default_rng(3))
+    model = build_model(ModelConfig(kind="peeky", vocab_size=len(codec.vocab), wordvec_size=8, hidden_size=16,
+                                    reverse=True), np.random.default_rng(3))
     data = checkpoint_bytes(model, codec, task="sort")
     at = open_page("train")
     at.get("file_uploader")[0].upload("sort.npz", data)
@@ -312,7 +314,7 @@ def test_an_uploaded_dataset_trains_and_its_model_answers_on_try_and_inside():
 
 def test_widgets_can_be_driven_after_switching_to_english():
     at = open_page("train")
-    at.sidebar.radio[0].set_value("en").run()
+    at.button(key="lang_en").click().run()
     at.selectbox(key="train_model").set_value("attention").run()
     at.selectbox(key="train_schedule").set_value("constant").run()
     at.button(key="train_step").click().run()

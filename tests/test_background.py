@@ -23,7 +23,8 @@ from ui.background import BackgroundTraining
 
 def make_runner(lr: float = 0.005, clip: float = 5.0, epochs: int = 2) -> BackgroundTraining:
     train, val = make_split("sort", 640, 64, 0)
-    setup = TrainSetup("sort", ModelConfig("peeky", len(train.codec.vocab), 8, 16, True),
+    setup = TrainSetup("sort", ModelConfig(kind="peeky", vocab_size=len(train.codec.vocab), wordvec_size=8,
+                                           hidden_size=16, reverse=True),
                        TrainConfig(batch_size=64, lr=lr, clip=clip, epochs=epochs))
     return BackgroundTraining(setup, train, val)
 

@@ -74,7 +74,8 @@ def test_worker_processes_have_one_blas_thread_whatever_the_parent_has(monkeypat
     for name in BLAS_THREAD_VARIABLES:
         monkeypatch.setenv(name, "4")
     data, _ = make_split("sort", 64, 1, seed=0)
-    model = build_model(ModelConfig("peeky", len(data.codec.vocab), 6, 10, True), np.random.default_rng(3))
+    model = build_model(ModelConfig(kind="peeky", vocab_size=len(data.codec.vocab), wordvec_size=6, hidden_size=10,
+                                    reverse=True), np.random.default_rng(3))
     pool = StepPool(1)
     steps = pool.attach(model, len(data), data.xs.shape[1], data.ts.shape[1])
     parallel = None

@@ -23,7 +23,8 @@ META = "__meta__"
 def make_model(kind="peeky", seed=0):
     codec = task_codec("sort")
     rng = np.random.default_rng(seed)
-    model = build_model(ModelConfig(kind, len(codec.vocab), 4, 6, True), rng)
+    model = build_model(ModelConfig(kind=kind, vocab_size=len(codec.vocab), wordvec_size=4, hidden_size=6,
+                                    reverse=True), rng)
     for _, p, _ in model.named_parameters():
         p[...] = rng.standard_normal(p.shape) * 0.8
     return model, codec
@@ -103,7 +104,8 @@ def test_checkpoint_bytes_round_trip(good):
 
 def test_float64_model_is_saved_as_float32(tmp_path):
     codec = task_codec("sort")
-    model = build_model(ModelConfig("seq2seq", len(codec.vocab), 3, 4), np.random.default_rng(0), np.float64)
+    model = build_model(ModelConfig(kind="seq2seq", vocab_size=len(codec.vocab), wordvec_size=3, hidden_size=4),
+                        np.random.default_rng(0), np.float64)
     save_checkpoint(tmp_path / "m.npz", model, codec)
     arrays = read_arrays(tmp_path / "m.npz")
     assert all(a.dtype == np.float32 for k, a in arrays.items() if k != META)
@@ -327,7 +329,8 @@ def test_killing_the_process_while_saving_never_leaves_a_broken_checkpoint(tmp_p
         "from s2s.models import ModelConfig, build_model\n"
         "from s2s.checkpoint import save_checkpoint\n"
         "codec = task_codec('date')\n"
-        "m = build_model(ModelConfig('attention', len(codec.vocab), 16, 256, True), np.random.default_rng(0))\n"
+        "m = build_model(ModelConfig(kind='attention', vocab_size=len(codec.vocab), hidden_size=256, reverse=True),"
+        " np.random.default_rng(0))\n"
         "print('ready', flush=True)\n"
         "while True:\n"
         "    save_checkpoint(sys.argv[1], m, codec, task='date')\n"

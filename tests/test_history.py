@@ -13,7 +13,8 @@ from s2s.models import ModelConfig, build_model
 
 def model_for(task: str, kind: str):
     codec = task_codec(task)
-    return build_model(ModelConfig(kind, len(codec.vocab), 8, 16, True), np.random.default_rng(0)), codec
+    return build_model(ModelConfig(kind=kind, vocab_size=len(codec.vocab), wordvec_size=8, hidden_size=16,
+                                   reverse=True), np.random.default_rng(0)), codec
 
 
 def test_snapshots_hold_the_greedy_answers_top_candidates_and_attention():

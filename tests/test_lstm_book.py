@@ -241,7 +241,8 @@ def test_time_lstm_step_is_the_one_step_lstm_and_writes_no_cache(use_xbias):
 
 
 def test_the_one_step_lstm_sees_the_models_flat_parameters():
-    model = build_model(ModelConfig("peeky", 9, D, H), np.random.default_rng(0), np.float64)
+    model = build_model(ModelConfig(kind="peeky", vocab_size=9, wordvec_size=D, hidden_size=H),
+                        np.random.default_rng(0), np.float64)
     names = [name for name, _, _ in model.named_parameters()]
     assert len(names) == len(set(names)) and not any(".cell." in name for name in names)
     for part in (model.encoder, model.decoder):

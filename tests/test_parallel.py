@@ -21,7 +21,8 @@ from s2s.trainer import TrainConfig, Trainer
 
 
 def float64_model(kind: str, vocab: int):
-    return build_model(ModelConfig(kind, vocab, 6, 10, True), np.random.default_rng(3), np.float64)
+    return build_model(ModelConfig(kind=kind, vocab_size=vocab, wordvec_size=6, hidden_size=10, reverse=True),
+                       np.random.default_rng(3), np.float64)
 
 
 def start(backend: str, model, workers: int, xs, ts):
@@ -105,7 +106,8 @@ def test_trainer_with_workers_follows_the_one_process_curve(workers, optimizer):
     data, _ = make_split("sort", 640, 10, seed=0)
     curves = {}
     for w in (1, workers):
-        model = build_model(ModelConfig("attention", len(data.codec.vocab), 8, 16, True), np.random.default_rng(1))
+        model = build_model(ModelConfig(kind="attention", vocab_size=len(data.codec.vocab), wordvec_size=8,
+                                        hidden_size=16, reverse=True), np.random.default_rng(1))
         lr = 0.01 if optimizer == "adam" else 1.0
         config = TrainConfig(batch_size=64, lr=lr, optimizer=optimizer, seed=2, workers=w)
         trainer = Trainer(model, data, config, backend=data_parallel(model, data, config) if w > 1 else None)
@@ -144,7 +146,8 @@ def pooled_trainer(data, pool, model):
 
 
 def _curve(data, pool, kind: str, steps: int = 20):
-    model = build_model(ModelConfig(kind, len(data.codec.vocab), 8, 16, True), np.random.default_rng(1))
+    model = build_model(ModelConfig(kind=kind, vocab_size=len(data.codec.vocab), wordvec_size=8, hidden_size=16,
+                                    reverse=True), np.random.default_rng(1))
     trainer = pooled_trainer(data, pool, model)
     return trainer, [trainer.step()["loss"] for _ in range(steps)]
 
@@ -191,7 +194,8 @@ def test_pool_worker_runs_at_the_lowest_priority_and_one_model_serves_many_train
 def test_a_dead_pool_worker_means_training_goes_on_here(pool):
     data, _ = make_split("sort", 640, 10, seed=0)
     _, alone = _curve(data, None, "peeky")
-    model = build_model(ModelConfig("peeky", len(data.codec.vocab), 8, 16, True), np.random.default_rng(1))
+    model = build_model(ModelConfig(kind="peeky", vocab_size=len(data.codec.vocab), wordvec_size=8, hidden_size=16,
+                                    reverse=True), np.random.default_rng(1))
     trainer = pooled_trainer(data, pool, model)
     curve = [trainer.step()["loss"] for _ in range(5)]
     os.kill(pool.pids()[0], signal.SIGKILL)
@@ -222,7 +226,8 @@ def test_split_steps_give_the_same_gradient_with_half_the_batch_in_the_solo_work
     data, _ = make_split("sort", 640, 10, seed=0)
 
     def curve(split: bool):
-        model = build_model(ModelConfig("attention", len(data.codec.vocab), 8, 16, True), np.random.default_rng(1),
+        model = build_model(ModelConfig(kind="attention", vocab_size=len(data.codec.vocab), wordvec_size=8,
+                                        hidden_size=16, reverse=True), np.random.default_rng(1),
                             np.float64)
         trainer = pooled_trainer(data, pool, model)
         trainer.backend.mode = "split" if split else "pool"

@@ -16,7 +16,8 @@ ITERS_PER_EPOCH = 20  # 1,280 examples in batches of 64
 
 def make_run(lr: float = 0.005, clip: float = 5.0, epochs: int = 2, pool=None) -> TrainingRun:
     train, val = make_split("sort", 64 * ITERS_PER_EPOCH, 64, 0)
-    setup = TrainSetup("sort", ModelConfig("peeky", len(train.codec.vocab), 8, 16, True),
+    setup = TrainSetup("sort", ModelConfig(kind="peeky", vocab_size=len(train.codec.vocab), wordvec_size=8,
+                                           hidden_size=16, reverse=True),
                        TrainConfig(batch_size=64, lr=lr, clip=clip, epochs=epochs))
     return TrainingRun(setup, train, val, pool=pool)
 
@@ -24,7 +25,8 @@ def make_run(lr: float = 0.005, clip: float = 5.0, epochs: int = 2, pool=None) -
 def make_compare(budget_seconds: float = 1e9, epochs: int = 2) -> CompareRun:
     train, val = make_split("sort", 64 * ITERS_PER_EPOCH, 64, 0)
     vocab = len(train.codec.vocab)
-    variants = {"plain": ModelConfig("seq2seq", vocab, 8, 16, False), "peeky": ModelConfig("peeky", vocab, 8, 16, True)}
+    variants = {"plain": ModelConfig(kind="seq2seq", vocab_size=vocab, wordvec_size=8, hidden_size=16, reverse=False),
+                "peeky": ModelConfig(kind="peeky", vocab_size=vocab, wordvec_size=8, hidden_size=16, reverse=True)}
     return CompareRun("sort", variants, train, val, TrainConfig(batch_size=64, lr=0.005, epochs=epochs),
                       budget_seconds)
 
