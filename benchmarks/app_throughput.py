@@ -38,11 +38,9 @@ def cli_speed(iterations: int) -> float:
     between its first and last evaluation lines (start-up excluded, evaluations included)."""
     p = PRESETS["addition"]["default"]
     with tempfile.TemporaryDirectory() as d:
-        cmd = [sys.executable, "-m", "s2s.train", "--task", "addition", "--model", p.model,
-               "--wordvec", str(p.wordvec), "--hidden", str(p.hidden), "--batch", str(p.batch), "--lr", str(p.lr),
-               "--clip", str(p.clip), "--train-size", str(p.train_size), "--val-size", "1000",
+        cmd = [sys.executable, "-m", "s2s.train", "--task", "addition", "--preset", "default", "--val-size", "1000",
                "--epochs", str(iterations / (p.train_size // p.batch)), "--eval-every", str(iterations // 8),
-               "--json", "--out", str(Path(d) / "m.npz")] + (["--reverse"] if p.reverse else [])
+               "--json", "--out", str(Path(d) / "m.npz")]
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
         seen = [(json.loads(line)["iteration"], time.perf_counter()) for line in proc.stdout]
         proc.wait()

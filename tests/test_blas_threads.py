@@ -54,7 +54,8 @@ def test_the_test_process_itself_has_one_blas_thread():
 
 
 @pytest.mark.parametrize("module", ["s2s.train", "s2s.eval", "s2s.decode", "benchmarks.speed",
-                                    "benchmarks.preset_search", "benchmarks.race", "benchmarks.inside_latency"])
+                                    "benchmarks.preset_search", "benchmarks.race", "benchmarks.inside_latency",
+                                    "benchmarks.book_comparison"])
 def test_each_entry_point_loads_numpy_with_one_blas_thread(module):
     pytest.importorskip("threadpoolctl")
     code = (f"import importlib, json, threadpoolctl; importlib.import_module({module!r}); "
