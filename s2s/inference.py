@@ -33,6 +33,16 @@ class Answer:
     trace: Trace
 
 
+def read_question(codec: Codec, text: str) -> str:
+    """A typed question as the model reads it: NFKC-normalised (full-width input works), and where the
+    questions hold no spaces (addition, the warm-ups) every space removed, so ``12 + 34`` is ``12+34``.
+    Raises QueryError for a question that cannot be encoded (empty, unknown characters, too long)."""
+    q = codec.normalize(text)
+    if " " not in codec.query_chars:
+        q = "".join(q.split())
+    return codec.validate(q)
+
+
 def _pick(rec: LSTMRecord, i: int) -> LSTMRecord:
     return LSTMRecord(**{k: v[i] for k, v in vars(rec).items()})
 

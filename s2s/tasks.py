@@ -29,7 +29,10 @@ __all__ = [
     "BOOK_ADDITION_MIX",
     "TASKS",
     "TaskSpec",
+    "Oddity",
+    "QuestionCheck",
     "book_date_formats",
+    "check_question",
     "classify_date",
     "date_formats",
     "date_ja_formats",
@@ -465,6 +468,154 @@ def solve(task: str, question: str) -> str | None:
     if task == "sort":
         return "".join(sorted(q)) if re.fullmatch(r"\d{1,5}", q) else None
     return None
+
+
+# ----------------------------------------------------------------------------------------------
+# odd questions: of the task's form and within its training range?
+# ----------------------------------------------------------------------------------------------
+
+_ODDITY_EN = {
+    "no_plus": "there is no '+' (the model learned questions of the form a+b)",
+    "many_plus": "there are {n} '+' signs (the model learned questions of the form a+b)",
+    "missing_number": "the {part} number is missing (the model learned questions of the form a+b)",
+    "no_numbers": "there are no numbers (the model learned questions of the form a+b)",
+    "too_many_digits": "the {part} number has {digits} digits, the model learned up to {max}",
+    "leading_zero": "{part} is written with a leading 0, which the model never saw",
+    "date_form": "it is not one of the written forms the model learned ({forms})",
+    "month_name": "{word!r} is not a month name the model learned (in full or its first three letters)",
+    "weekday_name": "{word!r} is not a weekday name the model learned (written in full)",
+    "weekday": "{date} is a {weekday}, not a {word}",
+    "no_such_date": "there is no such day",
+    "year_range": "the year {year} is outside the years the model learned ({lo}-{hi})",
+    "letter_case": "the letters mix cases (the model learned Title, lower or UPPER case)",
+    "length": "it has {n} characters, the model learned {lo} to {hi}",
+}
+_PART_EN = {"first": "the first number", "second": "the second number", "day": "the day", "month": "the month"}
+
+
+@dataclass(frozen=True)
+class Oddity:
+    """One way a question differs from every question the task's generator writes: ``kind`` and ``params``
+    for the app to say it in its language (``str()`` says it in English). The kinds: addition ``no_plus``,
+    ``many_plus`` (n), ``missing_number`` (part: first / second), ``no_numbers``, ``too_many_digits`` (part,
+    digits, max), ``leading_zero`` (part: first / second / day / month); dates ``date_form`` (forms),
+    ``month_name`` (word), ``weekday_name`` (word), ``weekday`` (date, weekday, word), ``no_such_date``,
+    ``year_range`` (year, lo, hi), ``letter_case``; reverse and sort ``length`` (n, lo, hi)."""
+
+    kind: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    @classmethod
+    def of(cls, kind: str, **params) -> Oddity:
+        return cls(kind, tuple(params.items()))
+
+    @property
+    def args(self) -> dict:
+        """The params as a dict."""
+        return dict(self.params)
+
+    def __str__(self) -> str:
+        args = self.args
+        if self.kind == "leading_zero":
+            args["part"] = _PART_EN[args["part"]]
+        return _ODDITY_EN[self.kind].format(**args)
+
+
+@dataclass(frozen=True)
+class QuestionCheck:
+    """Whether a question is one the model was trained on: the reasons it is not (none: an ordinary
+    question), and its true answer when one can be computed, also for an odd question (``1234+5``: 1239)."""
+
+    question: str
+    reasons: tuple[Oddity, ...]
+    truth: str | None
+
+    @property
+    def ordinary(self) -> bool:
+        """Of the task's form and within its training range."""
+        return not self.reasons
+
+
+_ADD_DIGITS = len(str(_DIGIT_HIGH[-1] - 1))  # the generator's operands have up to 3 digits
+
+
+def _addition_check(q: str) -> tuple[list[Oddity], str | None]:
+    parts = q.split("+")
+    if len(parts) == 1:
+        return [Oddity.of("no_plus")], None
+    if len(parts) > 2:
+        return [Oddity.of("many_plus", n=len(parts) - 1)], None
+    if not any(parts):
+        return [Oddity.of("no_numbers")], None
+    reasons = [Oddity.of("missing_number", part=part) for part, x in zip(("first", "second"), parts, strict=True)
+               if not x]
+    if reasons or not all(x.isdigit() for x in parts):
+        return reasons, None
+    for part, x in zip(("first", "second"), parts, strict=True):
+        if len(x) > _ADD_DIGITS:
+            reasons.append(Oddity.of("too_many_digits", part=part, digits=len(x), max=_ADD_DIGITS))
+        if len(x) > 1 and x.startswith("0"):
+            reasons.append(Oddity.of("leading_zero", part=part))
+    return reasons, str(int(parts[0]) + int(parts[1]))
+
+
+def _date_check(task: str, q: str) -> tuple[list[Oddity], str | None]:
+    form = classify_date(q)
+    forms = date_ja_formats() if task == "date_ja" else date_formats()
+    if form not in forms:
+        return [Oddity.of("date_form", forms="; ".join(forms))], None
+    reasons = []
+    words = re.findall(r"[A-Za-z]+", q)
+    cases = {"title" if w.istitle() else "lower" if w.islower() else "upper" if w.isupper() else "mixed"
+             for w in words}
+    if len(cases) > 1 or "mixed" in cases:
+        reasons.append(Oddity.of("letter_case"))
+    numbers = re.findall(r"\d+", q)
+    if form in (_FORM_MDY, _FORM_WMDY, _FORM_DMY) and numbers[0].startswith("0"):
+        reasons.append(Oddity.of("leading_zero", part="day"))
+    if form == _FORM_SLASH:
+        reasons += [Oddity.of("leading_zero", part=part) for part, x in zip(("month", "day"), numbers[:2], strict=True)
+                    if x.startswith("0")]
+    text = q
+    if form in (_FORM_MDY, _FORM_WMDY, _FORM_DMY):
+        month = words[0] if form == _FORM_DMY else words[-1]
+        if month.lower() not in _MONTH_NUMBER:
+            return [*reasons, Oddity.of("month_name", word=month)], None
+        if form == _FORM_WMDY:
+            if words[0].lower() not in [w.lower() for w in _WEEKDAYS]:
+                return [*reasons, Oddity.of("weekday_name", word=words[0])], None
+            text = q.split(",", 1)[1].strip()  # the date without its weekday
+    truth = _parse_date(text)
+    if truth is None:
+        return [*reasons, Oddity.of("no_such_date")], None
+    d = datetime.date.fromisoformat(truth)
+    if form == _FORM_WMDY and _WEEKDAYS[d.weekday()].lower() != words[0].lower():
+        reasons.append(Oddity.of("weekday", date=truth, weekday=_WEEKDAYS[d.weekday()], word=words[0]))
+        truth = None  # the weekday and the date disagree: no one true answer
+    if form != _FORM_SLASH and not _YEARS_4[0] <= d.year <= _YEARS_4[1]:
+        reasons.append(Oddity.of("year_range", year=d.year, lo=_YEARS_4[0], hi=_YEARS_4[1]))
+    return reasons, truth
+
+
+def check_question(task: str, question: str) -> QuestionCheck:
+    """Is a typed question (already readable by the model) of the task's form and within the range its
+    generator trains on? Spaces are ignored where the task's questions have none (``12 + 34`` is
+    ``12+34``). Tasks without a generator (uploaded data) have no reasons."""
+    q = question.strip()
+    if task in TASKS and " " not in TASKS[task].alphabet:
+        q = "".join(q.split())
+    reasons: list[Oddity] = []
+    truth = None
+    if task == "addition":
+        reasons, truth = _addition_check(q)
+    elif task in ("date", "date_ja"):
+        reasons, truth = _date_check(task, q)
+    elif task in ("reverse", "sort"):
+        ok = set(q) <= set(TASKS[task].alphabet)
+        if ok and not _SHORT_MIN_LEN <= len(q) <= _SHORT_MAX_LEN:
+            reasons = [Oddity.of("length", n=len(q), lo=_SHORT_MIN_LEN, hi=_SHORT_MAX_LEN)]
+        truth = None if not ok else q[::-1] if task == "reverse" else "".join(sorted(q))
+    return QuestionCheck(q, tuple(reasons), truth)
 
 
 # ----------------------------------------------------------------------------------------------

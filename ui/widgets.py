@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from s2s.checkpoint import CheckpointError
-from s2s.data import PAD, Codec, DatasetError, QueryError, describe_chars
+from s2s.data import PAD, Codec, DatasetError, QueryError, describe_chars, task_codec
 from s2s.inference import Step
 from s2s.models import Seq2seq
 from s2s.tasks import TASKS
@@ -183,14 +183,20 @@ def pick_model(task_box=None, model_box=None, select_over: int | None = None,
     return PickedModel(task, source, model, codec, version)
 
 
-def question_box(task: str, box=None) -> str:
+def question_box(task: str, box=None, codec: Codec | None = None) -> str:
     """The question text box (key ``query``) with example buttons below it (in `box`, by default the page);
-    returns the text typed."""
+    returns the text typed. Its help says the task's limit (the model's `codec`, by default the task's): no
+    counter of max_chars, since spaces are ignored in a sum (``123 + 456`` is longer than its 7 characters)
+    and a max_chars that changed with the task would reset the box."""
     box = box if box is not None else st
     examples = TASKS[task].examples if task in TASKS else []
     if keys.QUERY not in st.session_state:
         st.session_state[keys.QUERY] = examples[0] if examples else ""
-    text = box.text_input(t("query"), key=keys.QUERY, live=True, max_chars=200, persist_state="session",
+    if codec is None and task in TASKS:
+        codec = task_codec(task)
+    limit = None if codec is None else t("query_help" if " " in codec.query_chars else "query_help_spaces",
+                                         width=codec.question_width)
+    text = box.text_input(t("query"), key=keys.QUERY, live=True, persist_state="session", help=limit,
                          placeholder=t("query_placeholder", example=examples[0]) if examples else None)
     if examples:
         row = box.container(horizontal=True, gap="small", vertical_alignment="center")

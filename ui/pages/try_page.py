@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from s2s.data import PAD, Codec, QueryError
-from s2s.inference import Answer, Step, answer, beam_search, decode_from
-from s2s.tasks import TASKS, solve
+from s2s.inference import Answer, Step, answer, beam_search, decode_from, read_question
+from s2s.tasks import TASKS, Oddity, check_question, solve
 from ui.i18n import t
 from ui.style import presenting
 from ui.widgets import answer_tiles, pick_model, query_error_text, question_box, visible_char
@@ -33,18 +33,21 @@ def _body() -> None:
     picked = pick_model(task_box, model_box, select_over=2)
     if picked is None:
         return
-    _answer_block(picked.model, picked.codec, picked.task, question_box(picked.task, question))
+    _answer_block(picked.model, picked.codec, picked.task, question_box(picked.task, question, picked.codec))
 
 
 def _answer_block(model, codec: Codec, task: str, text: str) -> None:
     box = st.container(key="answer")
     try:
-        q = codec.validate(text)
+        q = read_question(codec, text)
     except QueryError as e:
         box.warning(query_error_text(e, codec))
         return
     a = answer(model, codec, [q])[0]
-    truth = solve(task, q) if task in TASKS else None
+    check = check_question(task, q) if task in TASKS else None
+    odd = check is not None and not check.ordinary
+    # an odd question is answered but never marked right or wrong: the model was not trained on its kind
+    truth = solve(task, q) if task in TASKS and not odd else None
     verdict = ""
     if truth is not None:
         ok = a.text == truth
@@ -55,7 +58,7 @@ def _answer_block(model, codec: Codec, task: str, text: str) -> None:
     box.html(f'<div style="display:flex;flex-wrap:wrap;align-items:flex-start;gap:0.5rem 1.5rem">'
              f'<div style="font-size:1.9rem;font-weight:700;line-height:1.3">{html.escape(t("answer"))}: '
              f'<code style="font-size:2rem">{html.escape(a.text)}</code>{verdict}</div>'
-             f'{answer_tiles(a.steps, truth)}</div>')
+             f'{_odd_note(check) if odd else ""}{answer_tiles(a.steps, truth)}</div>')
     # the extras are computed only when switched on: answering stays light with a class on the server
     row = st.container(horizontal=True, gap="medium")
     numbers = row.toggle(t("numbers"), key="try_numbers")
@@ -67,6 +70,23 @@ def _answer_block(model, codec: Codec, task: str, text: str) -> None:
         _what_if(model, codec, q, a, truth)
     if beam:
         _beams(model, codec, q, a, truth)
+
+
+def oddity_text(o: Oddity) -> str:
+    """One reason a question is outside training, in the current language."""
+    args = o.args
+    if "part" in args:
+        args["part"] = t(f"odd_part_{args['part']}")
+    return t(f"odd_{o.kind}", **args)
+
+
+def _odd_note(check) -> str:
+    """The note under the answer of an odd question: outside training, why, and the true answer unmarked."""
+    reasons = "; ".join(oddity_text(r) for r in check.reasons)
+    after = t("odd_no_truth") if check.truth is None else t("odd_truth", truth=check.truth)
+    return (f'<div class="odd-note" role="note" style="flex-basis:100%;border-left:4px solid #8A5A00;'
+            f'padding:0.2rem 0.7rem;font-size:1.1rem;color:#222;line-height:1.5">'
+            f'<strong>⚠ {html.escape(t("odd_note", reasons=reasons))}</strong><br>{html.escape(after)}</div>')
 
 
 def _probability(steps: list[Step]) -> float:
