@@ -117,6 +117,24 @@ def load_checkpoint(source: str | Path | bytes | BinaryIO, max_bytes: int = MAX_
 
 
 def _load(data: bytes, max_bytes: int = MAX_BYTES) -> Checkpoint:
+    arrays = _read_arrays(data, max_bytes)
+    if META_KEY not in arrays:
+        raise CheckpointError(f"no metadata ({META_KEY}): not a checkpoint of this project", "not_ours")
+    meta = _read_meta(arrays.pop(META_KEY))
+    try:
+        codec = Codec.from_dict(meta["codec"])
+        config = ModelConfig(**meta["model"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise CheckpointError(f"the metadata does not describe a model and vocabulary ({e})", "not_ours") from None
+    if config.vocab_size != len(codec.vocab):
+        raise CheckpointError(f"the model has {config.vocab_size} symbols but the vocabulary {len(codec.vocab)}",
+                              "not_ours")
+    return Checkpoint(_model_from_arrays(config, arrays), codec, meta)
+
+
+def _read_arrays(data: bytes, max_bytes: int) -> dict[str, np.ndarray]:
+    """The arrays of an .npz archive, refusing what is not one, is damaged, would inflate too far or holds
+    pickled objects."""
     if not data:
         raise CheckpointError("the file is empty", "empty")
     if not zipfile.is_zipfile(io.BytesIO(data)):
@@ -140,17 +158,11 @@ def _load(data: bytes, max_bytes: int = MAX_BYTES) -> Checkpoint:
         raise CheckpointError(f"damaged or truncated archive ({e})", "damaged") from None
     except MemoryError:  # an array header claiming a shape far beyond the data that follows it
         raise CheckpointError("damaged archive: an array header claims an impossible size", "damaged") from None
-    if META_KEY not in arrays:
-        raise CheckpointError(f"no metadata ({META_KEY}): not a checkpoint of this project", "not_ours")
-    meta = _read_meta(arrays.pop(META_KEY))
-    try:
-        codec = Codec.from_dict(meta["codec"])
-        config = ModelConfig(**meta["model"])
-    except (KeyError, TypeError, ValueError) as e:
-        raise CheckpointError(f"the metadata does not describe a model and vocabulary ({e})", "not_ours") from None
-    if config.vocab_size != len(codec.vocab):
-        raise CheckpointError(f"the model has {config.vocab_size} symbols but the vocabulary {len(codec.vocab)}",
-                              "not_ours")
+    return arrays
+
+
+def _model_from_arrays(config: ModelConfig, arrays: dict[str, np.ndarray]) -> Seq2seq:
+    """A model of `config` holding `arrays`, which must be exactly its parameters, finite, in float."""
     # Sizes first, from two arrays every kind has, so that the metadata cannot make us build a huge model.
     V, D, H = config.vocab_size, config.wordvec_size, config.hidden_size
     for name, shape in (("encoder.embed.W", (V, D)), ("encoder.lstm.Wh", (H, 4 * H))):
@@ -179,4 +191,4 @@ def _load(data: bytes, max_bytes: int = MAX_BYTES) -> Checkpoint:
         if not np.isfinite(a).all():
             raise CheckpointError(f"array {name} holds values too large for {p.dtype}", "bad_values")
         p[...] = a
-    return Checkpoint(model, codec, meta)
+    return model
