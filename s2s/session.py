@@ -27,7 +27,7 @@ from s2s.history import AnswerHistory, AnswerSnapshot
 from s2s.models import ModelConfig, Seq2seq, build_model, clone_model, count_parameters, get_weights
 from s2s.presets import LIVE_EVAL_SIZE, Race, comparison_presets
 from s2s.tasks import TASKS
-from s2s.trainer import Backend, Prepared, TrainConfig, Trainer, TrainingDiverged, evaluate, predict
+from s2s.trainer import Backend, Evaluation, Prepared, TrainConfig, Trainer, TrainingDiverged, predict
 
 EVALS_PER_EPOCH = 4
 N_PROBES = 10  # held-out questions shown with their current answers
@@ -170,10 +170,11 @@ class ModelRun:
         if self.trainer.iteration % self.eval_every == 0 or self.done:
             self.evaluate()
 
-    def evaluate(self) -> None:
-        """Held-out accuracy now."""
-        acc = evaluate(self.model, self.val)
-        self.evals.append(self.trainer.iteration, self.trainer.epoch, acc["accuracy"], acc["char_accuracy"])
+    def evaluate(self) -> Evaluation:
+        """Held-out accuracy now (the trainer's Evaluation record, as Trainer.fit yields it)."""
+        e = self.trainer.evaluate(self.val)
+        self.evals.append(e.iteration, e.epoch, e.accuracy, e.char_accuracy)
+        return e
 
     def history(self) -> tuple[np.ndarray, np.ndarray]:
         """Read-only views of the loss (n, 3) and evaluation (m, 4) tables (see AppendOnlyTable)."""
