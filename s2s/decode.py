@@ -7,7 +7,10 @@
 Questions come from the arguments, or one per line on standard input when there are none.
 Input is NFKC-normalised, so full-width characters typed with a Japanese input method work.
 With ``--trace`` each answer is one JSON line with the top candidates per step and every state.
-Invalid input exits with status 2 and one line saying what is wrong and what is allowed.
+Invalid input exits with status 2 and one line saying what is wrong and what is allowed. Spaces are
+ignored where the task's questions have none (``12 + 34`` is ``12+34``). A question the model can read but
+was not trained on (``16+``, ``1234+5``, a year outside 1900-2099) is answered as any other, with a one-line
+note on standard error saying why it is outside training; the exit status stays 0.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ import sys
 
 from s2s.checkpoint import CheckpointError, load_checkpoint
 from s2s.data import QueryError
-from s2s.inference import answer, answer_to_json
+from s2s.inference import answer, answer_to_json, read_question
+from s2s.tasks import TASKS, check_question
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,12 +50,19 @@ def main(argv: list[str] | None = None) -> int:
     questions = []
     for n, text in enumerate(texts, 1):
         try:
-            questions.append(ck.codec.validate(text))
+            questions.append(read_question(ck.codec, text))
         except QueryError as e:
             where = f"question {n}" if len(texts) > 1 else "the question"
             print(f"error: {where} {text[:40]!r}: {e}", file=sys.stderr)
             return 2
-    for a in answer(ck.model, ck.codec, questions):
+    task = ck.meta.get("task")
+    for n, a in enumerate(answer(ck.model, ck.codec, questions), 1):
+        check = check_question(task, a.question) if task in TASKS else None
+        if check is not None and not check.ordinary:
+            where = f"question {n}" if len(questions) > 1 else "the question"
+            truth = "" if check.truth is None else f" (true answer: {check.truth})"
+            print(f"note: {where} {a.question!r} is outside training: {'; '.join(map(str, check.reasons))}{truth}",
+                  file=sys.stderr)
         print(json.dumps(answer_to_json(a, ck.codec), ensure_ascii=False) if args.trace else a.text)
     return 0
 

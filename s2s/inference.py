@@ -37,9 +37,9 @@ def read_question(codec: Codec, text: str) -> str:
     """A typed question as the model reads it: NFKC-normalised (full-width input works), and where the
     questions hold no spaces (addition, the warm-ups) every space removed, so ``12 + 34`` is ``12+34``.
     Raises QueryError for a question that cannot be encoded (empty, unknown characters, too long)."""
-    q = codec.normalize(text)
+    q = codec.normalize(text)  # U+3000, the ideographic space, is now ' '
     if " " not in codec.query_chars:
-        q = "".join(q.split())
+        q = q.replace(" ", "")  # only spaces: a tab or a newline is still refused with its code point
     return codec.validate(q)
 
 

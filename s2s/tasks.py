@@ -603,7 +603,7 @@ def check_question(task: str, question: str) -> QuestionCheck:
     ``12+34``). Tasks without a generator (uploaded data) have no reasons."""
     q = question.strip()
     if task in TASKS and " " not in TASKS[task].alphabet:
-        q = "".join(q.split())
+        q = q.replace(" ", "")
     reasons: list[Oddity] = []
     truth = None
     if task == "addition":

@@ -293,3 +293,36 @@ def test_corrupt_or_missing_weights(tmp_path):
     assert_one_line_error(run("decode", "--weights", bad, "321"), str(bad))
     assert_one_line_error(run("eval", "--weights", bad, "--task", "sort"), str(bad))
     assert_one_line_error(run("decode", "--weights", tmp_path / "missing.npz", "321"), "cannot read")
+
+
+ADDITION_WEIGHTS = ROOT / "weights" / "addition_peeky.npz"
+
+
+def test_decode_notes_odd_questions_on_stderr_and_answers_them_as_before():
+    odd = ["16+", "+", "1234+5", "007+3"]
+    expected = answers_in_process(ADDITION_WEIGHTS, odd + ["16+75"])
+    result = run("decode", "--weights", ADDITION_WEIGHTS, *odd, "16+75")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:-1] == expected  # every question answered, greedy, in order
+    notes = result.stderr.splitlines()
+    assert len(notes) == 4 and all(line.startswith("note: question ") for line in notes), result.stderr
+    assert "question 1 '16+' is outside training: the second number is missing" in notes[0]
+    assert "question 2 '+' is outside training: there are no numbers" in notes[1]
+    assert "the first number has 4 digits, the model learned up to 3 (true answer: 1239)" in notes[2]
+    assert "question 4 '007+3'" in notes[3] and "leading 0" in notes[3] and "(true answer: 10)" in notes[3]
+    assert "16+75" not in result.stderr  # an ordinary question has no note
+
+
+def test_decode_ignores_spaces_in_a_sum_and_notes_nothing():
+    result = run("decode", "--weights", ADDITION_WEIGHTS, "12 + 34", stdin="")
+    assert result.returncode == 0 and result.stderr == "" and result.stdout == "46\n"
+    piped = run("decode", "--weights", ADDITION_WEIGHTS, stdin="１２　＋　３４\n12+34\n")
+    assert piped.returncode == 0 and piped.stderr == "" and piped.stdout == "46\n46\n"
+
+
+def test_decode_notes_a_single_odd_question_of_a_warm_up_task(tiny):
+    out, _ = tiny  # the sort task: 3 to 5 digits
+    result = run("decode", "--weights", out, "32")
+    assert result.returncode == 0 and result.stdout.splitlines() == answers_in_process(out, ["32"])
+    assert result.stderr == ("note: the question '32' is outside training: it has 2 characters, the model learned "
+                             "3 to 5 (true answer: 23)\n")
