@@ -152,12 +152,16 @@ def _draw(compare: BackgroundCompare, status: str, lanes: list[LaneSnapshot]) ->
     left, right = st.columns(2)
     with left.container(key="compare_acc_chart"):
         st.markdown(f"**{t('compare_acc_chart')}**")
+        items = "; ".join(f"{label} {lane.evals[-1, 2]:.1%} ({t('epoch')} {lane.evals[-1, 1]:.2f})"
+                          if len(lane.evals) else f"{label} –" for lane, label in zip(lanes, names, strict=True))
         st.altair_chart(charts.compare_accuracy_chart(acc, book, names, t("epoch"), t("accuracy"), t("variant")),
-                        width="stretch")
+                        width="stretch", alt=t("alt_variants", what=t("compare_acc_chart"), items=items))
     with right.container(key="compare_loss_chart"):
         st.markdown(f"**{t('compare_loss_chart')}**")
+        items = "; ".join(f"{label} {lane.losses[-1, 2]:.3f}" if len(lane.losses) else f"{label} –"
+                          for lane, label in zip(lanes, names, strict=True))
         st.altair_chart(charts.compare_loss_chart(loss, names, t("iteration"), t("loss"), t("variant")),
-                        width="stretch")
+                        width="stretch", alt=t("alt_variants", what=t("compare_loss_chart"), items=items))
     table = pd.DataFrame({
         t("variant"): names,
         t("epoch"): [round(lane.epoch, 2) for lane in lanes],

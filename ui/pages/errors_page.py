@@ -70,8 +70,18 @@ def render() -> None:
                 frame = pd.DataFrame(
                     [{"group": str(g.value), "series": s, "accuracy": acc, "n": g.n}
                      for g in report.groups[name] for s, acc in ((exact, g.accuracy), (per_char, g.char_accuracy))])
+                what = t("errors_by", what=t(f"prop_{name}"))
+                items = ", ".join(f"{g.value} {g.accuracy:.1%} ({per_char} {g.char_accuracy:.1%})"
+                                  for g in report.groups[name])
                 st.altair_chart(charts.group_accuracy_chart(frame, t(f"prop_{name}"), t("accuracy"), exact, per_char,
-                                                            t("errors_n")), width="stretch")
+                                                            t("errors_n")), width="stretch",
+                                alt=t("alt_variants", what=what, items=items))
+                with st.expander(t("numbers")):
+                    st.dataframe(pd.DataFrame({
+                        t(f"prop_{name}"): [str(g.value) for g in report.groups[name]],
+                        exact: [round(g.accuracy, 4) for g in report.groups[name]],
+                        per_char: [round(g.char_accuracy, 4) for g in report.groups[name]],
+                        t("errors_n"): [g.n for g in report.groups[name]]}), hide_index=True, width="stretch")
     if report.first_digits is not None:
         _first_digits(report)
     _worst(report)
@@ -81,9 +91,17 @@ def _first_digits(report: ErrorReport) -> None:
     st.markdown(f"**{t('errors_grid')}**")
     rows = [{"x": str(b), "y": str(a), "value": report.first_digits[a, b]}
             for a in range(10) for b in range(10) if report.first_digits_n[a, b] > 0]
+    digits = [str(d) for d in range(10)]  # 0 first on both axes
     chart = charts.heatmap(pd.DataFrame(rows), t("errors_first_b"), t("errors_first_a"), t("accuracy"),
-                           diverging=False, height=340)
-    st.altair_chart(chart, width="stretch")
+                           diverging=False, height=340, x_order=digits, y_order=digits)
+    seen = report.first_digits_n > 0
+    grid = np.where(seen, report.first_digits, np.nan)
+    a, b = np.unravel_index(np.nanargmin(grid), grid.shape)
+    st.altair_chart(chart, width="stretch", alt=t("alt_grid", what=t("errors_grid"), lo=f"{grid[a, b]:.1%}", a=a,
+                                                  b=b, hi=f"{np.nanmax(grid):.1%}"))
+    with st.expander(t("numbers")):
+        st.dataframe(pd.DataFrame(grid, index=pd.Index(digits, name=f"{t('errors_first_a')} \\ {t('errors_first_b')}"),
+                                  columns=digits).round(4), width="stretch")
 
 
 def _worst(report: ErrorReport) -> None:

@@ -110,9 +110,10 @@ def _chars(a: Answer, codec: Codec) -> tuple[list[str], list[str]]:
 def _states(picked: PickedModel, a: Answer, data: dict) -> None:
     st.subheader(t("states_header"))
     H = picked.model.config.hidden_size
-    c1, c2, c3 = st.columns([3, 2, 2])
-    kind = c1.segmented_control(t("state_kind"), STATE_KINDS, default="h", key="inside_state",
+    # the control for what to show on a row of its own: in a third of the row its last options were cut off
+    kind = st.segmented_control(t("state_kind"), STATE_KINDS, default="h", key="inside_state",
                                 format_func=labels(STATE_KINDS, "state_"), **KEEP) or "h"
+    c2, c3 = st.columns(2)
     order_by = c2.selectbox(t("sort_units"), ("variance", "correlation", "index"), key="inside_sort",
                             format_func=labels(("variance", "correlation", "index"), "sort_"), **KEEP)
     props = list(data["props"])
@@ -142,8 +143,10 @@ def _states(picked: PickedModel, a: Answer, data: dict) -> None:
         frame = state_frame(record, kind, chars, units)
         with col.container(key=f"heatmap_{name}"):
             st.markdown(f"**{t(name)}**" + (f" · {t('encoder_reads', rev=rev)}" if name == "encoder" else ""))
+            lo, hi = charts.value_range(frame["value"])
             st.altair_chart(charts.heatmap(frame, t("time_step"), t("unit"), t("value"), diverging=True),
-                            width="stretch")
+                            width="stretch", alt=t("alt_heatmap", what=t(name), rows=len(units), cols=len(chars),
+                                                   lo=lo, hi=hi))
             with st.expander(t("numbers")):
                 st.dataframe(frame.pivot(index="y", columns="x", values="value").reindex(
                     index=[f"#{u}" for u in units], columns=step_labels(chars)), width="stretch")
@@ -164,7 +167,8 @@ def _attention(a: Answer, codec: Codec) -> None:
     frame = charts.matrix_frame(att, xs, ys)
     with st.container(key="attention_chart"):
         st.altair_chart(charts.heatmap(frame, t("attention_x"), t("attention_y"), t("weight"), diverging=False,
-                                       height=32 * len(ys)), width="stretch")
+                                       height=32 * len(ys)), width="stretch",
+                        alt=t("alt_attention", what=t("attention_header"), pairs=charts.attention_pairs(att, xs, ys)))
         with st.expander(t("numbers")):
             st.dataframe(pd.DataFrame(att, index=ys, columns=xs).round(4), width="stretch")
 
@@ -173,7 +177,11 @@ def _peeky_context(a: Answer) -> None:
     st.subheader(t("peeky_header"))
     ctx = a.trace.context
     frame = pd.DataFrame({"x": [f"#{u}" for u in range(len(ctx))], "y": ["h"] * len(ctx), "value": ctx})
-    st.altair_chart(charts.heatmap(frame, t("unit"), "", t("value"), diverging=True, height=70), width="stretch")
+    lo, hi = charts.value_range(ctx)
+    # a strip one row high: 40 px of cells, the units and the colour legend around them
+    with st.container(key="peeky_chart"):
+        st.altair_chart(charts.heatmap(frame, t("unit"), "", t("value"), diverging=True, height=40), width="stretch",
+                        alt=t("alt_heatmap", what=t("peeky_header"), rows=1, cols=len(ctx), lo=lo, hi=hi))
     with st.expander(t("numbers")):
         st.dataframe(frame[["x", "value"]].rename(columns={"x": t("unit"), "value": t("value")}), hide_index=True)
 
@@ -194,18 +202,22 @@ def _stepper(a: Answer, codec: Codec) -> None:
         row = a.trace.attention[i]
         frame = pd.DataFrame({"label": labels, "value": row, "highlight": row == row.max()})
         cols[0].markdown(f"**{t('attends_to')}**")
-        cols[0].altair_chart(charts.bars(frame, t("weight"), t("attention_x")), width="stretch")
+        cols[0].altair_chart(charts.bars(frame, t("weight"), t("attention_x")), width="stretch",
+                             alt=_bars_alt(t("attends_to"), frame))
         col = 1
     # quoted, so that digit candidates stay labels (Vega would read "1" as a number)
     top = pd.DataFrame({"label": [f"'{_shown(c)}'" for c, _ in s.top], "value": [p for _, p in s.top],
                         "highlight": [j == 0 for j in range(len(s.top))]})
     cols[col].markdown(f"**{t('next_char')}**: `{_shown(s.char)}`")
-    cols[col].altair_chart(charts.bars(top, t("probability"), t("candidate")), width="stretch")
+    with cols[col].container(key="next_char_chart"):
+        st.altair_chart(charts.bars(top, t("probability"), t("candidate")), width="stretch",
+                        alt=_bars_alt(t("next_char"), top, percent=True))
     h = a.trace.decoder.h[i]
     units = np.argsort(-np.abs(h))[:12]
     hf = pd.DataFrame({"label": [f"#{u}" for u in units], "value": h[units], "highlight": h[units] > 0})
     cols[col + 1].markdown(f"**{t('hidden_now')}**")
-    cols[col + 1].altair_chart(charts.bars(hf, t("value"), t("unit"), domain_max=None), width="stretch")
+    cols[col + 1].altair_chart(charts.bars(hf, t("value"), t("unit"), domain_max=None), width="stretch",
+                               alt=_bars_alt(t("hidden_now"), hf))
     with st.expander(t("numbers")):
         frames = [top.rename(columns={"label": t("candidate"), "value": t("probability")}),
                   hf.rename(columns={"label": t("unit"), "value": t("value")})]
@@ -213,6 +225,13 @@ def _stepper(a: Answer, codec: Codec) -> None:
             frames.insert(0, frame.rename(columns={"label": t("attention_x"), "value": t("weight")}))
         for c, f in zip(st.columns(len(frames)), frames, strict=True):
             c.dataframe(f.drop(columns=["highlight"]), hide_index=True, width="stretch")
+
+
+def _bars_alt(what: str, frame: pd.DataFrame, percent: bool = False) -> str:
+    """A bar chart's text alternative: each label with its value, in the chart's order."""
+    items = ", ".join(f"{label} {value:.1%}" if percent else f"{label} {value:+.2f}"
+                      for label, value in zip(frame["label"], frame["value"], strict=True))
+    return t("alt_variants", what=what, items=items)
 
 
 def _map(picked: PickedModel, a: Answer, data: dict) -> None:
@@ -235,7 +254,9 @@ def _map(picked: PickedModel, a: Answer, data: dict) -> None:
     y_title = t("pc", n=2, pct=f"{p.explained[1]:.0%}")
     with st.container(key="pca_chart"):
         st.altair_chart(charts.pca_map(frame, _prop_label(prop), quantitative, x_title, y_title, t("probe_q"),
-                                       t("model_answer")), width="stretch")
+                                       t("model_answer")), width="stretch",
+                        alt=t("alt_map", what=t("map_header"), n=len(frame) - 1, prop=_prop_label(prop),
+                              q=a.question, x=f"{mine[0]:.2f}", y=f"{mine[1]:.2f}"))
         with st.expander(t("numbers")):
             st.dataframe(frame, hide_index=True, width="stretch")
 

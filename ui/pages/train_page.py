@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import math
 
+import pandas as pd
 import streamlit as st
 
 from s2s.checkpoint import MAX_BYTES, CheckpointError, checkpoint_bytes, load_checkpoint
@@ -233,14 +234,14 @@ def _draw(snap: Snapshot, runner: BackgroundTraining) -> None:
     with left.container(key="loss_chart"):
         st.markdown(f"**{t('loss_chart')}**")
         st.vega_lite_chart(charts.loss_frame(snap.losses), charts.loss_spec(t("iteration"), t("loss"), t("smoothed")),
-                           width="stretch")
+                           width="stretch", alt=_loss_alt(snap.losses))
     exact, per_char = t("exact_match"), t("per_char")
     acc_frame = charts.accuracy_frame(snap.evals, exact, per_char)
     with right.container(key="acc_chart"):
         st.markdown(f"**{t('acc_chart')}** &nbsp; {charts.series_key(html.escape(exact), html.escape(per_char))}",
                     unsafe_allow_html=True)
         st.vega_lite_chart(acc_frame, charts.accuracy_spec(t("epoch"), t("accuracy"), exact, per_char),
-                           width="stretch")
+                           width="stretch", alt=_accuracy_alt(snap.evals))
     st.markdown(f"**{t('probes')}**")
     st.html(answers_table(snap.probes))
     # the tables are built only when asked for: a live refresh must stay light with a class on the server
@@ -248,6 +249,21 @@ def _draw(snap: Snapshot, runner: BackgroundTraining) -> None:
         c1, c2 = st.columns(2)
         c1.dataframe(charts.loss_frame(snap.losses), hide_index=True, width="stretch")
         c2.dataframe(acc_frame, hide_index=True, width="stretch")
+
+
+def _loss_alt(losses) -> str:
+    """The loss chart's text alternative: the smoothed loss at the start and now."""
+    if len(losses) == 0:
+        return t("alt_empty", what=t("loss_chart"))
+    return t("alt_loss", a=f"{losses[0, 2]:.2f}", b=f"{losses[-1, 2]:.2f}", n=f"{int(losses[-1, 0]):,}")
+
+
+def _accuracy_alt(evals) -> str:
+    """The accuracy chart's text alternative: exact match first and now, per character now."""
+    if len(evals) == 0:
+        return t("alt_empty", what=t("acc_chart"))
+    return t("alt_acc", a=charts.percent_change(list(evals[:, 2])), c=charts.percent_change([evals[-1, 3]]),
+             ep=f"{evals[-1, 1]:.2f}")
 
 
 def _pin_history(iterations: tuple[int, ...]) -> None:
@@ -302,7 +318,11 @@ def _history() -> None:
             frame = charts.matrix_frame(snap.attention[p], xs, ys)
             st.markdown(f"**{t('attention_header')}**")
             st.altair_chart(charts.heatmap(frame, t("attention_x"), t("attention_y"), t("weight"), diverging=False,
-                                           height=30 * len(ys)), width="stretch")
+                                           height=30 * len(ys)), width="stretch",
+                            alt=t("alt_attention", what=t("attention_header"),
+                                  pairs=charts.attention_pairs(snap.attention[p], xs, ys)))
+            with st.expander(t("numbers")):
+                st.dataframe(pd.DataFrame(snap.attention[p], index=ys, columns=xs).round(4), width="stretch")
         changes = [(s.iteration, s.answers[p]) for i, s in enumerate(snaps)
                    if i == 0 or s.answers[p] != snaps[i - 1].answers[p]]
         st.caption(t("history_changes") + " " + " → ".join(f"{a or '␣'} ({it:,})" for it, a in changes[-12:]))

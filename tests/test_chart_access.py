@@ -1,0 +1,202 @@
+"""Charts everyone can read (issue 16): text contrast, series colours, font sizes, meaning not by colour alone,
+a text alternative and a table of numbers for every chart, and charts drawn whole at 390, 1280 and 1440 px.
+
+The unit tests check the Vega-Lite specs the builders in ui/charts.py make; the AppTest ones the pages' charts;
+the browser test measures the SVGs Chromium draws (screenshots in test-output/chart_access_*.png)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_app import open_page
+from test_browser import OUT, _no_errors, _open, browser, server, server_process  # noqa: F401  (fixtures)
+from test_inside import inside
+
+from ui import charts
+
+HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+WHITE = "#FFFFFF"
+
+
+def luminance(colour: str) -> float:
+    """WCAG 2.1 relative luminance of #rrggbb or rgb(r, g, b)."""
+    if colour.startswith("rgb"):
+        rgb = [int(float(v)) / 255 for v in re.findall(r"[\d.]+", colour)[:3]]
+    else:
+        rgb = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: str, b: str = WHITE) -> float:
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _walk(node, path=()):
+    """(path, key, value) of every entry in a nested spec."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield path, k, v
+            yield from _walk(v, (*path, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield path, i, v
+            yield from _walk(v, (*path, i))
+
+
+def _specs() -> dict[str, dict]:
+    """Every kind of chart the app builds, with a little data."""
+    rng = np.random.default_rng(0)
+    losses = np.column_stack([np.arange(1, 51), np.linspace(2.6, 0.4, 50), np.linspace(2.5, 0.4, 50)])
+    evals = np.array([[10, 0.5, 0.12, 0.5], [20, 1.0, 0.91, 0.97]])
+    states = charts.matrix_frame(rng.uniform(-1, 1, (16, 7)), [f"{i} x" for i in range(7)],
+                                 [f"#{u}" for u in range(16)])
+    weights = charts.matrix_frame(rng.uniform(0, 1, (4, 7)), list("1234567"), list("abcd"))
+    bar_frame = pd.DataFrame({"label": ["'1'", "'2'", "'3'", "'4'", "'5'"], "value": [0.9, 0.05, 0.03, 0.01, 0.01],
+                              "highlight": [True, False, False, False, False]})
+    pca = pd.DataFrame({"pc1": rng.normal(size=20), "pc2": rng.normal(size=20), "colour": rng.integers(0, 1998, 20),
+                        "question": ["1+1"] * 20, "answer": ["2"] * 20, "mark": ["held-out"] * 19 + ["typed"]})
+    names = ["a", "b", "c", "d", "e"]
+    acc = pd.DataFrame([{"epoch": e, "iteration": e * 10, "accuracy": 0.1 * e, "variant": n}
+                        for n in names for e in (1, 2)])
+    book = pd.DataFrame([{"variant": "a", "accuracy": 0.9}])
+    loss = pd.DataFrame([{"iteration": i, "smoothed": 2.0 / i, "variant": n} for n in names for i in (1, 2, 3)])
+    groups = pd.DataFrame([{"group": g, "series": s, "accuracy": 0.5, "n": 10}
+                           for g in ("0", "1", "2") for s in ("exact", "per char")])
+    forms = groups.assign(group=groups["group"].map({"0": "September 27, 1994", "1": "9/27/94", "2": "平成6年"}))
+    return {
+        "loss": charts.loss_spec("iteration", "loss", "smoothed"),
+        "accuracy": charts.accuracy_spec("epoch", "accuracy", "exact", "per char"),
+        "states": charts.heatmap(states, "step", "unit", "value", diverging=True).to_dict(),
+        "weights": charts.heatmap(weights, "input", "output", "weight", diverging=False, height=128).to_dict(),
+        "peeky": charts.heatmap(states.head(7), "unit", "", "value", height=40).to_dict(),
+        "bars": charts.bars(bar_frame, "probability", "candidate").to_dict(),
+        "pca": charts.pca_map(pca, "sum", True, "pc1", "pc2", "question", "answer").to_dict(),
+        "pca_nominal": charts.pca_map(pca.assign(colour=pca["colour"] % 3), "carries", False, "pc1", "pc2", "q",
+                                      "a").to_dict(),
+        "compare_acc": charts.compare_accuracy_chart(acc, book, names, "epoch", "accuracy", "variant").to_dict(),
+        "compare_loss": charts.compare_loss_chart(loss, names, "iteration", "loss", "variant").to_dict(),
+        "groups": charts.group_accuracy_chart(groups, "carries", "accuracy", "exact", "per char", "n").to_dict(),
+        "forms": charts.group_accuracy_chart(forms, "form", "accuracy", "exact", "per char", "n").to_dict(),
+        "_losses": losses.tolist(), "_evals": evals.tolist(),
+    }
+
+
+SPECS = {k: v for k, v in _specs().items() if not k.startswith("_")}
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_chart_text_is_dark_and_projector_sized(name):
+    config = SPECS[name]["config"]
+    for part in ("axis", "legend"):
+        for key in ("labelColor", "titleColor"):
+            assert contrast(config[part][key]) >= 4.5, (name, part, key, config[part][key])
+        assert config[part]["labelFontSize"] >= 13 and config[part]["titleFontSize"] >= 14, (name, part)
+    assert contrast(config["title"]["color"]) >= 4.5
+    for path, key, value in _walk(SPECS[name]):
+        if key in ("labelFontSize", "titleFontSize", "fontSize"):
+            assert value >= 13, (name, path, key, value)
+        if key in ("labelColor", "titleColor") or (key == "color" and "title" in path):
+            assert contrast(value) >= 4.5, (name, path, key, value)
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_every_series_colour_has_3_to_1_on_white(name):
+    """Every colour a mark or a colour scale names, outside the text config (checked above)."""
+    found = []
+    for path, key, value in _walk({k: v for k, v in SPECS[name].items() if k != "config"}):
+        if isinstance(value, str) and HEX.match(value):
+            found.append(value)
+            assert contrast(value) >= 3, (name, path, key, value)
+        if key == "opacity" and "mark" in path:
+            assert value >= 0.9, (name, path, value)  # a faded mark loses its contrast
+    assert found or name in ("states", "weights", "peeky"), name  # heatmaps: a colour scheme and a table
+
+
+def test_colour_schemes_keep_their_light_end_off_the_marks():
+    """Viridis' yellow is 1.26:1 on white: the PCA dots carry a dark outline; the weight heatmaps put the light end
+    at weight 0 (reversed), where a cell is meant to fade into the page."""
+    for name in ("pca", "pca_nominal"):
+        dots = SPECS[name]["layer"][0]["mark"]
+        assert contrast(dots["stroke"]) >= 4.5 and dots["strokeWidth"] > 0, dots
+    assert SPECS["weights"]["encoding"]["color"]["scale"]["reverse"] is True
+    assert contrast(charts.ORANGE) >= 4.5 and contrast(charts.GREY) >= 4.5
+
+
+def test_loss_axes_use_round_log_ticks():
+    for name in ("loss", "compare_loss"):
+        specs = SPECS[name]["layer"] if "layer" in SPECS[name] else [SPECS[name]]
+        axis = specs[0]["encoding"]["y"]["axis"]
+        assert specs[0]["encoding"]["y"]["scale"]["type"] == "log"
+        assert axis["format"] == "~g" and {1, 0.5, 0.2, 0.1, 0.01} <= {round(v, 6) for v in axis["values"]}
+        assert all(round(v / 10 ** np.floor(np.log10(v)), 6) in (1, 2, 5) for v in axis["values"])
+
+
+def test_compare_variants_and_error_series_differ_by_more_than_colour():
+    layers = SPECS["compare_acc"]["layer"]
+    dashes = layers[0]["encoding"]["strokeDash"]["scale"]["range"]
+    shapes = layers[1]["encoding"]["shape"]["scale"]["range"]
+    assert len({json.dumps(d) for d in dashes}) == 5 and len(set(shapes)) == 5
+    loss_dashes = SPECS["compare_loss"]["encoding"]["strokeDash"]["scale"]["range"]
+    assert len({json.dumps(d) for d in loss_dashes}) == 5
+    key = charts.variants_key(["a", "b", "c", "d", "e"])
+    assert len(set(re.findall(r"[●■▲◆✚]", key))) == 5  # the key names each shape
+    for name in ("groups", "forms"):
+        enc = SPECS[name]["encoding"]
+        assert enc["fillOpacity"]["scale"]["range"] == [1, 0.2]  # exact solid, per character hollow
+        assert enc["stroke"]["scale"]["range"] == [charts.BLUE, charts.ORANGE]
+    assert "□" in charts.series_key("exact", "per char", bars=True)
+
+
+def test_heatmaps_and_bars_label_every_row_and_size_by_step():
+    for name in ("states", "weights", "peeky", "bars"):
+        spec = SPECS[name]
+        assert spec["encoding"]["y"]["axis"]["labelOverlap"] is False, name
+        assert "step" in spec["height"], name  # a height would be shared with the axes (Streamlit fits it)
+    assert SPECS["states"]["encoding"]["x"]["axis"]["labelOverlap"] is False
+    assert SPECS["peeky"]["height"]["step"] >= 40 and SPECS["bars"]["height"]["step"] >= 24
+    grid = charts.heatmap(pd.DataFrame({"x": ["3", "0"], "y": ["0", "3"], "value": [1, 0.5]}), "b", "a", "acc",
+                          diverging=False, x_order=list("0123"), y_order=list("0123")).to_dict()
+    assert grid["encoding"]["x"]["sort"] == list("0123") and grid["encoding"]["y"]["sort"] == list("0123")
+
+
+def _alts(at) -> list[str]:
+    return [c.proto.alt for c in at.get("vega_lite_chart")]
+
+
+def test_errors_charts_have_text_alternatives_and_tables():
+    at = open_page("errors", lang="en")
+    alts = _alts(at)
+    assert len(alts) == 5 and all(a and "Vega" not in a for a in alts), alts
+    assert alts[0].startswith("Accuracy by number of carries: 0 ") and "%" in alts[0]
+    assert alts[-1].startswith("Accuracy by the first digit") and "lowest" in alts[-1]
+    spec = json.loads(at.get("vega_lite_chart")[-1].proto.spec)
+    assert spec["layer" if "layer" in spec else "encoding"]["x"]["sort"][0] == "0"
+    assert spec["encoding"]["y"]["sort"][0] == "0"
+    expanders = [e.label for e in at.expander]
+    assert expanders.count("Show the numbers as a table") >= 5, expanders
+
+
+def test_inside_charts_have_text_alternatives():
+    at = inside("addition", "16+75")
+    alts = _alts(at)
+    assert len(alts) >= 6 and all(a and "Vega" not in a for a in alts), alts
+    assert any("'9' 100.0%" in a for a in alts), alts  # the next-character bars (Japanese by default)
+    assert any("16+75" in a for a in alts)  # the map names the typed question
+
+
+def test_train_chart_alternatives_say_what_they_show_now(monkeypatch):
+    from ui.i18n import TEXTS
+    from ui.pages import train_page
+
+    monkeypatch.setattr(train_page, "t", lambda key, **kw: TEXTS[key]["en"].format(**kw))
+    specs = _specs()
+    losses, evals = np.array(specs["_losses"]), np.array(specs["_evals"])
+    assert train_page._loss_alt(losses) == "loss 2.50 → 0.40 after 50 iterations"
+    assert train_page._accuracy_alt(evals) == "held-out accuracy 12.0 % → 91.0 % (per character 97.0 %) at epoch 1.00"
+    assert train_page._loss_alt(losses[:0]) == "Loss per batch: no values yet"
