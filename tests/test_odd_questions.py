@@ -164,3 +164,19 @@ def test_the_question_box_says_the_tasks_limit(lang, expected):
     assert box.help.startswith(expected) and not box.max_chars  # no misleading "6/200" counter
     at = open_page("try", task="date", lang=lang)
     assert at.text_input(key="query").help.startswith(expected.replace("7", "29"))
+
+
+# ------------------------------------------------------------------------------------------------
+# error messages say their reason once
+
+
+@pytest.mark.parametrize(("lang", "reason"), [("en", "Not an .npz checkpoint"),
+                                              ("ja", ".npz のチェックポイントではありません")])
+def test_a_bad_npz_upload_says_its_reason_once(lang, reason):
+    at = open_page("train", lang=lang)
+    at.get("file_uploader")[0].upload("bad.npz", b"not a zip at all")
+    at.run()
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1, errors
+    assert errors[0].count(reason) == 1 and errors[0].lower().count("npz") == 1, errors[0]
+    assert "truncated" not in errors[0] and "upload:" not in errors[0]  # not the engine's English again

@@ -261,7 +261,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "ckpt_err_not_npz": {"ja": ".npz のチェックポイントではありません (zip でないか、途中で切れています)。", "en": "Not an .npz checkpoint (not a zip archive, or cut short)."},
     "ckpt_err_damaged": {"ja": "壊れているか途中で切れたファイルです。", "en": "A damaged or truncated file."},
     "ckpt_err_pickle": {"ja": "Python オブジェクト (pickle) を含むため読み込みません (安全のため)。", "en": "It holds Python objects (pickle), which are never loaded (for safety)."},
-    "ckpt_err_too_large": {"ja": "大きすぎます。", "en": "Too large."},
+    "ckpt_err_too_large": {"ja": "大きすぎます (最大 {mb} MB)。", "en": "Too large (at most {mb} MB)."},
     "ckpt_err_not_ours": {"ja": "このアプリのチェックポイントではありません (メタデータがありません/読めません)。", "en": "Not a checkpoint of this app (its metadata is missing or unreadable)."},
     "ckpt_err_mismatch": {"ja": "配列の名前・形・型がメタデータのモデルと合いません。", "en": "Its arrays do not match the model its metadata describes."},
     "ckpt_err_bad_values": {"ja": "重みに inf や NaN、または大きすぎる値があります。", "en": "Its weights hold inf, NaN or values too large."},

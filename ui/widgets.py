@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from s2s.checkpoint import MAX_BYTES as CHECKPOINT_MAX_BYTES
 from s2s.checkpoint import CheckpointError
 from s2s.data import PAD, Codec, DatasetError, QueryError, describe_chars, task_codec
 from s2s.inference import Step
@@ -83,9 +84,12 @@ def dataset_error_text(e: DatasetError) -> str:
 
 
 def checkpoint_error_text(e: CheckpointError) -> str:
-    """A CheckpointError in the current language, with the engine's detail in brackets."""
-    key = f"ckpt_err_{e.kind}" if f"ckpt_err_{e.kind}" in TEXTS else "ckpt_err_other"
-    return f"{t(key, tasks='; '.join(task_label(task) for task in TASKS))} ({e})"
+    """A CheckpointError in the current language, its reason said once: the translation of its kind, or for a
+    kind without one, "cannot be loaded" with the engine's detail in brackets."""
+    key = f"ckpt_err_{e.kind}"
+    if key not in TEXTS or key == "ckpt_err_other":
+        return f"{t('ckpt_err_other')} ({e})"
+    return t(key, tasks="; ".join(task_label(task) for task in TASKS), mb=CHECKPOINT_MAX_BYTES // 2**20)
 
 
 def set_up(task: str, *, source: str | None = None, query: str | None = None) -> None:
