@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import numpy as np
 import pandas as pd
@@ -200,3 +201,111 @@ def test_train_chart_alternatives_say_what_they_show_now(monkeypatch):
     assert train_page._loss_alt(losses) == "loss 2.50 → 0.40 after 50 iterations"
     assert train_page._accuracy_alt(evals) == "held-out accuracy 12.0 % → 91.0 % (per character 97.0 %) at epoch 1.00"
     assert train_page._loss_alt(losses[:0]) == "Loss per batch: no values yet"
+
+
+# -- in Chromium: what the browser draws ---------------------------------------------------------------------------
+
+WIDTHS = (390, 1280, 1440)
+GENERIC = {"", "vega visualization", "chart"}
+
+MEASURE = """() => [...document.querySelectorAll("[data-testid='stVegaLiteChart']")].map(c => {
+  const svg = c.querySelector('svg');
+  if (!svg) return {missing: true};
+  const box = svg.getBoundingClientRect(), holder = c.parentElement.getBoundingClientRect();
+  const key = [...c.closest('[class*="st-key-"]')?.classList || []].find(k => k.startsWith('st-key-')) || '';
+  const texts = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim()).map(t => {
+    const s = getComputedStyle(t);
+    return {text: t.textContent.slice(0, 20), fill: s.fill, size: parseFloat(s.fontSize),
+            bold: parseInt(s.fontWeight) >= 700, opacity: parseFloat(s.fillOpacity) * parseFloat(s.opacity)};
+  });
+  const outside = [...svg.querySelectorAll('g.role-mark > *')].map(m => m.getBoundingClientRect())
+    .filter(r => r.width + r.height > 0)
+    .filter(r => r.left < box.left - 2 || r.top < box.top - 2 || r.right > box.right + 2 || r.bottom > box.bottom + 2);
+  const rects = [...svg.querySelectorAll('g.mark-rect > path')].map(m => m.getBoundingClientRect())
+    .filter(r => r.width > 0.5 && r.height >= 10).length;
+  return {key, name: c.getAttribute('aria-label') || svg.getAttribute('aria-label') || '', texts,
+          width: box.width, height: box.height, holder: holder.width, view: window.innerWidth,
+          outside: outside.length, rects};
+})"""
+
+
+def _blend(fill: str, opacity: float) -> str:
+    """The colour a fill with this opacity shows on white, as #rrggbb."""
+    rgb = [int(float(v)) for v in re.findall(r"[\d.]+", fill)[:3]]
+    return "#" + "".join(f"{round(c * opacity + 255 * (1 - opacity)):02x}" for c in rgb)
+
+
+def _check_charts(page, where: str, expect_charts: int) -> list[dict]:
+    charts_ = page.evaluate(MEASURE)
+    assert len(charts_) >= expect_charts, (where, len(charts_))
+    problems = []
+    for i, c in enumerate(charts_):
+        if c.get("missing"):
+            problems.append((where, i, "no svg"))
+            continue
+        label = f"{where} chart {i} {c['key']}"
+        if c["name"].strip().lower() in GENERIC or len(c["name"]) < 12:
+            problems.append((label, "accessible name", c["name"]))
+        for t in c["texts"]:
+            if t["opacity"] < 0.05:
+                continue  # a label Vega hid (it would overlap another)
+            large = t["size"] >= 24 or (t["bold"] and t["size"] >= 18.66)
+            ratio = contrast(_blend(t["fill"], t["opacity"]))
+            if ratio < (3 if large else 4.5):
+                problems.append((label, "text contrast", t, round(ratio, 2)))
+            if t["size"] < 13:
+                problems.append((label, "text size", t))
+        if c["width"] > min(c["holder"], c["view"]) + 1:
+            problems.append((label, "wider than its box", c["width"], c["holder"], c["view"]))
+        if c["outside"]:
+            problems.append((label, "marks outside the chart", c["outside"]))
+    assert not problems, problems[:8]
+    return charts_
+
+
+def _tall_screenshot(page, name: str, width: int) -> None:
+    """The whole page: the window made as tall as the page (Streamlit scrolls inside stMain)."""
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": width, "height": min(max(height, 720), 6000)})
+    time.sleep(1.0)
+    page.screenshot(path=str(OUT / f"chart_access_{name}_{width}.png"))
+
+
+@pytest.mark.browser
+def test_charts_have_contrast_names_and_fit_at_three_widths(server, browser):  # noqa: F811
+    from playwright.sync_api import expect
+
+    started = time.monotonic()
+    # Train: a few steps, then pause (the loss and accuracy charts, the scrub-back heatmap needs attention)
+    page = _open(browser, server + "/train?lang=en", "projector")
+    page.locator(".st-key-train_start button").click()
+    expect(page.locator(".st-key-loss_chart .mark-line path").first).to_be_attached(timeout=30000)
+    expect(page.get_by_test_id("stMetricValue").first).not_to_have_text("–", timeout=40000)  # an evaluation
+    page.locator(".st-key-train_pause button").click()
+    expect(page.locator(".st-key-train_start button")).to_be_enabled(timeout=30000)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        time.sleep(1.0)
+        found = _check_charts(page, f"train {width}", 2)
+        assert any(c["name"].startswith("loss ") and "iterations" in c["name"] for c in found), found
+        assert any(c["name"].startswith("held-out accuracy ") for c in found), found
+    _no_errors(page)
+    page.close()
+
+    for route, name, least in (("/inside?task=addition&q=16%2B75&lang=en", "inside", 6),
+                               ("/errors?task=addition&lang=en", "errors", 5)):
+        page = _open(browser, server + route, "projector")
+        expect(page.locator("[data-testid='stVegaLiteChart'] svg")).to_have_count(least, timeout=60000)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            time.sleep(1.5)
+            found = _check_charts(page, f"{name} {width}", least)
+            if name == "inside":
+                bars_ = [c for c in found if c["key"] == "st-key-next_char_chart"]
+                assert bars_ and bars_[0]["rects"] >= 1, bars_  # the Next character chart draws its bars
+                strip = next(c for c in found if c["key"] == "st-key-peeky_chart")
+                assert strip["height"] >= 90, strip  # cells, units and legend: not a 10 px sliver
+            _tall_screenshot(page, name, width)
+        _no_errors(page)
+        page.close()
+    assert time.monotonic() - started < 120
