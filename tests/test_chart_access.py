@@ -143,6 +143,7 @@ def test_compare_variants_and_error_series_differ_by_more_than_colour():
     dashes = layers[0]["encoding"]["strokeDash"]["scale"]["range"]
     shapes = layers[1]["encoding"]["shape"]["scale"]["range"]
     assert len({json.dumps(d) for d in dashes}) == 5 and len(set(shapes)) == 5
+    assert layers[2]["mark"]["strokeDash"] not in dashes  # the book's rules look like no variant
     loss_dashes = SPECS["compare_loss"]["encoding"]["strokeDash"]["scale"]["range"]
     assert len({json.dumps(d) for d in loss_dashes}) == 5
     key = charts.variants_key(["a", "b", "c", "d", "e"])

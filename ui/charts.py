@@ -177,7 +177,8 @@ def bars(frame: pd.DataFrame, x_title: str, y_title: str, domain_max: float | No
     """Horizontal bars (columns ``label`` (ordered), ``value``, ``highlight`` bool), 24 px a bar. The labels
     are drawn as they are (a digit candidate "1" stays a label)."""
     order = list(dict.fromkeys(frame["label"])) if len(frame) else []
-    x = alt.X("value:Q", title=x_title, scale=alt.Scale(domain=[0, domain_max]) if domain_max else alt.Undefined)
+    x = alt.X("value:Q", title=x_title, scale=alt.Scale(domain=[0, domain_max]) if domain_max else alt.Undefined,
+              axis=alt.Axis(format="%", tickCount=5) if domain_max == 1 else alt.Axis(tickCount=5))
     return styled(alt.Chart(frame).mark_bar().encode(
         x=x, y=alt.Y("label:N", title=y_title, sort=order, axis=alt.Axis(labelFontSize=14, labelOverlap=False)),
         color=alt.condition(alt.datum.highlight, alt.value(BLUE), alt.value(GREY)),
@@ -248,7 +249,7 @@ def compare_accuracy_chart(frame: pd.DataFrame, book: pd.DataFrame, names: list[
                                           alt.Tooltip("accuracy:Q", format=".1%")])
     lines = base.mark_line(strokeWidth=3).encode(strokeDash=channels["strokeDash"])
     points = base.mark_point(size=70, filled=True, opacity=1).encode(shape=shape)
-    rules = alt.Chart(book).mark_rule(strokeDash=[6, 4], strokeWidth=1.5).encode(
+    rules = alt.Chart(book).mark_rule(strokeDash=[2, 6], strokeWidth=2).encode(  # sparse dots: no variant's dash
         y="accuracy:Q", color=channels["color"], tooltip=["variant:N", alt.Tooltip("accuracy:Q", format=".0%")])
     return styled((lines + points + rules).properties(height=240))
 
