@@ -91,11 +91,11 @@ CHAPTER_7 = Lesson("ch7", {"ja": "第 7 章: 足し算を文字として学ぶ",
                "本の設定で 15 エポック、約 3 分半。2 分ほどで順位がはっきりします)。終わるころには"
                "素朴なモデルが約 5%、反転が約 30%、"
                "Peeky が約 95% です。"
-               "破線は本の最終的な正解率です。",
+               "点線は本の最終的な正解率です。",
          "en": "Train the three models on the same data and seed, in turns, as the book compares them (the lesson "
                "race: the book's settings for 15 epochs, about 3½ minutes; the order is clear after about 2). "
                "By its end plain is at about 5 %, "
-               "reversed at about 30 % and Peeky at about 95 %. The dashed lines are the book's final accuracies."},
+               "reversed at about 30 % and Peeky at about 95 %. The dotted lines are the book's final accuracies."},
         {"ja": "どのモデルが最初に 50% を超えるでしょう？予想してから Start を押しましょう。",
          "en": "Which model passes 50 % first? Guess, then press Start."},
         "compare", "addition", minutes=2.5),
