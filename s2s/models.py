@@ -31,7 +31,7 @@ from s2s.layers import (
 MODEL_KINDS = ("seq2seq", "peeky", "attention")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ModelConfig:
     """What a model is: kind, sizes, whether it reads its input reversed, and how its LSTMs start."""
 

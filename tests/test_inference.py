@@ -15,7 +15,8 @@ from s2s.models import ModelConfig, build_model
 def model_and_codec(kind: str, chars: str = "0123456789+", qw: int = 7, aw: int = 5, seed: int = 3):
     codec = Codec(Vocab.from_texts([chars]), qw, aw)
     # large weights so the untrained model is confident and its beams differ from its greedy answer
-    model = build_model(ModelConfig(kind, len(codec.vocab), 8, 16, False), np.random.default_rng(seed))
+    model = build_model(ModelConfig(kind=kind, vocab_size=len(codec.vocab), wordvec_size=8, hidden_size=16,
+                                    reverse=False), np.random.default_rng(seed))
     for _, p, _ in model.named_parameters():
         p *= 8
     return model, codec

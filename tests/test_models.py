@@ -394,3 +394,10 @@ def test_flat_parameters_are_views_shared_with_the_layers():
     assert all((p == 0.5).all() for _, p, _ in model.named_parameters())
     assert len(names) == len(set(names))
     assert sum(p.size for _, p, _ in model.named_parameters()) == model.flat_params.size
+
+
+def test_model_config_takes_keywords_only():
+    """Sizes by position are easy to swap (wordvec for hidden); the config refuses them."""
+    with pytest.raises(TypeError):
+        ModelConfig("peeky", 13, 16, 128)  # type: ignore[misc]
+    assert ModelConfig(kind="peeky", vocab_size=13).hidden_size == 128
