@@ -12,14 +12,13 @@ import streamlit as st
 
 from s2s.analysis import ErrorReport, error_report
 from s2s.data import make_split
+from s2s.presets import ERRORS_SEED, ERRORS_SIZE
 from s2s.tasks import TASKS
 from ui import charts, keys
 from ui.i18n import t
 from ui.state import for_model_version, get_runner
 from ui.style import presenting
 from ui.widgets import PickedModel, answers_table, compact_metrics, pick_model
-
-SIZE = 2000  # held-out questions per report
 
 
 def report_for(picked: PickedModel) -> ErrorReport | None:
@@ -30,9 +29,9 @@ def report_for(picked: PickedModel) -> ErrorReport | None:
 
     def build() -> ErrorReport:
         if picked.task in TASKS:
-            _, data = make_split(picked.task, 0, SIZE, 11)  # generated, never in a training set of the app
+            _, data = make_split(picked.task, 0, ERRORS_SIZE, ERRORS_SEED)  # generated, in no training set
         else:
-            data = runner.val.subset(np.arange(min(SIZE, len(runner.val))))
+            data = runner.val.subset(np.arange(min(ERRORS_SIZE, len(runner.val))))
         return error_report(picked.model, data, picked.task)
 
     return for_model_version(keys.ERROR_REPORTS, picked.version, build)
