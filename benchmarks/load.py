@@ -36,6 +36,7 @@ import math
 import os
 import platform
 import random
+import re
 import shutil
 import socket
 import statistics
@@ -290,7 +291,9 @@ class Session:
         for attempt in range(4):
             await self.page.locator(".st-key-train_pause button").click(timeout=TIMEOUT_MS)
             try:
-                await expect(self.page.locator(".st-key-train_start button")).to_be_enabled(timeout=30_000)
+                # (Start stays enabled while training, keeping the keyboard focus: the live status says paused)
+                await expect(self.page.locator(".st-key-train_live [role='status']")).not_to_contain_text(
+                    re.compile("Training|学習中"), timeout=30_000)
                 return
             except AssertionError:
                 status = await self.page.locator(".st-key-train_status p").first.text_content(timeout=TIMEOUT_MS)

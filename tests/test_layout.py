@@ -9,7 +9,7 @@ import time
 
 import pytest
 from test_app import open_page
-from test_browser import OUT, _no_errors, _open, browser, server, server_process  # noqa: F401  (fixtures)
+from test_browser import OUT, RUNNING, _no_errors, _open, browser, server, server_process  # noqa: F401  (fixtures)
 
 from ui.pages.train_page import history_index
 
@@ -160,7 +160,7 @@ def test_train_accuracy_chart_is_above_the_fold(server, browser, mode, lang):  #
         page.screenshot(path=str(OUT / f"layout_train_1280x720_{mode}_{lang}.png"))
     finally:
         page.locator(".st-key-train_pause button").click()
-        expect(page.locator(".st-key-train_start button")).to_be_enabled(timeout=30000)
+        expect(page.locator(".st-key-train_live [role='status']")).not_to_contain_text(RUNNING, timeout=30000)
         page.close()
     assert box["y"] + box["height"] <= FOLD and chart["height"] >= 200, (box, chart)
 
@@ -219,5 +219,5 @@ def test_scrub_back_grows_while_training_runs_in_the_browser(server, browser):  
         page.screenshot(path=str(OUT / "layout_history_1280x720.png"))
     finally:
         page.locator(".st-key-train_pause button").click()
-        expect(page.locator(".st-key-train_start button")).to_be_enabled(timeout=30000)
+        expect(page.locator(".st-key-train_live [role='status']")).not_to_contain_text(RUNNING, timeout=30000)
         page.close()

@@ -48,7 +48,7 @@ def test_set_up_opens_the_steps_page_with_its_settings(key, index, double_values
     at.segmented_control(key="lesson").set_value(key).run()
     for _ in range(index):
         at.button(key="lesson_next").click().run()
-    assert step.title["en"] in [s.value for s in at.subheader]
+    assert step.title["en"] in [s.value for s in at.header]
     assert step.ask["en"] in "\n".join(i.value for i in at.info)
     at.button(key="lesson_go").click().run()
     assert not at.exception, at.exception

@@ -46,7 +46,7 @@ def _choose_step(at, key: str, index: int):
 def _shows_step(at, key: str, index: int, language: str) -> None:
     lesson = LESSONS[key]
     assert at.segmented_control(key="lesson").value == key
-    assert lesson.steps[index].title[language] in [s.value for s in at.subheader]
+    assert lesson.steps[index].title[language] in [s.value for s in at.header]
     progress = TEXTS["lesson_progress"][language].format(k=index + 1, n=len(lesson.steps))
     assert any(m.value.startswith(progress) for m in at.markdown)
 
@@ -87,7 +87,7 @@ def test_the_banner_links_every_page_and_switches_the_language():
     labels = {link.proto.label for link in at.get("page_link")}
     assert TEXTS["lesson_back"]["en"] in labels and TEXTS["nav_inside"]["en"] in labels
     _follow(at, "try")  # (AppTest's next run would return to the page it last switched to itself)
-    at.segmented_control(key="lang_bar").set_value("ja").run()
+    at.button(key="lang_bar_ja").click().run()
     assert not at.exception, at.exception
     assert at.session_state["lang"] == "ja" and _presenting(at)
     assert at.query_params["lang"] == "ja" and at.query_params["present"] == "1"
@@ -121,7 +121,7 @@ def test_a_new_session_from_a_typed_address_is_in_english_presentation_mode():
 
 def test_present_in_the_address_keeps_the_language_chosen_in_the_session():
     at = open_page("lessons")
-    at.radio(key="lang").set_value("en").run()  # the sidebar's switch
+    at.button(key="lang_en").click().run()  # the sidebar's switch
     assert at.query_params["lang"] == "en"
     at.query_params = {"present": "1"}
     at.run()
@@ -142,8 +142,8 @@ def test_the_lessons_page_switches_presentation_mode_and_language_as_its_text_sa
     assert toggle.label == "Presentation mode" and not toggle.value and not _presenting(at)
     toggle.set_value(True).run()
     assert _presenting(at) and at.query_params["present"] == "1" and at.query_params["lang"] == "en"
-    assert at.segmented_control(key="lang_bar").value == "en"  # the sidebar is hidden: the switch is on the page
-    at.segmented_control(key="lang_bar").set_value("ja").run()
+    assert at.button(key="lang_bar_en").label == "✓ English"  # the sidebar is hidden: the switch is on the page
+    at.button(key="lang_bar_ja").click().run()
     assert at.session_state["lang"] == "ja" and TEXTS["lessons_title"]["ja"] in [t.value for t in at.title]
     assert at.toggle(key="present_mode").label == "発表モード"
     at.toggle(key="present_mode").set_value(False).run()
@@ -175,7 +175,7 @@ def test_a_teacher_drives_presentation_mode_from_a_typed_address(server, browser
     page = _open(browser, server + "/lessons?present=1", "projector")  # typed: a new session, Japanese
     expect(page.locator(".st-key-lesson_go button")).to_be_visible(timeout=30000)
     expect(page.get_by_test_id("stSidebar")).to_be_hidden()
-    page.locator(".st-key-lang_bar").get_by_role("radio", name="English").click()
+    page.locator(".st-key-lang_bar_en button").click()
     expect(page.locator(".st-key-present_mode")).to_contain_text("Presentation mode", timeout=30000)
     page.locator(".st-key-lesson").get_by_role("radio", name=lesson.title["en"]).click()
     expect(page.get_by_text(lesson.steps[0].title["en"])).to_be_visible(timeout=30000)
@@ -217,7 +217,7 @@ def test_a_teacher_drives_presentation_mode_from_a_typed_address(server, browser
     # Japanese from the banner, on another page, still presenting; the bar stays one row
     page.locator(".st-key-lesson_go button").first.click()
     page.wait_for_url(f"**/{step.page}?*", timeout=30000)
-    nav.locator(".st-key-lang_bar").get_by_role("radio", name="日本語").click()
+    nav.locator(".st-key-lang_bar_ja button").click()
     expect(nav).to_contain_text("授業に戻る", timeout=30000)
     page.wait_for_timeout(500)
     assert _query(page).get("lang") == ["ja"] and _query(page).get("present") == ["1"]

@@ -49,6 +49,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "answer": {"ja": "答え", "en": "Answer"},
     "step": {"ja": "ステップ {n}", "en": "Step {n}"},
     "top5": {"ja": "上位 5", "en": "top 5"},
+    "tile_wrong": {"ja": "違う", "en": "wrong"},
+    "tile_wrong_step": {"ja": "ステップ {n} が違う: 正しくは {c}", "en": "step {n} wrong: expected {c}"},
     "candidate": {"ja": "候補の文字", "en": "Candidate"},
     "probability": {"ja": "確率", "en": "Probability"},
     "space": {"ja": "␣ (空白)", "en": "␣ (space)"},
@@ -434,20 +436,30 @@ def labels(keys, prefix: str) -> Callable[[str], str | None]:
 
 
 def language_switch(where=None) -> None:
-    """The 日本語/English switch: a radio in the sidebar, or, given a container `where` (presentation mode hides the
-    sidebar), a compact one there. The choice lasts for the session; ui.style.keep_in_url puts it in the address."""
+    """The 日本語/English switch: two buttons (Tab reaches each, Enter or Space switches; a radio or a segmented
+    control needs the arrow keys), in the sidebar, or, given a container `where` (presentation mode hides the
+    sidebar), a compact pair there (container key ``lang_bar``). The chosen one is marked ✓ and says so to a screen
+    reader; the buttons are never disabled, so focus stays on the one pressed. The choice lasts for the session
+    (a plain session value, which st.switch_page keeps); ui.style.keep_in_url puts it in the address."""
     ss = st.session_state
-    if where is not None:
-        def pick() -> None:  # sets the sidebar radio's state too (allowed in a callback, before it is drawn)
-            ss["lang"] = ss["_lang"] = ss["lang_bar"]
+    init_lang()
+    ss["_lang"] = lang()
+    box = (where if where is not None else st.sidebar).container(
+        key="lang_bar" if where is not None else "lang_side", horizontal=True, gap="small", width="content")
+    prefix = "lang_bar" if where is not None else "lang"
+    for code, name in LANGS.items():
+        box.button(("✓ " if code == lang() else "") + name, key=f"{prefix}_{code}", on_click=_set_lang, args=(code,),
+                   type="tertiary" if where is not None else "secondary")
 
-        ss["lang_bar"] = lang()
-        where.segmented_control("Language / 言語", list(LANGS), format_func=LANGS.get, key="lang_bar", required=True,
-                                label_visibility="collapsed", on_change=pick)
-        return
+
+def init_lang() -> None:
+    """The session's language from the address (?lang=en) on its first run, else Japanese; run before anything
+    reads lang() (ui.style.apply sets <html lang> from it)."""
+    ss = st.session_state
     if "lang" not in ss:
-        # a copy outside the widget survives st.switch_page, which drops the radio's own state
         q = st.query_params.get("lang")
         ss["lang"] = ss.get("_lang") or (q if q in LANGS else "ja")
-    ss["_lang"] = st.sidebar.radio("Language / 言語", options=list(LANGS), format_func=LANGS.get, key="lang",
-                                   horizontal=True)
+
+
+def _set_lang(code: str) -> None:
+    st.session_state["lang"] = st.session_state["_lang"] = code

@@ -10,12 +10,28 @@ from urllib.parse import parse_qsl
 import streamlit as st
 
 from ui import keys
-from ui.i18n import lang
+from ui.i18n import init_lang, lang
 
 CSS = """
 <style>
 [data-testid="stMainBlockContainer"] { padding-top: 3.6rem; padding-bottom: 2rem; }
 h1 { font-size: 2.1rem !important; padding-top: 0 !important; }
+/* section headings are h2 after the page's h1 (in order for a screen reader), at the size of the h3 they were */
+h2 { font-size: 1.75rem !important; padding: 0.75rem 0 0.5rem !important; }
+/* focus plainly visible (WCAG 1.4.11: >= 3:1 against the unfocused look) on links, buttons, inputs, select boxes;
+   radios, toggles and checkboxes hide their input, so their label shows the ring */
+:focus-visible { outline: 3px solid #111 !important; outline-offset: 2px; }
+label:has(input:focus-visible) { outline: 3px solid #111; outline-offset: 2px; border-radius: 4px; }
+[data-baseweb="select"]:has(input:focus-visible), [data-baseweb="input"]:has(input:focus-visible),
+[data-baseweb="textarea"]:has(textarea:focus-visible) { outline: 3px solid #111; outline-offset: 2px; }
+/* the element of the page's language script takes no room; a live region's element is out of the flow (no gap)
+   but stays readable to a screen reader */
+[data-testid="stElementContainer"]:has(.st-no-room) { display: none; }
+[data-testid="stElementContainer"]:has(.st-sr-live) { position: absolute !important; width: 1px; height: 1px;
+  overflow: hidden; clip-path: inset(50%); }
+/* text for screen readers only (the live regions) */
+.st-sr-only { position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 </style>
 """
 
@@ -29,7 +45,7 @@ html { font-size: 125%; }
 .st-key-present_nav { column-gap: 0.2rem; row-gap: 0.2rem; }
 .st-key-present_nav [data-testid="stPageLink"] a { padding: 0.1rem 0.45rem; }
 .st-key-present_nav [data-testid="stPageLink"] p, .st-key-present_nav button p { font-size: 0.85rem; }
-.st-key-present_nav [data-testid="stButtonGroup"] button { min-height: 2rem; padding: 0.1rem 0.6rem; }
+.st-key-present_nav .st-key-lang_bar button { min-height: 2rem; padding: 0.1rem 0.45rem; }
 </style>
 """
 
@@ -79,6 +95,14 @@ def keep_in_url() -> None:
         st.query_params.update(changed)  # one message, one entry in the browser's history
 
 
+def page_lang_script(code: str) -> str:
+    """The script that sets `<html lang>` to the language code (Streamlit's index.html says "en" on every page,
+    so a screen reader would read Japanese with an English voice)."""
+    return f'<span class="st-no-room"></span><script>document.documentElement.lang={code!r};</script>'
+
+
 def apply() -> None:
-    """Inject the style (once per run)."""
-    st.html(CSS + (PRESENT_CSS if presenting() else ""))
+    """Inject the style and the page's language (once per run, so a switched language is set at once)."""
+    init_lang()
+    st.html(CSS + (PRESENT_CSS if presenting() else ""))  # style only: Streamlit gives it no room
+    st.html(page_lang_script(lang()), unsafe_allow_javascript=True)  # re-run whenever the language changes

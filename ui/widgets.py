@@ -16,7 +16,7 @@ from s2s.inference import Step
 from s2s.models import Seq2seq
 from s2s.tasks import TASKS
 from ui import keys
-from ui.i18n import TEXTS, t
+from ui.i18n import TEXTS, lang, t
 from ui.state import (
     TASK_NAMES,
     book_models,
@@ -233,8 +233,9 @@ def shown_char(c: str) -> str:
 def answer_tiles(steps: list[Step], truth: str | None, forced: int | None = None,
                   before: list[str] | None = None) -> str:
     """One tile per decoder step: the chosen character, big, and its top candidates as bars. A wrong
-    character has an orange border; in a what-if answer the forced step has a thick black one and the
-    characters that changed because of it a dashed one."""
+    character has an orange border and "✗ wrong" beside it (not colour alone); in a what-if answer the forced
+    step has a thick black one and the characters that changed because of it a dashed one. The group is a polite
+    live region whose label says the answer and its wrong steps, so a screen reader announces a new answer."""
     expected = None if truth is None else truth.ljust(len(steps))
     # Long answers (a date: 11 steps) get narrower tiles that share one row: on a 1280x720 projector the
     # whole answer then stays above the fold, also with presentation mode's larger type
@@ -258,14 +259,36 @@ def answer_tiles(steps: list[Step], truth: str | None, forced: int | None = None
             f'<span style="width:{pct_width};text-align:right">{p:.0%}</span></div>'
             for rank, (c, p) in enumerate(s.top))
         label = t("step", n=i + 1) if narrow else f'{t("step", n=i + 1)} · {t("top5")}'
+        # in the big character's line (the tile keeps its height): on one line with it, smaller
+        mark = (f'<span style="font:700 {0.7 if narrow else 0.85}rem/1 sans-serif;color:#A33A00;vertical-align:middle;'
+                f'margin-right:0.2em;white-space:nowrap">✗ {html.escape(t("tile_wrong"))}</span>') if wrong else ""
         tiles.append(
             f'<div style="{width};border:3px {style} {border};border-radius:8px;padding:4px {4 if narrow else 8}px">'
             f'<div style="font-size:{0.7 if narrow else 0.8}rem;color:#555">{html.escape(label)}</div>'
-            f'<div style="font:700 {big}/1.3 monospace;text-align:center">{shown_char(s.char)}</div>'
+            f'<div style="font:700 {big}/1.3 monospace;text-align:center">{mark}{shown_char(s.char)}</div>'
             f'{bars}</div>')
     text = "".join(s.char for s in steps).rstrip(PAD)
-    return (f'<div role="group" aria-label="{html.escape(t("answer"))} {html.escape(text)}" '
-            f'style="display:flex;flex-wrap:wrap;gap:8px">{"".join(tiles)}</div>')
+    summary = html.escape(answer_summary(steps, expected))
+    return (f'<div role="status" aria-live="polite" aria-atomic="true"><span class="st-sr-only">{summary}</span>'
+            f'<div role="group" aria-label="{summary}" data-answer="{html.escape(text)}" '
+            f'style="display:flex;flex-wrap:wrap;gap:8px">{"".join(tiles)}</div></div>')
+
+
+def answer_summary(steps: list[Step], expected: str | None) -> str:
+    """The answer in one line for a screen reader: "Answer 92, step 2 wrong: expected 1" (padding said as
+    "space")."""
+    text = "".join(s.char for s in steps).rstrip(PAD)
+    parts = [f'{t("answer")} {text}']
+    if expected is not None:
+        parts += [t("tile_wrong_step", n=i + 1, c=t("space_word") if expected[i] == PAD else expected[i])
+                  for i, s in enumerate(steps) if s.char != expected[i]]
+    return ", ".join(parts) if lang() == "en" else "、".join(parts)
+
+
+def live_status(text: str) -> str:
+    """A polite live region that says `text` to a screen reader only (st.html it where the page changes: the
+    Train page's status); it takes no room on the page."""
+    return f'<div class="st-sr-live" role="status" aria-live="polite">{html.escape(text)}</div>'
 
 
 def answers_table(rows: list[tuple[str, str, str]], extra: tuple[str, list[str]] | None = None) -> str:

@@ -15,7 +15,7 @@ from ui.background import BackgroundCompare, poll_interval
 from ui.i18n import labels, t
 from ui.state import get_compare, set_compare
 from ui.style import presenting
-from ui.widgets import task_labels
+from ui.widgets import live_status, task_labels
 
 POLL_SECONDS = 0.7
 KEEP = {"persist_state": "session"}
@@ -84,6 +84,17 @@ def _ensure(s: dict) -> BackgroundCompare:
     return compare if compare is not None else _new_compare(s)
 
 
+PRESSED = "compare_pressed"  # which of Start and Pause was pressed last (it stays enabled, keeping the focus)
+
+
+def _press(which: str, action) -> None:
+    st.session_state[PRESSED] = which
+    now = get_compare()
+    if which == "start" and now is not None and now.status == "running":
+        return  # Start pressed again while running
+    action()
+
+
 def render() -> None:
     """The Compare page."""
     if st.session_state.pop(keys.GOTO_INSIDE, False):  # set by a "look inside" button
@@ -94,7 +105,7 @@ def render() -> None:
     # presenting, the settings (the lesson set them) are folded below the race, so that its chart is on a
     # 1280x720 projector under the lesson's banner
     settings_box = st.container() if not presenting() else None
-    controls, live_box = st.container(), st.container()
+    controls, live_box = st.container(), st.container(key="compare_live")
     with settings_box if settings_box is not None else st.expander(t("settings")):
         settings = _settings()
     compare = get_compare()
@@ -103,10 +114,14 @@ def render() -> None:
     running = compare is not None and compare.status == "running"
     ended = compare is not None and compare.status == "finished"
     row = controls.container(horizontal=True)
+    # as on Train: the button just pressed stays enabled (Start while racing, Pause while paused do nothing)
+    pressed = st.session_state.get(PRESSED)
     row.button(t("start"), key="compare_start", type="primary", icon=":material/play_arrow:",
-               disabled=running or ended, on_click=lambda: _ensure(settings).start())
-    row.button(t("pause"), key="compare_pause", icon=":material/pause:", disabled=not running,
-               on_click=lambda: get_compare() and get_compare().pause())
+               disabled=(running and pressed != "start") or ended,
+               on_click=_press, args=("start", lambda: _ensure(settings).start()))
+    row.button(t("pause"), key="compare_pause", icon=":material/pause:",
+               disabled=compare is None or ended or (not running and pressed != "pause"),
+               on_click=_press, args=("pause", lambda: get_compare() and get_compare().pause()))
     row.button(t("step_btn"), key="compare_step", icon=":material/skip_next:", disabled=ended,
                on_click=lambda: _ensure(settings).step_once())
     row.button(t("reset"), key="compare_reset", icon=":material/restart_alt:", on_click=set_compare, args=(None,))
@@ -118,6 +133,7 @@ def render() -> None:
             st.info(t("compare_none"))
             return
         status, lanes = c.snapshot()
+        st.html(live_status(f"{t('compare_title')}: {t(f'status_{status}')}"))  # announced when it changes
         _draw(c, status, lanes)
         if running and status != "running":
             st.rerun(scope="app")

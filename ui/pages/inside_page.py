@@ -108,7 +108,7 @@ def _chars(a: Answer, codec: Codec) -> tuple[list[str], list[str]]:
 
 
 def _states(picked: PickedModel, a: Answer, data: dict) -> None:
-    st.subheader(t("states_header"))
+    st.header(t("states_header"))
     H = picked.model.config.hidden_size
     # the control for what to show on a row of its own: in a third of the row its last options were cut off
     kind = st.segmented_control(t("state_kind"), STATE_KINDS, default="h", key="inside_state",
@@ -160,7 +160,7 @@ def _numeric(values: np.ndarray) -> np.ndarray:
 
 
 def _attention(a: Answer, codec: Codec) -> None:
-    st.subheader(t("attention_header"))
+    st.header(t("attention_header"))
     enc_chars, dec_chars = _chars(a, codec)
     att = a.trace.attention  # (Td, Te)
     xs, ys = step_labels(enc_chars), step_labels(dec_chars)
@@ -174,7 +174,7 @@ def _attention(a: Answer, codec: Codec) -> None:
 
 
 def _peeky_context(a: Answer) -> None:
-    st.subheader(t("peeky_header"))
+    st.header(t("peeky_header"))
     ctx = a.trace.context
     frame = pd.DataFrame({"x": [f"#{u}" for u in range(len(ctx))], "y": ["h"] * len(ctx), "value": ctx})
     lo, hi = charts.value_range(ctx)
@@ -187,7 +187,7 @@ def _peeky_context(a: Answer) -> None:
 
 
 def _stepper(a: Answer, codec: Codec) -> None:
-    st.subheader(t("stepper_header"))
+    st.header(t("stepper_header"))
     enc_chars, dec_chars = _chars(a, codec)
     n = len(dec_chars)
     if st.session_state.get(keys.INSIDE_STEP, 1) > n:
@@ -235,7 +235,7 @@ def _bars_alt(what: str, frame: pd.DataFrame, percent: bool = False) -> str:
 
 
 def _map(picked: PickedModel, a: Answer, data: dict) -> None:
-    st.subheader(t("map_header"))
+    st.header(t("map_header"))
     props = list(data["props"])
     if st.session_state.get(keys.INSIDE_COLOUR) not in props:
         st.session_state[keys.INSIDE_COLOUR] = props[0]
@@ -271,7 +271,7 @@ def _typed_property(task: str, question: str, prop: str, model_answer: str):
 
 
 def _neurons(picked: PickedModel, data: dict) -> None:
-    st.subheader(t("neuron_header"))
+    st.header(t("neuron_header"))
     H = picked.model.config.hidden_size
     default = int(unit_order(data["final"], "variance", k=1)[0])
     if not isinstance(st.session_state.get(keys.INSIDE_UNIT), int) or st.session_state[keys.INSIDE_UNIT] >= H:

@@ -80,7 +80,7 @@ def render() -> None:
         st.query_params.update(here)
     step = lesson.steps[k]
     with st.container(key="lesson_step", border=True):
-        st.subheader(step.title[lang()])
+        st.header(step.title[lang()])
         minutes = {"m": f"{step.minutes:g}", "total": f"{sum(s.minutes for s in lesson.steps):g}"}
         if not presenting():
             st.caption(t("lesson_minutes", **minutes))

@@ -30,6 +30,7 @@ from ui.widgets import (
     checkpoint_error_text,
     compact_metrics,
     dataset_error_text,
+    live_status,
     task_label,
     task_labels,
     visible_char,
@@ -152,6 +153,17 @@ def _ensure_runner(setup: TrainSetup | None) -> BackgroundTraining | None:
     return runner
 
 
+PRESSED = "train_pressed"  # which of Start and Pause was pressed last (it stays enabled, keeping the focus)
+
+
+def _press(which: str, action) -> None:
+    st.session_state[PRESSED] = which
+    now = get_runner()
+    if which == "start" and now is not None and now.status == "running":
+        return  # Start pressed again while running
+    action()
+
+
 def render() -> None:
     """The Train page."""
     st.title(t("train_title"))
@@ -160,7 +172,7 @@ def render() -> None:
     # presenting, the folded settings go below the charts (the lesson set them): the accuracy chart then fits
     # on a 1280x720 projector under the lesson's banner
     settings_box = None if presenting() else st.container()
-    controls, live_box = st.container(), st.container()
+    controls, live_box = st.container(), st.container(key="train_live")
     with settings_box or st.container():
         setup = _settings()
         runner = get_runner()
@@ -170,11 +182,15 @@ def render() -> None:
     running = runner is not None and runner.status == "running"
     ended = runner is not None and runner.status in ("finished", "diverged")
     row = controls.container(horizontal=True)
+    # the button just pressed is never disabled by its own press (keyboard focus would fall to the page): Start
+    # pressed while training does nothing, and Pause pressed stays enabled while paused
+    pressed = st.session_state.get(PRESSED)
     row.button(t("start"), key="train_start", type="primary", icon=":material/play_arrow:",
-               disabled=running or ended or (setup is None and runner is None),
-               on_click=lambda: (r := _ensure_runner(setup)) and r.start())
-    row.button(t("pause"), key="train_pause", icon=":material/pause:", disabled=not running,
-               on_click=lambda: get_runner() and get_runner().pause())
+               disabled=(running and pressed != "start") or ended or (setup is None and runner is None),
+               on_click=_press, args=("start", lambda: (r := _ensure_runner(setup)) and r.start()))
+    row.button(t("pause"), key="train_pause", icon=":material/pause:",
+               disabled=runner is None or ended or (not running and pressed != "pause"),
+               on_click=_press, args=("pause", lambda: get_runner() and get_runner().pause()))
     row.button(t("step_btn"), key="train_step", icon=":material/skip_next:",
                disabled=ended or (setup is None and runner is None),
                on_click=lambda: (r := _ensure_runner(setup)) and r.step_once())
@@ -190,6 +206,7 @@ def render() -> None:
             st.info(t("no_run"))
             return
         snap = r.snapshot()
+        st.html(live_status(f"{t('train_title')}: {t(f'status_{snap.status}')}"))  # announced when it changes
         _draw(snap, r)
         if running and snap.status != "running":
             st.rerun(scope="app")  # training ended: redraw the page once and stop polling
