@@ -155,6 +155,15 @@ def test_compare_variants_and_error_series_differ_by_more_than_colour():
     assert "□" in charts.series_key("exact", "per char", bars=True)
 
 
+def test_colour_keys_write_their_names_in_the_text_colour():
+    """A series colour may be under 4.5:1 (a graphic needs 3:1): in the keys above the charts only the drawn
+    sample is coloured, hidden from screen readers, and the name is in the page's text colour (axe: Compare)."""
+    for key in (charts.variants_key(["alpha", "beta", "gamma", "delta", "eps"]), charts.series_key("exact", "per")):
+        coloured = re.findall(r'<span style="color:[^"]+"([^>]*)>([^<]*)</span>', key)
+        assert coloured and all('aria-hidden="true"' in attrs for attrs, _ in coloured)
+        assert not any(re.search(r"[a-z]", text) for _, text in coloured)  # no name inside a coloured span
+
+
 def test_heatmaps_and_bars_label_every_row_and_size_by_step():
     for name in ("states", "weights", "peeky", "bars"):
         spec = SPECS[name]

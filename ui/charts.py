@@ -133,8 +133,10 @@ def series_key(exact: str, per_char: str, bars: bool = False) -> str:
     """HTML naming the two accuracy series in their colours, as lines (solid, dashed) or bars: the legend of
     the accuracy charts, which draw none (Vega's took half the height of a small chart)."""
     marks = ("■", "□") if bars else ("━", "╍")  # bars: per character drawn hollow (group_accuracy_chart)
-    return (f'<span style="font-size:0.85em"><span style="color:{BLUE};white-space:nowrap">{marks[0]} {exact}</span>'
-            f' &nbsp; <span style="color:{ORANGE};white-space:nowrap">{marks[1]} {per_char}</span></span>')
+    return (f'<span style="font-size:0.85em"><span style="white-space:nowrap">'
+            f'<span style="color:{BLUE}" aria-hidden="true">{marks[0]}</span> {exact}</span>'
+            f' &nbsp; <span style="white-space:nowrap">'
+            f'<span style="color:{ORANGE}" aria-hidden="true">{marks[1]}</span> {per_char}</span></span>')
 
 
 def matrix_frame(values: np.ndarray, xs: list[str], ys: list[str]) -> pd.DataFrame:
@@ -221,8 +223,11 @@ _DASH_GLYPHS = ["━━", "╍╍", "┈┈", "━·", "╌╌"]
 def variants_key(names: list[str]) -> str:
     """HTML naming the variants in their colours, dashes and point shapes: the one legend of the Compare charts,
     which draw none (Vega's took most of the height of a small chart and is clipped on a phone; this line wraps)."""
+    # only the drawn sample takes the series colour (a graphic: 3:1 is enough); the name stays in the text colour,
+    # since some series colours are below the 4.5:1 that text needs
     return " &nbsp; ".join(
-        f'<span style="color:{colour};white-space:nowrap">{dash}{_SHAPE_GLYPHS[shape]}{dash[0]} {name}</span>'
+        f'<span style="white-space:nowrap"><span style="color:{colour}" aria-hidden="true">'
+        f'{dash}{_SHAPE_GLYPHS[shape]}{dash[0]}</span> {name}</span>'
         for name, colour, dash, shape in zip(names, VARIANT_COLOURS, _DASH_GLYPHS, VARIANT_SHAPES, strict=False))
 
 
