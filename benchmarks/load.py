@@ -300,7 +300,7 @@ class Session:
                 pause_on = await self.page.locator(".st-key-train_pause button").is_enabled()
                 shot = ROOT / "test-output" / f"load-pause-{self.k}-{attempt}.png"
                 await self.page.screenshot(path=shot)
-                self.stalls.append(f"session {self.k}: Pause pressed, Start still disabled after 30 s (page shows "
+                self.stalls.append(f"session {self.k}: Pause pressed, still training after 30 s (page shows "
                                    f"{status!r}, Pause {'enabled' if pause_on else 'disabled'}; {shot.name})")
                 if attempt == 3:
                     raise

@@ -80,9 +80,9 @@ def lesson_step(chapter: str) -> str:
 
 # -- presentation mode and language (ui.style, ui.i18n) ----------------------------------------------------------
 PRESENT = "_present"  # True while presenting; ui.style writes (the address, the toggle) and reads
-LANG = "lang"  # the sidebar's language radio; ui.i18n writes and reads (lang())
-LANG_KEPT = "_lang"  # the language kept outside the radio (st.switch_page drops it); ui.i18n only
-LANG_BAR = "lang_bar"  # the presentation bar's language control; ui.i18n only
+LANG = "lang"  # the chosen language; ui.i18n writes (the language buttons, ?lang=) and reads (lang())
+LANG_KEPT = "_lang"  # the language kept apart from LANG (st.switch_page drops widget state); ui.i18n only
+LANG_BAR = "lang_bar"  # key prefix of the presentation bar's language buttons; ui.i18n only
 
 
 @dataclass(frozen=True)
