@@ -125,3 +125,9 @@ def set_upload_note(note: UploadNote | None) -> None:
         st.session_state.pop(UPLOAD_NOTE, None)
     else:
         st.session_state[UPLOAD_NOTE] = note
+
+
+def pressed(prefix: str) -> str:
+    """Which of Start and Pause was pressed last on the page whose buttons have `prefix` ("train", "compare");
+    ui.widgets.start_pause_buttons writes and reads it."""
+    return f"{prefix}_pressed"

@@ -304,3 +304,26 @@ def answers_table(rows: list[tuple[str, str, str]], extra: tuple[str, list[str]]
                     + f'<td style="{cell};color:{"#0072B2" if a == g else "#D55E00"}">{"☑" if a == g else "☒"}</td>'
                     + more + "</tr>")
     return f'<table style="border-collapse:collapse;font-size:1rem"><tr>{head}</tr>{"".join(body)}</table>'
+
+
+def start_pause_buttons(row, prefix: str, current, start, pause, *, blocked: bool = False, ended: bool = False) -> None:
+    """Start and Pause (keys `{prefix}_start`, `{prefix}_pause`) of the background run `current()`, in `row`. The
+    button just pressed is never disabled by its own press, or keyboard focus would fall to the page: Start pressed
+    while running does nothing, Pause pressed stays enabled while paused. `blocked`: Start cannot start anything
+    yet (invalid settings and no run); `ended`: the run finished or diverged."""
+    ss, pressed_key = st.session_state, keys.pressed(prefix)
+
+    def press(which: str, action) -> None:
+        ss[pressed_key] = which
+        run = current()
+        if which == "start" and run is not None and run.status == "running":
+            return
+        action()
+
+    run = current()
+    running, pressed = run is not None and run.status == "running", ss.get(pressed_key)
+    row.button(t("start"), key=f"{prefix}_start", type="primary", icon=":material/play_arrow:",
+               disabled=(running and pressed != "start") or ended or blocked, on_click=press, args=("start", start))
+    row.button(t("pause"), key=f"{prefix}_pause", icon=":material/pause:",
+               disabled=run is None or ended or (not running and pressed != "pause"), on_click=press,
+               args=("pause", pause))

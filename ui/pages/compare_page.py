@@ -15,7 +15,7 @@ from ui.background import BackgroundCompare, poll_interval
 from ui.i18n import labels, t
 from ui.state import get_compare, set_compare
 from ui.style import presenting
-from ui.widgets import live_status, task_labels
+from ui.widgets import live_status, start_pause_buttons, task_labels
 
 POLL_SECONDS = 0.7
 KEEP = {"persist_state": "session"}
@@ -84,17 +84,6 @@ def _ensure(s: dict) -> BackgroundCompare:
     return compare if compare is not None else _new_compare(s)
 
 
-PRESSED = "compare_pressed"  # which of Start and Pause was pressed last (it stays enabled, keeping the focus)
-
-
-def _press(which: str, action) -> None:
-    st.session_state[PRESSED] = which
-    now = get_compare()
-    if which == "start" and now is not None and now.status == "running":
-        return  # Start pressed again while running
-    action()
-
-
 def render() -> None:
     """The Compare page."""
     if st.session_state.pop(keys.GOTO_INSIDE, False):  # set by a "look inside" button
@@ -114,14 +103,8 @@ def render() -> None:
     running = compare is not None and compare.status == "running"
     ended = compare is not None and compare.status == "finished"
     row = controls.container(horizontal=True)
-    # as on Train: the button just pressed stays enabled (Start while racing, Pause while paused do nothing)
-    pressed = st.session_state.get(PRESSED)
-    row.button(t("start"), key="compare_start", type="primary", icon=":material/play_arrow:",
-               disabled=(running and pressed != "start") or ended,
-               on_click=_press, args=("start", lambda: _ensure(settings).start()))
-    row.button(t("pause"), key="compare_pause", icon=":material/pause:",
-               disabled=compare is None or ended or (not running and pressed != "pause"),
-               on_click=_press, args=("pause", lambda: get_compare() and get_compare().pause()))
+    start_pause_buttons(row, "compare", get_compare, lambda: _ensure(settings).start(),
+                        lambda: get_compare() and get_compare().pause(), ended=ended)
     row.button(t("step_btn"), key="compare_step", icon=":material/skip_next:", disabled=ended,
                on_click=lambda: _ensure(settings).step_once())
     row.button(t("reset"), key="compare_reset", icon=":material/restart_alt:", on_click=set_compare, args=(None,))

@@ -31,6 +31,7 @@ from ui.widgets import (
     compact_metrics,
     dataset_error_text,
     live_status,
+    start_pause_buttons,
     task_label,
     task_labels,
     visible_char,
@@ -153,17 +154,6 @@ def _ensure_runner(setup: TrainSetup | None) -> BackgroundTraining | None:
     return runner
 
 
-PRESSED = "train_pressed"  # which of Start and Pause was pressed last (it stays enabled, keeping the focus)
-
-
-def _press(which: str, action) -> None:
-    st.session_state[PRESSED] = which
-    now = get_runner()
-    if which == "start" and now is not None and now.status == "running":
-        return  # Start pressed again while running
-    action()
-
-
 def render() -> None:
     """The Train page."""
     st.title(t("train_title"))
@@ -182,15 +172,9 @@ def render() -> None:
     running = runner is not None and runner.status == "running"
     ended = runner is not None and runner.status in ("finished", "diverged")
     row = controls.container(horizontal=True)
-    # the button just pressed is never disabled by its own press (keyboard focus would fall to the page): Start
-    # pressed while training does nothing, and Pause pressed stays enabled while paused
-    pressed = st.session_state.get(PRESSED)
-    row.button(t("start"), key="train_start", type="primary", icon=":material/play_arrow:",
-               disabled=(running and pressed != "start") or ended or (setup is None and runner is None),
-               on_click=_press, args=("start", lambda: (r := _ensure_runner(setup)) and r.start()))
-    row.button(t("pause"), key="train_pause", icon=":material/pause:",
-               disabled=runner is None or ended or (not running and pressed != "pause"),
-               on_click=_press, args=("pause", lambda: get_runner() and get_runner().pause()))
+    start_pause_buttons(row, "train", get_runner, lambda: (r := _ensure_runner(setup)) and r.start(),
+                        lambda: get_runner() and get_runner().pause(), blocked=setup is None and runner is None,
+                        ended=ended)
     row.button(t("step_btn"), key="train_step", icon=":material/skip_next:",
                disabled=ended or (setup is None and runner is None),
                on_click=lambda: (r := _ensure_runner(setup)) and r.step_once())
