@@ -297,3 +297,20 @@ def test_focus_indicator_has_3_to_1_against_the_unfocused_look(server, browser, 
         assert best >= 3 and strong >= 40, (what, best, strong)
     finally:
         page.close()
+
+
+@pytest.mark.browser
+def test_select_boxes_switch_language_with_the_page(server, browser):  # noqa: F811
+    """A select box shows its choice in the new language as soon as the language changes (Streamlit keeps the
+    choice as its label in the browser, so ui.i18n stores the value again)."""
+    from playwright.sync_api import expect
+
+    page = _open(browser, server + "/try?lang=ja", "projector")
+    try:
+        task = page.locator(".st-key-task input[role='combobox']")  # the choice is the combobox's value
+        expect(task).to_have_value(TEXTS["task_addition"]["ja"], timeout=30000)
+        page.locator(".st-key-lang_en button").click()
+        expect(page.locator(".st-key-query")).to_contain_text(TEXTS["query"]["en"], timeout=30000)
+        expect(task).to_have_value(TEXTS["task_addition"]["en"], timeout=10000)
+    finally:
+        page.close()

@@ -90,3 +90,10 @@ def test_neuron_view_and_stepper():
     assert not at.exception
     html = " ".join(h.proto.body for h in at.get("html"))
     assert html.count("→") >= 10  # ten questions with their answers
+
+
+def test_spaces_inside_a_sum_are_read_as_on_try():
+    """Inside reads the question as Try does: `12 + 34` is the question 12+34, not refused for its spaces."""
+    at = inside("addition", "12 + 34")
+    assert not at.warning
+    assert chart_frames(at)[0][1].equals(chart_frames(inside("addition", "12+34"))[0][1])  # the encoder heatmap

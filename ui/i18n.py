@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from ui.keys import TRANSLATED_CHOICES
+
 LANGS = {"ja": "日本語", "en": "English"}
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -462,4 +464,8 @@ def init_lang() -> None:
 
 
 def _set_lang(code: str) -> None:
-    st.session_state["lang"] = st.session_state["_lang"] = code
+    ss = st.session_state
+    ss["lang"] = ss["_lang"] = code
+    for key in TRANSLATED_CHOICES:
+        if key in ss:
+            ss[key] = ss[key]

@@ -131,3 +131,10 @@ def pressed(prefix: str) -> str:
     """Which of Start and Pause was pressed last on the page whose buttons have `prefix` ("train", "compare");
     ui.widgets.start_pause_buttons writes and reads it."""
     return f"{prefix}_pressed"
+
+
+# Choice widgets whose options are shown through translated labels. Streamlit keeps a select box's choice in the
+# browser as its label and resends it only when the value changes, so after a language switch ui.i18n stores
+# each of these values again: the boxes then show the new language at once, not after the next change.
+TRANSLATED_CHOICES = (TASK, MODEL_SOURCE, TRAIN_TASK, TRAIN_PRESET, TRAIN_SETTINGS["model"], TRAIN_SETTINGS["schedule"],
+                      COMPARE_TASK, COMPARE_RACE, INSIDE_PROP, INSIDE_COLOUR, LESSON, "inside_sort", "inside_state")

@@ -11,7 +11,7 @@ import streamlit as st
 
 from s2s.analysis import PROPERTIES, pca, question_properties, unit_order
 from s2s.data import PAD, Codec, QueryError, make_split
-from s2s.inference import Answer, answer
+from s2s.inference import Answer, answer, read_question
 from s2s.layers import LSTMRecord
 from s2s.tasks import TASKS
 from ui import charts, keys
@@ -84,7 +84,7 @@ def render() -> None:
         return
     text = question_box(picked.task)
     try:
-        q = picked.codec.validate(text)
+        q = read_question(picked.codec, text)
     except QueryError as e:
         st.warning(query_error_text(e, picked.codec))
         return
