@@ -69,3 +69,15 @@ def test_the_blas_setting_can_come_before_numpy_and_importing_s2s_changes_nothin
             "print('numpy' in sys.modules, dict(os.environ) == before)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
+
+
+LONGEST = 60  # lines a function of s2s/ or ui/ may take; longer ones are split into named steps
+
+
+def test_no_function_is_longer_than_a_screen():
+    long = []
+    for path in sorted((ROOT / "s2s").rglob("*.py")) + sorted((ROOT / "ui").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno >= LONGEST:
+                long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1})")
+    assert not long, long
