@@ -251,11 +251,12 @@ def answer_tiles(steps: list[Step], truth: str | None, forced: int | None = None
             border, style = "#000000", "solid"
         elif before is not None and i > (forced or 0) and s.char != before[i]:
             style = "dashed"
+        # bars at 3:1 or more against their #eee track (blue 4.5:1, grey 3.9:1): a graphic needs 3:1
         bars = "".join(
             f'<div style="display:flex;align-items:center;gap:3px;font:{bar_font} monospace">'
             f'<span style="width:1.1em;text-align:center">{shown_char(c)}</span>'
             f'<span style="flex:1;background:#eee;height:0.7em"><span style="display:block;height:100%;'
-            f'width:{p:.0%};background:{"#0072B2" if rank == 0 else "#999999"}"></span></span>'
+            f'width:{p:.0%};background:{"#0072B2" if rank == 0 else "#767676"}"></span></span>'
             f'<span style="width:{pct_width};text-align:right">{p:.0%}</span></div>'
             for rank, (c, p) in enumerate(s.top))
         label = t("step", n=i + 1) if narrow else f'{t("step", n=i + 1)} · {t("top5")}'
