@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 import pytest
+from waiting import wait_until
 
 from s2s.data import make_split
 from s2s.models import ModelConfig
@@ -27,15 +28,6 @@ def make_runner(lr: float = 0.005, clip: float = 5.0, epochs: int = 2) -> Backgr
                                            hidden_size=16, reverse=True),
                        TrainConfig(batch_size=64, lr=lr, clip=clip, epochs=epochs))
     return BackgroundTraining(setup, train, val)
-
-
-def wait_until(condition, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def trainer_threads() -> list[threading.Thread]:

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import time
 
+from waiting import wait_until
+
 from ui import memory
-
-
-def wait_until(condition, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def test_a_class_leaving_at_once_triggers_one_collection_per_moment(monkeypatch):
