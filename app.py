@@ -11,11 +11,12 @@ import streamlit as st
 
 from ui import sidebar, style
 from ui.i18n import t
-from ui.pages import lessons_page
+from ui.pages import lessons_page, train_page
 
 st.set_page_config(page_title="Seq2seq classroom", page_icon=":material/calculate:", layout="wide")
 style.tidy_url()
 style.apply()
+train_page.resume_from_url()  # ?run=: a saved run comes back before any page draws (ui.persist)
 sidebar.render()
 style.keep_in_url()  # ?lang=..&present=1 in every page's address
 page = st.navigation([
@@ -29,4 +30,6 @@ page = st.navigation([
 ])
 if style.presenting() and page.url_path != "lessons":
     lessons_page.banner()
+if page.url_path not in ("", "home", "train"):  # Train says it at its top; the default page forwards to Try
+    train_page.resume_note(unseen_only=True)
 page.run()

@@ -62,6 +62,32 @@ class AnswerHistory:
             self.every *= 2
             self.snapshots = [first] + [s for s in self.snapshots[1:] if s.iteration % self.every == 0]
 
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """(JSON-able values, arrays) to rebuild the snapshots with load_state: the arrays of all
+        snapshots stacked (they share their shapes)."""
+        snaps = self.snapshots
+        meta = {"every": self.every, "inputs": self.inputs,
+                "snapshots": [[s.iteration, s.epoch, s.answers] for s in snaps]}
+        arrays = {}
+        if snaps:
+            arrays = {"top_ids": np.stack([s.top_ids for s in snaps]),
+                      "top_probs": np.stack([s.top_probs for s in snaps])}
+            if snaps[0].attention is not None:
+                arrays["attention"] = np.stack([s.attention for s in snaps])
+        return meta, arrays
+
+    def load_state(self, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+        """Replace the snapshots by those of state(). KeyError, TypeError or ValueError if they do not fit."""
+        rows = meta["snapshots"]
+        ids, probs = (arrays.get(k, np.zeros((0,))) for k in ("top_ids", "top_probs"))
+        attention = arrays.get("attention")
+        if len(ids) != len(rows) or len(probs) != len(rows) or (attention is not None and len(attention) != len(rows)):
+            raise ValueError("the saved answer history's arrays and snapshots do not match")
+        self.every, self.inputs = int(meta["every"]), [list(map(str, row)) for row in meta["inputs"]]
+        self.snapshots = [AnswerSnapshot(int(it), float(ep), [str(a) for a in answers], ids[k], probs[k],
+                                         None if attention is None else attention[k])
+                          for k, (it, ep, answers) in enumerate(rows)]
+
     def nbytes(self) -> int:
         """Memory held by the snapshots' arrays."""
         return sum(s.top_ids.nbytes + s.top_probs.nbytes + (0 if s.attention is None else s.attention.nbytes)

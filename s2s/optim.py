@@ -84,6 +84,42 @@ class Optimizer:
         """The gradient arrays, in parameter order."""
         return [g for _, _, g in self.named]
 
+    SCRATCH: tuple[str, ...] = ()  # state_arrays that hold no state between steps (not saved)
+
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """What continuing needs: ({"t", "lr"}, {"<state name>/<parameter name>": copy}), one array per
+        parameter by its name whether or not the model's parameters are flattened (Module.flatten)."""
+        arrays = {}
+        for name, per_named in self.state_arrays().items():
+            if name not in self.SCRATCH:
+                arrays.update({f"{name}/{pname}": a.copy() for pname, a in self._by_parameter(per_named)})
+        return {"t": self.t, "lr": self.lr}, arrays
+
+    def load_state(self, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+        """Go on from state(): the values are written into the optimiser's own arrays (which may be shared
+        memory). KeyError or ValueError if they do not fit this model."""
+        for name, per_named in self.state_arrays().items():
+            if name not in self.SCRATCH:
+                for pname, a in self._by_parameter(per_named):
+                    value = arrays[f"{name}/{pname}"]
+                    if value.shape != a.shape:
+                        raise ValueError(f"optimiser state {name}/{pname} has shape {value.shape}, not {a.shape}")
+                    a[...] = value
+        self.t, self.lr = int(meta["t"]), float(meta["lr"])
+
+    def _by_parameter(self, per_named: list[np.ndarray]) -> list[tuple[str, np.ndarray]]:
+        """(parameter name, its part of the state) for one list of state_arrays(): views into the one flat
+        array when the parameters are flattened, in the flat order (Module.flatten)."""
+        names = [(n, p.shape) for n, p, _ in self.model.named_parameters()]
+        if len(per_named) == len(names):
+            return [(n, a) for (n, _), a in zip(names, per_named, strict=True)]
+        (flat,), out, offset = per_named, [], 0
+        for n, shape in names:
+            size = int(np.prod(shape))
+            out.append((n, flat[offset:offset + size].reshape(shape)))
+            offset += size
+        return out
+
 
 class SGD(Optimizer):
     """p -= lr * g."""
@@ -101,6 +137,8 @@ class Adam(Optimizer):
         self.m = [np.zeros_like(p) for _, p, _ in self.named]
         self.v = [np.zeros_like(p) for _, p, _ in self.named]
         self._tmp = [np.empty_like(p) for _, p, _ in self.named]
+
+    SCRATCH = ("tmp",)
 
     def state_arrays(self) -> dict[str, list[np.ndarray]]:
         return {"m": self.m, "v": self.v, "tmp": self._tmp}

@@ -22,9 +22,9 @@ from typing import Protocol
 
 import numpy as np
 
-from s2s.data import Dataset, make_split
+from s2s.data import Dataset, make_split, split_dataset
 from s2s.history import AnswerHistory, AnswerSnapshot
-from s2s.models import ModelConfig, Seq2seq, build_model, clone_model, count_parameters, get_weights
+from s2s.models import ModelConfig, Seq2seq, build_model, clone_model, count_parameters, get_weights, set_weights
 from s2s.presets import LIVE_EVAL_SIZE, Race, comparison_presets
 from s2s.tasks import TASKS
 from s2s.trainer import Backend, Evaluation, Prepared, TrainConfig, Trainer, TrainingDiverged, predict
@@ -62,6 +62,29 @@ class TrainSetup:
     train_size: int = 45000
     data_name: str = ""  # the uploaded file's name, for task "upload"
 
+    def to_dict(self) -> dict:
+        """Plain dict for JSON."""
+        return {"task": self.task, "model": self.model.to_dict(), "train": self.train.to_dict(),
+                "train_size": self.train_size, "data_name": self.data_name}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainSetup:
+        """Inverse of to_dict; TypeError or ValueError if it does not describe a valid setup."""
+        if d["task"] not in TASKS and d["task"] != "upload":
+            raise ValueError(f"unknown task {d['task']!r}")
+        return cls(task=str(d["task"]), model=ModelConfig(**d["model"]), train=TrainConfig(**d["train"]),
+                   train_size=int(d["train_size"]), data_name=str(d["data_name"]))
+
+
+def setup_data(setup: TrainSetup, uploaded: Dataset | None = None) -> tuple[Dataset, Dataset]:
+    """The (training, held-out) data of a setup: generated from its seed, or the upload split by it (a
+    tenth held out). The same setup gives the same data every time, so a saved run keeps only its setup."""
+    if setup.task == "upload":
+        if uploaded is None:
+            raise ValueError("a run on uploaded data needs the upload")
+        return split_dataset(uploaded, 0.1, setup.train.seed)
+    return make_split(setup.task, setup.train_size, LIVE_EVAL_SIZE, setup.train.seed)
+
 
 class AppendOnlyTable:
     """An append-only table of float64 rows. Rows once written never change, and a full buffer is
@@ -82,6 +105,14 @@ class AppendOnlyTable:
             self._rows = bigger
         self._rows[self._n] = values
         self._n += 1
+
+    @classmethod
+    def of(cls, rows: np.ndarray) -> AppendOnlyTable:
+        """A table holding a copy of `rows` (n, columns)."""
+        table = cls(rows.shape[1], max(1024, 2 * len(rows)))
+        table._rows[:len(rows)] = rows
+        table._n = len(rows)
+        return table
 
     def view(self) -> np.ndarray:
         """The rows written so far (read-only)."""
@@ -180,6 +211,32 @@ class ModelRun:
         """Read-only views of the loss (n, 3) and evaluation (m, 4) tables (see AppendOnlyTable)."""
         return self.losses.view(), self.evals.view()
 
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """(JSON-able values, arrays) to go on from with load_state: the weights, the trainer's state
+        (Trainer.state) and the tables."""
+        meta, arrays = self.trainer.state()
+        meta = {"trainer": meta, "smooth": [self._smooth_sum, self._smooth_weight], "speed": self.speed}
+        arrays = {**{f"trainer/{k}": v for k, v in arrays.items()},
+                  **{f"weights/{k}": v for k, v in get_weights(self.model).items()},
+                  "losses": self.losses.view().copy(), "evals": self.evals.view().copy()}
+        return meta, arrays
+
+    def load_state(self, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+        """Go on from state(). KeyError, TypeError or ValueError if it does not fit this model and data."""
+        weights = {name: arrays[f"weights/{name}"] for name, _, _ in self.model.named_parameters()}
+        for name, p, _ in self.model.named_parameters():
+            if weights[name].shape != p.shape:
+                raise ValueError(f"the saved weights {name} have shape {weights[name].shape}, not {p.shape}")
+        losses, evals = np.asarray(arrays["losses"], float), np.asarray(arrays["evals"], float)
+        if losses.ndim != 2 or losses.shape[1] != 3 or evals.ndim != 2 or evals.shape[1] != 4:
+            raise ValueError("the saved loss or evaluation table has the wrong columns")
+        self.trainer.load_state(meta["trainer"], {k[len("trainer/"):]: v for k, v in arrays.items()
+                                                  if k.startswith("trainer/")})
+        set_weights(self.model, weights)
+        self.losses, self.evals = AppendOnlyTable.of(losses), AppendOnlyTable.of(evals)
+        self._smooth_sum, self._smooth_weight = (float(x) for x in meta["smooth"])
+        self.speed = float(meta["speed"])
+
 
 class TrainingRun:
     """One session's model, trained on the Train page, with everything the page shows of it."""
@@ -244,6 +301,38 @@ class TrainingRun:
         self.publish(force=True)
         if self.history.snapshots[-1].iteration != self.trainer.iteration:
             self.history.record(self.model, self.trainer.iteration, self.trainer.epoch)
+
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """Everything that makes this run, but its data (see setup_data): (JSON-able values, arrays), from
+        which restore() rebuilds it to go on bit for bit. Copies: the run may train on meanwhile."""
+        run_meta, run_arrays = self.model_run.state()
+        history_meta, history_arrays = self.history.state()
+        meta = {"setup": self.setup.to_dict(), "status": self.status, "message": self.message, "run": run_meta,
+                "history": history_meta, "probe_answers": list(self._probe_answers),
+                "weights_version": self.weights_version}
+        return meta, {**{f"run/{k}": v for k, v in run_arrays.items()},
+                      **{f"history/{k}": v for k, v in history_arrays.items()}}
+
+    @classmethod
+    def restore(cls, meta: dict, arrays: dict[str, np.ndarray], train: Dataset, val: Dataset,
+                pool: StepPool | None = None) -> TrainingRun:
+        """The run state() described, on its data (setup_data of its setup). KeyError, TypeError or
+        ValueError if the state is incomplete or does not fit the data."""
+        run = cls(TrainSetup.from_dict(meta["setup"]), train, val, pool=pool)
+
+        def part(prefix: str) -> dict[str, np.ndarray]:
+            return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+
+        run.model_run.load_state(meta["run"], part("run/"))
+        run.history.load_state(meta["history"], part("history/"))
+        probes = [str(a) for a in meta["probe_answers"]]
+        if len(probes) != len(run._probe_qa):
+            raise ValueError("the saved probe answers do not match the held-out questions")
+        run._probe_answers = probes
+        run.status, run.message = str(meta["status"]), str(meta["message"])
+        run.weights_version = int(meta["weights_version"])
+        run.publish(force=True)
+        return run
 
     def snapshot(self) -> Snapshot:
         """A copy of everything the Train page draws."""

@@ -214,6 +214,35 @@ class Trainer:
             "examples_per_second": n / dt if dt > 0 else float("inf"),
         }
 
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """Everything continuing this training needs besides the model's weights, its data and its
+        config: (JSON-able values, arrays). load_state on a new Trainer of the same model, data and config
+        then takes the same steps as this one would have (bit for bit, with the same backend)."""
+        opt_meta, opt_arrays = self.optimizer.state()
+        good_iteration, good = self._good
+        meta = {"iteration": self.iteration, "train_seconds": self.train_seconds, "order_epoch": self._order_epoch,
+                "since": list(self._since), "rng": self.rng.bit_generator.state, "good_iteration": good_iteration,
+                "optimizer": opt_meta, "total_iterations": self.total_iterations}
+        arrays = {"order": self._order.copy(), **{f"good/{k}": v for k, v in good.items()},
+                  **{f"optimizer/{k}": v for k, v in opt_arrays.items()}}
+        return meta, arrays
+
+    def load_state(self, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+        """Go on from state() (see there). KeyError, TypeError or ValueError if it does not fit."""
+        order = np.asarray(arrays["order"])
+        if order.shape != (len(self.data),):
+            raise ValueError(f"the saved data order has {order.size} examples, the data {len(self.data)}")
+        good = {name: arrays[f"good/{name}"] for name, _, _ in self.model.named_parameters()}
+        self.optimizer.load_state(meta["optimizer"], {k[len("optimizer/"):]: v for k, v in arrays.items()
+                                                      if k.startswith("optimizer/")})
+        self.rng.bit_generator.state = meta["rng"]
+        self.iteration, self.train_seconds = int(meta["iteration"]), float(meta["train_seconds"])
+        self.total_iterations = int(meta["total_iterations"])
+        self._order, self._order_epoch = order.astype(np.int64), int(meta["order_epoch"])
+        steps, loss_sum, seconds = meta["since"]
+        self._since = (int(steps), float(loss_sum), float(seconds))
+        self._good = (int(meta["good_iteration"]), {k: np.array(v) for k, v in good.items()})
+
     def close(self) -> None:
         """End the backend, if any: the parameters are the model's own again, and the optimiser goes on
         with them (the trainer can still step, in this thread alone)."""

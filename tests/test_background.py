@@ -27,7 +27,7 @@ def make_runner(lr: float = 0.005, clip: float = 5.0, epochs: int = 2) -> Backgr
     setup = TrainSetup("sort", ModelConfig(kind="peeky", vocab_size=len(train.codec.vocab), wordvec_size=8,
                                            hidden_size=16, reverse=True),
                        TrainConfig(batch_size=64, lr=lr, clip=clip, epochs=epochs))
-    return BackgroundTraining(setup, train, val)
+    return BackgroundTraining.new(setup, train, val)
 
 
 def trainer_threads() -> list[threading.Thread]:

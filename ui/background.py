@@ -20,6 +20,7 @@ import threading
 import time
 import weakref
 from collections.abc import Iterator
+from typing import Protocol
 
 from s2s.data import Dataset
 from s2s.fast.libc import name_this_thread
@@ -119,10 +120,25 @@ def poll_interval(base: float, longest: float = 10.0) -> float:
     return min(max(base, base * sessions_training() / 2), longest)
 
 
+class Saver(Protocol):
+    """What keeps a run on disk as it trains (ui.persist.RunSaver): asked after every background step
+    whether a save is due, and told to save at every pause, step by hand and close."""
+
+    def due(self, owner: BackgroundRun) -> bool:
+        """Whether to save now (and, for a run that moved elsewhere, pause it instead)."""
+        ...
+
+    def save(self, owner: BackgroundRun) -> None:
+        """Save the run (copying its state under owner.lock, writing without it); never raises."""
+        ...
+
+
 class BackgroundRun:
     """A session's run and the thread that trains it: start, pause, step by hand, close. Everything
     that reads the run goes through ``watched()``, under the lock, which also tells the idle watchdog
-    that someone is watching."""
+    that someone is watching. A ``saver``, when set, keeps the run on disk (see Saver)."""
+
+    saver: Saver | None = None
 
     def __init__(self, run: TrainingRun | CompareRun):
         self.run = run
@@ -171,12 +187,16 @@ class BackgroundRun:
             if self.run.status == "running":
                 self.run.status, self.run.message = "paused", message
             self.run.on_pause()
+        if self.saver is not None:
+            self.saver.save(self)
 
     def step_once(self) -> None:
         """Pause, then one step by hand in the caller's thread (the run's ``step``)."""
         self.pause()
         with self._step_lock, self.lock:
             self.run.step(pool_mode(by_hand=True))
+        if self.saver is not None:
+            self.saver.save(self)
 
     def close(self, timeout: float = 5.0) -> None:
         """End the training thread (the session's tab is gone); training state is kept."""
@@ -188,6 +208,8 @@ class BackgroundRun:
         with self.lock:
             if self.run.status == "running":
                 self.run.status = "paused"
+        if self.saver is not None:
+            self.saver.save(self)
 
     @property
     def alive(self) -> bool:
@@ -210,6 +232,8 @@ class BackgroundRun:
                 if not self.run.apply(prepared):
                     self._want_run.clear()
                 self.run.after_step()
+        if self.saver is not None and (not self._want_run.is_set() or self.saver.due(self)):
+            self.saver.save(self)  # every so often while training, and once when training ends
 
 
 def _train_loop(ref: weakref.ReferenceType) -> None:
@@ -248,8 +272,11 @@ class BackgroundTraining(BackgroundRun):
 
     run: TrainingRun
 
-    def __init__(self, setup: TrainSetup, train: Dataset, val: Dataset, model: Seq2seq | None = None):
-        super().__init__(TrainingRun(setup, train, val, model, pool=STEP_POOL))
+    @classmethod
+    def new(cls, setup: TrainSetup, train: Dataset, val: Dataset, model: Seq2seq | None = None) -> BackgroundTraining:
+        """A new run of `setup` on this data (`model`: one to go on training), its passes in the step pool. A
+        restored run (TrainingRun.restore with pool=STEP_POOL) is given to the constructor itself."""
+        return cls(TrainingRun(setup, train, val, model, pool=STEP_POOL))
 
     # what never changes during a run, read without the lock
     setup = property(lambda self: self.run.setup, doc="The settings the run was made with.")

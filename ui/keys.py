@@ -20,6 +20,8 @@ RUNNER = "runner"  # the Train page's BackgroundTraining or None; ui.state.set_r
 COMPARE = "compare"  # the Compare page's BackgroundCompare or None; ui.state.set_compare writes, get_compare reads
 SESSION_MODEL = "_session_model"  # (runner, version, model): ui.state.session_model's decoding copy
 COMPARE_MODELS = "_compare_models"  # {variant: (compare, version, model)}: ui.state.compare_model's copies
+RUN_TOKEN = "_run_token"  # the token of the runner's saved run (?run=); ui.persist writes, ui.style reads
+RESUMED = "_resumed"  # (ui.persist.Resumed, said on a page yet): the last ?run= resumed; train_page writes and reads
 SHIPPED_MODELS = "_shipped_models"  # {(task, name): model}: ui.state.session_shipped_model's own copies
 INSIDE_MAPS = "_inside_maps"  # {model version: map data}: inside_page.map_data, via ui.state.for_model_version
 ERROR_REPORTS = "_error_reports"  # {model version: ErrorReport}: errors_page.report_for, the same way

@@ -12,7 +12,7 @@ from s2s.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from s2s.data import Codec
 from s2s.models import Seq2seq, build_model, clone_model, set_weights
 from s2s.tasks import TASKS
-from ui import keys
+from ui import keys, persist
 from ui.background import BackgroundCompare, BackgroundRun, BackgroundTraining
 from ui.memory import collect_after_release
 
@@ -96,9 +96,21 @@ def get_runner() -> BackgroundTraining | None:
 
 
 def set_runner(runner: BackgroundTraining | None) -> None:
-    """Replace the session's training run; the old one's training thread is ended."""
+    """Replace the session's training run; the old one's training thread is ended and its save removed. The
+    address carries the new run's token (?run=, ui.persist) when it is saved."""
+    old = get_runner()
+    if old is not None and old is not runner:
+        persist.forget(old)
     _replace_run(keys.RUNNER, runner)
     st.session_state.pop(keys.SESSION_MODEL, None)
+    token = None if runner is None or runner.saver is None else runner.saver.token
+    if token is None:
+        st.session_state.pop(keys.RUN_TOKEN, None)
+        if "run" in st.query_params:
+            del st.query_params["run"]
+    else:
+        st.session_state[keys.RUN_TOKEN] = token
+        st.query_params["run"] = token
 
 
 def get_compare() -> BackgroundCompare | None:

@@ -82,9 +82,11 @@ def set_presenting(on: bool) -> None:
 
 
 def url_state() -> dict[str, str]:
-    """The parameters every page's address keeps: the language, and present=1 while presenting. Pass it to
+    """The parameters every page's address keeps: the language, present=1 while presenting, and the token of the
+    session's saved run (ui.persist). Pass it to
     st.page_link / st.switch_page, which otherwise clear the address."""
-    return {"lang": lang(), **({"present": "1"} if presenting() else {})}
+    token = st.session_state.get(keys.RUN_TOKEN)
+    return {"lang": lang(), **({"present": "1"} if presenting() else {}), **({"run": token} if token else {})}
 
 
 def keep_in_url() -> None:

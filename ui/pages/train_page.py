@@ -6,19 +6,20 @@ from __future__ import annotations
 
 import html
 import math
+import time
 
 import pandas as pd
 import streamlit as st
 
 from s2s.checkpoint import MAX_BYTES, CheckpointError, checkpoint_bytes, load_checkpoint
-from s2s.data import Dataset, DatasetError, make_split, parse_book_bytes, split_dataset, task_codec
+from s2s.data import DatasetError, parse_book_bytes, split_dataset, task_codec
 from s2s.inference import Step
 from s2s.models import MODEL_KINDS, ModelConfig
 from s2s.presets import PRESETS
-from s2s.session import Snapshot, TrainSetup
+from s2s.session import Snapshot, TrainSetup, setup_data
 from s2s.tasks import TASKS, solve
 from s2s.trainer import SCHEDULES, TrainConfig
-from ui import charts, keys
+from ui import charts, keys, persist
 from ui.background import BackgroundTraining, poll_interval
 from ui.i18n import labels, t
 from ui.keys import Upload, UploadNote
@@ -135,16 +136,62 @@ def _setting_widgets(tasks: list[str]) -> None:
     c3.selectbox(t("schedule"), SCHEDULES, key=K["schedule"], format_func=labels(SCHEDULES, "schedule_"), **KEEP)
 
 
-def _datasets(setup: TrainSetup) -> tuple[Dataset, Dataset]:
-    if setup.task == "upload":
-        return split_dataset(keys.upload().data, 0.1, setup.train.seed)
-    return make_split(setup.task, setup.train_size, 1000, setup.train.seed)
-
-
 def _new_runner(setup: TrainSetup, model=None) -> BackgroundTraining:
-    runner = BackgroundTraining(setup, *_datasets(setup), model)
+    upload = keys.upload()
+    runner = BackgroundTraining.new(setup, *setup_data(setup, upload and upload.data), model)
+    persist.attach(runner)
     set_runner(runner)
+    st.session_state.pop(keys.RESUMED, None)
     return runner
+
+
+def resume_from_url() -> None:
+    """Before any page draws: when the address names a saved run (?run=) this session does not hold, bring it
+    back with the setting boxes showing its setup (ui.persist); resume_note says what became of it."""
+    token = persist.wanted_token()
+    if token is None:
+        return
+    runner, note = persist.resume(token)
+    st.session_state[keys.RESUMED] = (note, False)
+    if runner is None:
+        del st.query_params["run"]
+        return
+    ss, K, setup = st.session_state, keys.TRAIN_SETTINGS, runner.setup
+    ss[keys.TRAIN_TASK] = setup.task
+    values = {**{name: getattr(setup.model, field) for name, field in (
+        ("model", "kind"), ("reverse", "reverse"), ("wordvec", "wordvec_size"), ("hidden", "hidden_size"),
+        ("forget_bias", "forget_bias"))}, "batch": setup.train.batch_size, "lr": setup.train.lr,
+        "clip": setup.train.clip, "seed": setup.train.seed, "epochs": int(setup.train.epochs),
+        "train_size": setup.train_size, "schedule": setup.train.schedule}
+    for name, value in values.items():
+        ss[K[name]] = value
+    set_runner(runner)
+
+
+def resume_note(unseen_only: bool = False) -> None:
+    """Say what became of the run the address named, if one did (`unseen_only`: unless a page said it already)."""
+    note, seen = st.session_state.get(keys.RESUMED) or (None, False)
+    if note is None or (seen and unseen_only):
+        return
+    st.session_state[keys.RESUMED] = (note, True)
+    if not note.ok:
+        why = t(f"resume_why_{note.kind}", **({"h": persist.store()[0].ttl / 3600} if note.kind == "expired" else {}))
+        st.warning(t("resume_failed", why=why), icon=":material/history:")
+    elif note.kind == "stopped_server":
+        st.info(t("resumed_stopped_server", it=note.iteration, s=note.lost_seconds), icon=":material/history:")
+    else:
+        st.info(t(f"resumed_{note.kind}", it=note.iteration), icon=":material/history:")
+
+
+def _saving_note(runner: BackgroundTraining) -> None:
+    """Whether the run is being saved: when it was last, or why not."""
+    saver = runner.saver
+    if saver is None:
+        st.caption(t("not_saving", why=persist.store()[1]))
+    elif saver.error:
+        st.warning(t("save_failed", why=saver.error))
+    elif saver.saved_iteration is not None:
+        st.caption(t("saved_note", s=time.monotonic() - saver.saved_at))
 
 
 def _ensure_runner(setup: TrainSetup | None) -> BackgroundTraining | None:
@@ -159,6 +206,7 @@ def render() -> None:
     st.title(t("train_title"))
     if not presenting():  # presenting, the lesson's banner says what to look at
         st.caption(t("train_intro"))
+    resume_note()
     # presenting, the folded settings go below the charts (the lesson set them): the accuracy chart then fits
     # on a 1280x720 projector under the lesson's banner
     settings_box = None if presenting() else st.container()
@@ -214,12 +262,12 @@ def _draw(snap: Snapshot, runner: BackgroundTraining) -> None:
     """Status and counters in a narrow column beside the loss and accuracy charts: on a 1280x720 projector the
     accuracy chart is then on screen under the buttons, also in presentation mode."""
     status = t(f"status_{snap.status}")
-    alert = snap.status == "diverged" or snap.message == "idle"
+    alert = snap.status == "diverged" or snap.message in ("idle", "moved")
     if snap.status == "diverged":
         st.container(key="train_status").error(
             f"**{status}**: {t('diverged_help', lr=f'{runner.setup.train.lr / 10:g}')}\n\n`{snap.message}`")
     elif alert:
-        st.container(key="train_status").warning(f"**{status}**: {t('idle_paused')}")
+        st.container(key="train_status").warning(f"**{status}**: {t(f'{snap.message}_paused')}")
     acc = snap.evals[-1, 2] if len(snap.evals) else math.nan
     counters, left, right = st.columns([1, 2, 2])
     with counters.container(key="train_counters", gap="small"):
@@ -243,6 +291,7 @@ def _draw(snap: Snapshot, runner: BackgroundTraining) -> None:
                     unsafe_allow_html=True)
         st.vega_lite_chart(acc_frame, charts.accuracy_spec(t("epoch"), t("accuracy"), exact, per_char),
                            width="stretch", alt=_accuracy_alt(snap.evals))
+    _saving_note(runner)
     st.markdown(f"**{t('probes')}**")
     st.html(answers_table(snap.probes))
     # the tables are built only when asked for: a live refresh must stay light with a class on the server

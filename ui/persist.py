@@ -1,0 +1,226 @@
+"""Nothing lost: the Train page's run saved as it trains, and brought back from the page's address.
+
+Each run gets a token (s2s.store) that the address carries (``?run=``). A run is saved every
+SAVE_EVERY seconds while it trains, at every pause, step by hand and when its session ends (ui.state
+closes it), by the session's own training thread or the page's script thread, never under the step
+slots. A session that opens an address with a token and has no run of it resumes the run from its
+last save: after a reload, a lost connection, a restarted server, or on another server that shares
+the folder. If that run is still open in this server (another tab, an old session), that one is
+saved and stopped first, so nothing is lost and one run never trains twice.
+
+Each server writes a heartbeat file every HEARTBEAT seconds, so that a run resumed from a server that
+stopped can say how much training was lost: the time between its last save and the server's last beat.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from s2s.data import Codec, Dataset
+from s2s.session import TrainingRun, TrainSetup, setup_data
+from s2s.store import RunStore, StoreError, check_token, new_token, store_from_environment
+from ui import keys
+from ui.background import STEP_POOL, BackgroundRun, BackgroundTraining
+
+SAVE_EVERY = 10.0  # seconds between saves while training: at most this much is lost when a server dies
+HEARTBEAT = 2.0  # seconds between a server's heartbeats
+SERVER_ID = secrets.token_hex(8)  # this server process, in every save it writes
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """What the page says about the run it brought back (or could not)."""
+
+    ok: bool
+    kind: str  # resumed: "same_server", "stopped_server", "other_server"; failed: a StoreError kind or "invalid"
+    iteration: int = 0
+    lost_seconds: float = 0.0  # training time since the last save that is gone (stopped_server)
+    detail: str = ""  # the reason, for a failure
+
+
+@st.cache_resource(show_spinner=False)
+def store() -> tuple[RunStore | None, str]:
+    """The server's run store and "" or, when runs cannot be saved, None and the reason."""
+    try:
+        runs = store_from_environment()
+        runs.check_writable()
+    except (ValueError, StoreError) as e:
+        return None, str(e)
+    runs.tidy()
+    threading.Thread(target=_beat, args=(runs.root / "servers",), daemon=True, name="s2s-heartbeat").start()
+    return runs, ""
+
+
+def _beat(folder: Path) -> None:
+    """Touch this server's heartbeat file for ever (and remove other servers' that stopped long ago)."""
+    mine = folder / SERVER_ID
+    while True:
+        try:
+            folder.mkdir(exist_ok=True)
+            mine.touch()
+        except OSError:
+            pass
+        time.sleep(HEARTBEAT)
+
+
+def _last_beat(server: str) -> float | None:
+    runs, _ = store()
+    try:
+        return os.stat(runs.root / "servers" / server).st_mtime if runs and server.isalnum() else None
+    except OSError:
+        return None
+
+
+# the runs open in this server by token, so that resuming one here first stops and saves the open one
+_OPEN: dict[str, weakref.ReferenceType] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+class RunSaver:
+    """Keeps one run on disk (ui.background.Saver); remembers the last error for the page."""
+
+    def __init__(self, runs: RunStore, token: str, upload: tuple[str, Dataset] | None = None):
+        self.runs, self.token, self.upload = runs, token, upload
+        self.saved_at = 0.0  # time.monotonic() of the last save
+        self.saved_iteration: tuple[int, str] | None = None  # (iteration, status) of the last save
+        self.error = ""  # why the last save failed, else ""
+
+    def due(self, owner: BackgroundRun) -> bool:
+        if not self.owns(owner):
+            owner.pause("moved")
+            return False
+        return time.monotonic() - self.saved_at >= SAVE_EVERY
+
+    def owns(self, owner: BackgroundRun) -> bool:
+        """Whether `owner` is the run open under this token in this server (not one resumed elsewhere since)."""
+        with _OPEN_LOCK:
+            ref = _OPEN.get(self.token)
+        return ref is not None and ref() is owner
+
+    def save(self, owner: BackgroundRun) -> None:
+        if not self.owns(owner):
+            return
+        with owner.lock:
+            run: TrainingRun = owner.run
+            at = (run.trainer.iteration, run.status)
+            if at == self.saved_iteration:
+                return
+            meta, arrays = run.state()
+        meta["server"] = SERVER_ID
+        try:
+            if self.upload is not None and not self.runs.has(self.token, "data"):
+                name, data = self.upload
+                self.runs.save(self.token, {"name": name, "codec": data.codec.to_dict(), "source": data.source},
+                               {"xs": data.xs, "ts": data.ts}, part="data")
+            self.runs.save(self.token, meta, arrays)
+        except StoreError as e:
+            self.error = str(e)
+            return
+        self.saved_at, self.saved_iteration, self.error = time.monotonic(), at, ""
+
+
+def attach(runner: BackgroundTraining, token: str | None = None) -> None:
+    """Give a run a saver under `token` (None: a new token), unless runs cannot be saved (runner.saver stays
+    None). ui.state.set_runner puts the token in the address."""
+    runs, _ = store()
+    if runs is None:
+        return
+    token = token or new_token()
+    upload = keys.upload()
+    runner.saver = RunSaver(runs, token, (upload.name, upload.data) if runner.setup.task == "upload" else None)
+    with _OPEN_LOCK:
+        _OPEN[token] = weakref.ref(runner)
+
+
+def forget(runner: BackgroundTraining) -> None:
+    """The session dropped its run (Reset, a new run): its save is removed, and it saves no more."""
+    saver = runner.saver
+    if saver is not None and saver.owns(runner):
+        with _OPEN_LOCK:
+            _OPEN.pop(saver.token, None)
+        saver.runs.delete(saver.token)
+
+
+def wanted_token() -> str | None:
+    """The token in the address when this session does not hold that run yet, else None."""
+    token = st.query_params.get("run")
+    if not token or token == st.session_state.get(keys.RUN_TOKEN):
+        return None
+    return token
+
+
+def resume(token: str) -> tuple[BackgroundTraining | None, Resumed]:
+    """The run saved under `token`, ready to train on (not started), and what to say of it; (None, why)
+    when it cannot be resumed. A run open in this server is saved and stopped first."""
+    runs, reason = store()
+    if runs is None:
+        return None, Resumed(False, "unwritable", detail=reason)
+    try:
+        check_token(token)
+        _stop_open(token)
+        saved = runs.load(token)
+        data = runs.load(token, "data") if runs.has(token, "data") else None
+        upload = None if data is None else (str(data.meta["name"]), _dataset(data))
+        run = TrainingRun.restore(saved.meta, saved.arrays, *_data_of(saved.meta, upload), pool=STEP_POOL)
+    except StoreError as e:
+        return None, Resumed(False, e.kind, detail=str(e))
+    except (KeyError, TypeError, ValueError, IndexError) as e:
+        return None, Resumed(False, "invalid", detail=f"{type(e).__name__}: {e}")
+    if upload is not None:
+        keys.set_upload(keys.Upload(*upload))
+    was_running = run.status == "running"
+    if was_running:
+        run.status = "paused"
+    runner = BackgroundTraining(run)
+    attach(runner, token)
+    runner.saver.saved_iteration = (run.trainer.iteration, run.status)
+    runner.saver.saved_at = time.monotonic()
+    if was_running:
+        runner.start()
+    return runner, _what_resumed(saved.meta, saved.saved_at, run.trainer.iteration)
+
+
+def _stop_open(token: str) -> None:
+    """Stop the run open under `token` in this server, if any: closing saves it (it is still the owner),
+    then it is no longer the owner and says so."""
+    with _OPEN_LOCK:
+        ref = _OPEN.get(token)
+    other = ref() if ref is not None else None
+    if other is None:
+        return
+    other.close()
+    with _OPEN_LOCK:
+        _OPEN.pop(token, None)
+    with other.lock:
+        other.run.status, other.run.message = "paused", "moved"
+
+
+def _dataset(saved) -> Dataset:
+    codec = Codec.from_dict(saved.meta["codec"])
+    return Dataset(saved.arrays["xs"], saved.arrays["ts"], codec, str(saved.meta.get("source", "")))
+
+
+def _data_of(meta: dict, upload: tuple[str, Dataset] | None) -> tuple[Dataset, Dataset]:
+    setup = TrainSetup.from_dict(meta["setup"])
+    if setup.task == "upload" and upload is None:
+        raise ValueError("the run trained on uploaded data that was not saved with it")
+    return setup_data(setup, None if upload is None else upload[1])
+
+
+def _what_resumed(meta: dict, saved_at: float, iteration: int) -> Resumed:
+    server = str(meta.get("server", ""))
+    if server == SERVER_ID:
+        return Resumed(True, "same_server", iteration)
+    beat = _last_beat(server)
+    if beat is None or time.time() - beat < 3 * HEARTBEAT:
+        return Resumed(True, "other_server", iteration)
+    lost = max(0.0, beat - saved_at) if meta.get("status") == "running" else 0.0
+    return Resumed(True, "stopped_server", iteration, lost)
