@@ -60,7 +60,7 @@ def store_from_environment(env=os.environ) -> RunStore:
     S2S_STATE_QUOTA_MB (all runs together, default 2048), S2S_RUN_LIMIT_MB (one run, default 100) and
     S2S_STATE_TTL_HOURS (default 24). ValueError, naming the variable, for a value that is not a positive
     number."""
-    cache = env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    cache = env.get("XDG_CACHE_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".cache")
     root = env.get("S2S_STATE_DIR") or os.path.join(cache, "seq2seq-classroom", "runs")
 
     def number(name: str, default: float) -> float:
@@ -123,7 +123,7 @@ class RunStore:
         it (the previous save stays). Then expired runs are removed, and the oldest while over the quota."""
         path = self.path(token, part)
         payload = dict(arrays)
-        meta = {"format": FORMAT, "version": VERSION, "saved_at": self.clock(), **meta}
+        meta = {**meta, "format": FORMAT, "version": VERSION, "saved_at": self.clock()}
         payload[META_KEY] = np.frombuffer(json.dumps(meta,
                                                      ensure_ascii=False).encode("utf-8"), np.uint8)
         size = sum(a.nbytes for a in payload.values())
