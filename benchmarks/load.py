@@ -86,7 +86,7 @@ WATCH_ANSWER = """([sel, text]) => {
 LIMITS = {"answer_p95_s": 1.0, "health_p95_s": 0.5, "mb_per_session": 40.0, "memory_back_ratio": 1.2}
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -152,11 +152,11 @@ def proc_status(pid: int) -> dict[str, int]:
 
 @contextlib.contextmanager
 def streamlit_server(ttl: float | None = None, log_dir: Path | None = None, env: dict[str, str] | None = None,
-                     launcher: list[str] | None = None):
-    """A `streamlit run app.py` on a free port; yields (url, process). `env`: the server's environment
-    (default: this process's); `launcher`: what stands for `python -m streamlit` (the same command line
-    follows it)."""
-    port = _free_port()
+                     launcher: list[str] | None = None, port: int | None = None):
+    """A `streamlit run app.py` on `port` (default: a free one); yields (url, process). `env`: the server's
+    environment (default: this process's); `launcher`: what stands for `python -m streamlit` (the same command
+    line follows it)."""
+    port = port or free_port()
     cmd = [*(launcher or [sys.executable, "-m", "streamlit"]), "run", str(ROOT / "app.py"), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", "--global.developmentMode", "false"]
@@ -164,7 +164,7 @@ def streamlit_server(ttl: float | None = None, log_dir: Path | None = None, env:
         cmd += ["--server.disconnectedSessionTTL", str(int(ttl))]
     log_dir = log_dir or ROOT / "test-output"
     log_dir.mkdir(exist_ok=True)
-    with open(log_dir / f"load-server-{port}.log", "w") as log:
+    with open(log_dir / f"load-server-{port}.log", "a") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
         url = f"http://127.0.0.1:{port}"
         try:
