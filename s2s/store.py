@@ -33,7 +33,7 @@ VERSION = 1
 META_KEY = "__meta__"
 TOKEN_BYTES = 24
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")  # what secrets.token_urlsafe(24) gives
-PARTS = ("run", "data")  # a run's state, and the uploaded data it trains on (written once)
+PARTS = ("run", "data", "owner")  # a run's state, the uploaded data it trains on (written once), who trains it
 TEMP_AGE = 60.0  # seconds after which a temporary file is left over from a save cut short
 KINDS = ("malformed", "unknown", "expired", "corrupt", "old_format", "too_large", "unwritable")
 
@@ -111,7 +111,7 @@ class RunStore:
         if part not in PARTS:
             raise ValueError(f"unknown part {part!r}")
         digest = hashlib.sha256(check_token(token).encode("ascii")).hexdigest()[:40]
-        return self.root / f"{digest}.{part}.npz"
+        return self.root / f"{digest}.{part}.{'txt' if part == 'owner' else 'npz'}"
 
     def has(self, token: str, part: str) -> bool:
         """Whether a part of a run is saved."""
@@ -127,7 +127,7 @@ class RunStore:
         payload[META_KEY] = np.frombuffer(json.dumps(meta,
                                                      ensure_ascii=False).encode("utf-8"), np.uint8)
         size = sum(a.nbytes for a in payload.values())
-        others = sum(self._size(self.path(token, p)) for p in PARTS if p != part)
+        others = sum(self._size(self.path(token, p)) for p in ("run", "data") if p != part)
         if size + others > self.run_limit:
             raise StoreError(f"the run takes {(size + others) / 2**20:.1f} MB, more than the "
                              f"{self.run_limit / 2**20:.0f} MB a run may take", "too_large")
@@ -168,6 +168,26 @@ class RunStore:
         meta = _read_meta(arrays.pop(META_KEY, None))
         return Saved(meta, arrays, float(meta.get("saved_at", saved_at)))
 
+    def claim(self, token: str, owner: str) -> None:
+        """Say who trains the run now (a server and session, for example): an owner that finds another name
+        here (owner()) has been taken over, elsewhere, and stops. StoreError("unwritable") if it cannot be said."""
+        path = self.path(token, "owner")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=self.root)
+            with os.fdopen(fd, "w") as f:
+                f.write(owner)
+            os.replace(tmp, path)
+        except OSError as e:
+            raise StoreError(f"the run could not be claimed in {self.root}: {e.strerror or e}", "unwritable") from None
+
+    def owner(self, token: str) -> str | None:
+        """The last claim() of a run (None: none, or it cannot be read)."""
+        try:
+            return self.path(token, "owner").read_text()[:200]
+        except (OSError, UnicodeDecodeError):
+            return None
+
     def delete(self, token: str) -> None:
         """Remove every part of a run."""
         for part in PARTS:
@@ -190,7 +210,7 @@ class RunStore:
             if entry.name.endswith(".tmp"):
                 if now - st.st_mtime > TEMP_AGE:
                     Path(entry.path).unlink(missing_ok=True)
-            elif entry.name.endswith(".npz"):
+            elif entry.name.endswith((".npz", ".txt")):
                 runs.setdefault(entry.name.split(".")[0], []).append((Path(entry.path), st))
         kept = None if keep is None else self.path(keep).name.split(".")[0]
         saved = {stem: max(st.st_mtime for _, st in files) for stem, files in runs.items()}

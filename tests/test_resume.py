@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import time
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -240,3 +241,28 @@ def test_reset_removes_the_save():
     assert not persist.store()[0].has(token, "run")
     assert "run" not in at.query_params
 
+
+
+def test_a_run_taken_over_on_another_server_stops_here_at_its_next_save(tmp_path):
+    """Two servers share the folder; the student's page moved to the other one, which resumed the run and
+    claimed it. This server's copy must not train on (and overwrite the other's saves): it stops and says so."""
+    from ui.background import BackgroundTraining
+
+    setup = small_setup()
+    runner = BackgroundTraining.new(setup, *setup_data(setup))
+    runs = RunStore(tmp_path, 2**30, 2**30, 3600)
+    token = new_token()
+    saver = persist.RunSaver(runs, token)
+    runner.saver = saver
+    with persist._OPEN_LOCK:
+        persist._OPEN[token] = weakref.ref(runner)
+    runs.claim(token, saver.owner_id)
+    runner.step_once()
+    assert runs.load(token).meta["run"]["trainer"]["iteration"] == 1
+    RunStore(tmp_path, 2**30, 2**30, 3600).claim(token, "another-server-abc")  # the other server resumed it
+    runner.step_once()  # its pause saves first, finds the other owner, and the step is not taken
+    assert (runner.status, runner.message) == ("paused", "moved")
+    assert runner.trainer.iteration == 1
+    assert runs.load(token).meta["run"]["trainer"]["iteration"] == 1  # the other server's save stands
+    runner.start()
+    assert runner.status == "paused" and not runner.alive

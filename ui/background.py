@@ -128,8 +128,9 @@ class Saver(Protocol):
         """Whether to save now (and, for a run that moved elsewhere, pause it instead)."""
         ...
 
-    def save(self, owner: BackgroundRun) -> None:
-        """Save the run (copying its state under owner.lock, writing without it); never raises."""
+    def save(self, owner: BackgroundRun) -> bool:
+        """Save the run (copying its state under owner.lock, writing without it); never raises. False when the
+        run was taken over elsewhere (resumed by another session or server): then it must train no more."""
         ...
 
 
@@ -167,9 +168,9 @@ class BackgroundRun:
             yield self.run
 
     def start(self) -> None:
-        """Train in the background until paused, finished or diverged."""
+        """Train in the background until paused, finished or diverged (not a run taken over elsewhere)."""
         with self.lock:
-            if self.run.status in ENDED:
+            if self.run.status in ENDED or self.run.message == "moved":
                 return
             self.run.status, self.run.message = "running", ""
             self.last_seen = time.monotonic()
@@ -187,16 +188,25 @@ class BackgroundRun:
             if self.run.status == "running":
                 self.run.status, self.run.message = "paused", message
             self.run.on_pause()
-        if self.saver is not None:
-            self.saver.save(self)
+        if self.saver is not None and not self.saver.save(self):
+            self.moved()
+
+    def moved(self) -> None:
+        """The run was taken over elsewhere (see Saver.save): stop, and say so."""
+        self._want_run.clear()
+        with self.lock:
+            if self.run.status not in ENDED:
+                self.run.status, self.run.message = "paused", "moved"
 
     def step_once(self) -> None:
         """Pause, then one step by hand in the caller's thread (the run's ``step``)."""
         self.pause()
         with self._step_lock, self.lock:
+            if self.run.message == "moved":
+                return
             self.run.step(pool_mode(by_hand=True))
-        if self.saver is not None:
-            self.saver.save(self)
+        if self.saver is not None and not self.saver.save(self):
+            self.moved()
 
     def close(self, timeout: float = 5.0) -> None:
         """End the training thread (the session's tab is gone); training state is kept."""
@@ -232,8 +242,10 @@ class BackgroundRun:
                 if not self.run.apply(prepared):
                     self._want_run.clear()
                 self.run.after_step()
-        if self.saver is not None and (not self._want_run.is_set() or self.saver.due(self)):
-            self.saver.save(self)  # every so often while training, and once when training ends
+        saver = self.saver
+        # every so often while training, and once when training ends
+        if saver is not None and (not self._want_run.is_set() or saver.due(self)) and not saver.save(self):
+            self.moved()
 
 
 def _train_loop(ref: weakref.ReferenceType) -> None:

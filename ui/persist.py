@@ -14,6 +14,7 @@ stopped can say how much training was lost: the time between its last save and t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import threading
@@ -56,17 +57,24 @@ def store() -> tuple[RunStore | None, str]:
     except (ValueError, StoreError) as e:
         return None, str(e)
     runs.tidy()
+    for beat in (runs.root / "servers").glob("*"):  # servers that stopped long ago
+        with contextlib.suppress(OSError):
+            if time.time() - beat.stat().st_mtime > runs.ttl:
+                beat.unlink()
     threading.Thread(target=_beat, args=(runs.root / "servers",), daemon=True, name="s2s-heartbeat").start()
     return runs, ""
 
 
 def _beat(folder: Path) -> None:
-    """Touch this server's heartbeat file for ever (and remove other servers' that stopped long ago)."""
+    """Touch this server's heartbeat file for ever."""
     mine = folder / SERVER_ID
     while True:
         try:
             folder.mkdir(exist_ok=True)
-            mine.touch()
+            if mine.exists():
+                mine.touch()
+            else:
+                mine.write_text(str(os.getpid()))  # which process it is, for operators and tests
         except OSError:
             pass
         time.sleep(HEARTBEAT)
@@ -90,15 +98,13 @@ class RunSaver:
 
     def __init__(self, runs: RunStore, token: str, upload: tuple[str, Dataset] | None = None):
         self.runs, self.token, self.upload = runs, token, upload
+        self.owner_id = f"{SERVER_ID}-{secrets.token_hex(4)}"  # this server and this copy of the run
         self.saved_at = 0.0  # time.monotonic() of the last save
         self.saved_iteration: tuple[int, str] | None = None  # (iteration, status) of the last save
         self.error = ""  # why the last save failed, else ""
 
     def due(self, owner: BackgroundRun) -> bool:
-        if not self.owns(owner):
-            owner.pause("moved")
-            return False
-        return time.monotonic() - self.saved_at >= SAVE_EVERY
+        return not self.owns(owner) or time.monotonic() - self.saved_at >= SAVE_EVERY
 
     def owns(self, owner: BackgroundRun) -> bool:
         """Whether `owner` is the run open under this token in this server (not one resumed elsewhere since)."""
@@ -106,14 +112,14 @@ class RunSaver:
             ref = _OPEN.get(self.token)
         return ref is not None and ref() is owner
 
-    def save(self, owner: BackgroundRun) -> None:
-        if not self.owns(owner):
-            return
+    def save(self, owner: BackgroundRun) -> bool:
+        if not self.owns(owner) or self.runs.owner(self.token) not in (None, self.owner_id):
+            return False  # resumed by another session of this server, or on another server
         with owner.lock:
             run: TrainingRun = owner.run
             at = (run.trainer.iteration, run.status)
             if at == self.saved_iteration:
-                return
+                return True
             meta, arrays = run.state()
         meta["server"] = SERVER_ID
         try:
@@ -122,10 +128,13 @@ class RunSaver:
                 self.runs.save(self.token, {"name": name, "codec": data.codec.to_dict(), "source": data.source},
                                {"xs": data.xs, "ts": data.ts}, part="data")
             self.runs.save(self.token, meta, arrays)
+            if self.runs.owner(self.token) is None:  # removed with the run to make room: claimed again
+                self.runs.claim(self.token, self.owner_id)
         except StoreError as e:
             self.error = str(e)
-            return
+            return True
         self.saved_at, self.saved_iteration, self.error = time.monotonic(), at, ""
+        return True
 
 
 def attach(runner: BackgroundTraining, token: str | None = None) -> None:
@@ -136,7 +145,12 @@ def attach(runner: BackgroundTraining, token: str | None = None) -> None:
         return
     token = token or new_token()
     upload = keys.upload()
-    runner.saver = RunSaver(runs, token, (upload.name, upload.data) if runner.setup.task == "upload" else None)
+    saver = RunSaver(runs, token, (upload.name, upload.data) if runner.setup.task == "upload" else None)
+    try:
+        runs.claim(token, saver.owner_id)
+    except StoreError as e:
+        saver.error = str(e)
+    runner.saver = saver
     with _OPEN_LOCK:
         _OPEN[token] = weakref.ref(runner)
 
