@@ -185,8 +185,8 @@ TEXTS: dict[str, dict[str, str]] = {
                      "en": "This run was opened in another tab or window, so it stopped here; it goes on there."},
     "resumed_same_server": {"ja": "イテレーション {it:,} の学習を再開しました (失われたものはありません)。",
                             "en": "Your run is back at iteration {it:,} (nothing was lost)."},
-    "resumed_other_server": {"ja": "イテレーション {it:,} の学習を、最後の保存から再開しました (別のサーバーの保存)。",
-                             "en": "Your run is back at iteration {it:,}, from its last save (made on another server)."},
+    "resumed_other_server": {"ja": "イテレーション {it:,} の学習を再開しました (別のサーバーでの保存から。失われたものはありません)。",
+                             "en": "Your run is back at iteration {it:,} (saved on another server; nothing was lost)."},
     "resumed_stopped_server": {
         "ja": "イテレーション {it:,} から再開しました。サーバーが止まる {s:.0f} 秒前の保存で、その後の学習は失われました。",
         "en": "Resumed at iteration {it:,}, saved {s:.0f} s before the server stopped: the training after that was "

@@ -231,11 +231,13 @@ def _data_of(meta: dict, upload: tuple[str, Dataset] | None) -> tuple[Dataset, D
 
 
 def _what_resumed(meta: dict, saved_at: float, iteration: int) -> Resumed:
+    """Same server: the open run was saved just before (nothing lost). Another: a run saved while paused lost
+    nothing; one saved while training lost what it trained between that save and the last heartbeat of its
+    server (the server died then, or, alive, stops training the run at its next save: SAVE_EVERY)."""
     server = str(meta.get("server", ""))
     if server == SERVER_ID:
         return Resumed(True, "same_server", iteration)
-    beat = _last_beat(server)
-    if beat is None or time.time() - beat < 3 * HEARTBEAT:
+    if meta.get("status") != "running":
         return Resumed(True, "other_server", iteration)
-    lost = max(0.0, beat - saved_at) if meta.get("status") == "running" else 0.0
-    return Resumed(True, "stopped_server", iteration, lost)
+    last_heard = min(_last_beat(server) or time.time(), time.time())
+    return Resumed(True, "stopped_server", iteration, max(0.0, last_heard - saved_at))
