@@ -41,9 +41,9 @@ KINDS = ("malformed", "unknown", "expired", "corrupt", "old_format", "too_large"
 class StoreError(Exception):
     """Why a run cannot be saved or loaded; ``kind`` is one of KINDS."""
 
-    def __init__(self, message: str, kind: str):
+    def __init__(self, message: str, kind: str, **params):
         super().__init__(message)
-        self.kind = kind
+        self.kind, self.params = kind, params  # params: the figures of the message, for the app's own words
 
 
 @dataclass
@@ -129,8 +129,9 @@ class RunStore:
         size = sum(a.nbytes for a in payload.values())
         others = sum(self._size(self.path(token, p)) for p in ("run", "data") if p != part)
         if size + others > self.run_limit:
-            raise StoreError(f"the run takes {(size + others) / 2**20:.1f} MB, more than the "
-                             f"{self.run_limit / 2**20:.0f} MB a run may take", "too_large")
+            mb, limit = (size + others) / 2**20, self.run_limit / 2**20
+            raise StoreError(f"the run takes {mb:.3g} MB, more than the {limit:.3g} MB a run may take", "too_large",
+                             mb=mb, limit=limit)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=self.root)

@@ -266,3 +266,26 @@ def test_a_run_taken_over_on_another_server_stops_here_at_its_next_save(tmp_path
     assert runs.load(token).meta["run"]["trainer"]["iteration"] == 1  # the other server's save stands
     runner.start()
     assert runner.status == "paused" and not runner.alive
+
+
+def test_the_persistence_benchmark_measures_a_save_and_a_resume():
+    from benchmarks.persistence import measure
+
+    m = measure("addition", repeats=1, steps=3)
+    assert 0.5 < m["size_mb"] < 20 and m["copy_ms"] > 0 and m["write_ms"] > 0 and m["resume_s"] > 0
+    assert 0 < m["share"] < 1
+
+
+def test_a_run_too_large_to_save_trains_on_and_the_page_says_why(monkeypatch):
+    monkeypatch.setenv("S2S_RUN_LIMIT_MB", "0.01")
+    persist.store.clear()
+    try:
+        at = train_page(lang="en")
+        for _ in range(2):
+            at.button(key="train_step").click().run()
+        assert not at.exception and iteration(at) == "2"
+        text = notes(at)
+        assert "The last save failed: the run takes 2." in text and "more than the 0.01 MB a run may take" in text, text
+    finally:
+        monkeypatch.undo()
+        persist.store.clear()

@@ -210,8 +210,11 @@ TEXTS: dict[str, dict[str, str]] = {
                               "en": "runs cannot be saved or read on this server"},
     "not_saving": {"ja": "このサーバーでは学習が保存されていません: {why}",
                    "en": "Runs are not being saved on this server: {why}"},
-    "save_failed": {"ja": "最後の保存に失敗しました: {why}。学習は続いており、前回の保存は残っています。",
-                    "en": "The last save failed: {why}. Training goes on; the previous save is kept."},
+    "save_failed": {"ja": "最後の保存に失敗しました: {why}。学習は続いており、それまでの保存は残っています。",
+                    "en": "The last save failed: {why}. Training goes on; any earlier save is kept."},
+    "save_why_too_large": {"ja": "この学習は {mb} MB で、1 件あたりの上限 {limit} MB を超えています",
+                           "en": "the run takes {mb} MB, more than the {limit} MB a run may take"},
+    "save_why_unwritable": {"ja": "保存先に書き込めません ({detail})", "en": "the run folder cannot take it ({detail})"},
     "saved_note": {"ja": "{s:.0f} 秒前に保存 (このページのアドレスで、いつでも続きから再開できます)",
                    "en": "Saved {s:.0f} s ago (this page's address brings the run back at any time)"},
     "diverged_help": {

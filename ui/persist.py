@@ -101,7 +101,7 @@ class RunSaver:
         self.owner_id = f"{SERVER_ID}-{secrets.token_hex(4)}"  # this server and this copy of the run
         self.saved_at = 0.0  # time.monotonic() of the last save
         self.saved_iteration: tuple[int, str] | None = None  # (iteration, status) of the last save
-        self.error = ""  # why the last save failed, else ""
+        self.error: StoreError | None = None  # why the last save failed, else None
 
     def due(self, owner: BackgroundRun) -> bool:
         return not self.owns(owner) or time.monotonic() - self.saved_at >= SAVE_EVERY
@@ -131,9 +131,9 @@ class RunSaver:
             if self.runs.owner(self.token) is None:  # removed with the run to make room: claimed again
                 self.runs.claim(self.token, self.owner_id)
         except StoreError as e:
-            self.error = str(e)
+            self.error = e
             return True
-        self.saved_at, self.saved_iteration, self.error = time.monotonic(), at, ""
+        self.saved_at, self.saved_iteration, self.error = time.monotonic(), at, None
         return True
 
 
@@ -149,7 +149,7 @@ def attach(runner: BackgroundTraining, token: str | None = None) -> None:
     try:
         runs.claim(token, saver.owner_id)
     except StoreError as e:
-        saver.error = str(e)
+        saver.error = e
     runner.saver = saver
     with _OPEN_LOCK:
         _OPEN[token] = weakref.ref(runner)

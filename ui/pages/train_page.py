@@ -188,8 +188,11 @@ def _saving_note(runner: BackgroundTraining) -> None:
     saver = runner.saver
     if saver is None:
         st.caption(t("not_saving", why=persist.store()[1]))
-    elif saver.error:
-        st.warning(t("save_failed", why=saver.error))
+    elif saver.error is not None:
+        e = saver.error
+        why = t("save_why_too_large", mb=f"{e.params['mb']:.3g}", limit=f"{e.params['limit']:.3g}") \
+            if e.kind == "too_large" else t("save_why_unwritable", detail=str(e))
+        st.warning(t("save_failed", why=why))
     elif saver.saved_iteration is not None:
         st.caption(t("saved_note", s=time.monotonic() - saver.saved_at))
 
