@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,30 @@ def test_every_session_resumes_after_the_server_is_killed_and_restarted():
         assert s.lost_seconds(killed) <= 10, f"page {k + 1} lost {s.lost_seconds(killed):.1f} s of training"
         assert s.said_lost <= 10
         assert s.trains_on, f"page {k + 1} did not train on after resuming"
+
+
+def test_a_reloaded_page_gets_its_run_back_training_with_nothing_lost():
+    if not Path(failover.CHROMIUM).exists():
+        if IN_CI:
+            pytest.fail("Chromium is needed (CI=true: browser tests must run)")
+        pytest.skip("Chromium not found")
+    from playwright.sync_api import expect, sync_playwright
+
+    from benchmarks.load import streamlit_server
+
+    with streamlit_server(log_dir=OUT) as (url, _), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=failover.CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        (student,) = failover.open_students(browser, url, 1)
+        while student.iteration() < 30:
+            student.look()
+        before = student.iteration()
+        student.page.reload()
+        note = student.page.get_by_text("Your run is back at iteration")
+        expect(note).to_be_visible(timeout=30000)
+        resumed = int(note.inner_text().split("iteration ")[1].split(" ")[0].replace(",", ""))
+        assert resumed >= before, "the reload lost training the page had shown"
+        expect(student.page.locator(".st-key-train_live [role='status']")).to_contain_text("Training", timeout=30000)
+        deadline = time.monotonic() + 30
+        while student.iteration() <= resumed:
+            assert time.monotonic() < deadline, "the run did not train on after the reload"
+        browser.close()

@@ -140,6 +140,7 @@ class BackgroundRun:
     that someone is watching. A ``saver``, when set, keeps the run on disk (see Saver)."""
 
     saver: Saver | None = None
+    closed_training = False  # close() stopped it while it trained (start() clears it)
 
     def __init__(self, run: TrainingRun | CompareRun):
         self.run = run
@@ -173,6 +174,7 @@ class BackgroundRun:
             if self.run.status in ENDED or self.run.message == "moved":
                 return
             self.run.status, self.run.message = "running", ""
+            self.closed_training = False
             self.last_seen = time.monotonic()
             self._want_run.set()
             if self._thread is None or not self._thread.is_alive():
@@ -209,17 +211,21 @@ class BackgroundRun:
             self.moved()
 
     def close(self, timeout: float = 5.0) -> None:
-        """End the training thread (the session's tab is gone); training state is kept."""
+        """End the training thread (the session's tab is gone); training state is kept. A run closed while
+        training is saved as training (``closed_training``), so that it trains on where it is resumed."""
         self._want_run.clear()
         self._closing.set()
         t = self._thread
         if t is not None and t is not threading.current_thread():
             t.join(timeout)
+        if self.closed_training:
+            return  # closed before: a save as "paused" now would hide that it was training
+        self.closed_training = self.run.status == "running"
+        if self.saver is not None:
+            self.saver.save(self)  # before the status changes
         with self.lock:
             if self.run.status == "running":
                 self.run.status = "paused"
-        if self.saver is not None:
-            self.saver.save(self)
 
     @property
     def alive(self) -> bool:

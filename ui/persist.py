@@ -180,7 +180,7 @@ def resume(token: str) -> tuple[BackgroundTraining | None, Resumed]:
         return None, Resumed(False, "unwritable", detail=reason)
     try:
         check_token(token)
-        _stop_open(token)
+        was_training = _stop_open(token)  # a reload: the page's old session still trains it
         saved = runs.load(token)
         data = runs.load(token, "data") if runs.has(token, "data") else None
         upload = None if data is None else (str(data.meta["name"]), _dataset(data))
@@ -191,8 +191,8 @@ def resume(token: str) -> tuple[BackgroundTraining | None, Resumed]:
         return None, Resumed(False, "invalid", detail=f"{type(e).__name__}: {e}")
     if upload is not None:
         keys.set_upload(keys.Upload(*upload))
-    was_running = run.status == "running"
-    if was_running:
+    was_running = run.status == "running" or was_training
+    if run.status == "running":
         run.status = "paused"
     runner = BackgroundTraining(run)
     attach(runner, token)
@@ -203,19 +203,21 @@ def resume(token: str) -> tuple[BackgroundTraining | None, Resumed]:
     return runner, _what_resumed(saved.meta, saved.saved_at, run.trainer.iteration)
 
 
-def _stop_open(token: str) -> None:
+def _stop_open(token: str) -> bool:
     """Stop the run open under `token` in this server, if any: closing saves it (it is still the owner),
-    then it is no longer the owner and says so."""
+    then it is no longer the owner and says so. Whether it was training."""
     with _OPEN_LOCK:
         ref = _OPEN.get(token)
     other = ref() if ref is not None else None
     if other is None:
-        return
+        return False
+    training = other.status == "running" or other.closed_training  # the latter: its tab closed (a reload)
     other.close()
     with _OPEN_LOCK:
         _OPEN.pop(token, None)
     with other.lock:
         other.run.status, other.run.message = "paused", "moved"
+    return training
 
 
 def _dataset(saved) -> Dataset:

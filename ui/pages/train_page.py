@@ -147,7 +147,12 @@ def _new_runner(setup: TrainSetup, model=None) -> BackgroundTraining:
 
 def resume_from_url() -> None:
     """Before any page draws: when the address names a saved run (?run=) this session does not hold, bring it
-    back with the setting boxes showing its setup (ui.persist); resume_note says what became of it."""
+    back with the setting boxes showing its setup (ui.persist); resume_note says what became of it. A page that
+    reconnected to its session after the connection dropped (which closed the session's run) trains on."""
+    runner = get_runner()
+    if runner is not None and runner.closed_training:
+        set_runner(runner)  # the session's guard was released with the connection: it holds the run again
+        runner.start()
     token = persist.wanted_token()
     if token is None:
         return
