@@ -9,14 +9,16 @@ os.environ.update(one_blas_thread())
 
 import streamlit as st
 
-from ui import sidebar, style
+from ui import keys, sidebar, style
 from ui.i18n import t
-from ui.pages import lessons_page, train_page
+from ui.pages import compare_page, lessons_page, train_page
+from ui.widgets import resume_note
 
 st.set_page_config(page_title="Seq2seq classroom", page_icon=":material/calculate:", layout="wide")
 style.tidy_url()
 style.apply()
-train_page.resume_from_url()  # ?run=: a saved run comes back before any page draws (ui.persist)
+train_page.resume_from_url()  # ?run= and ?race=: saved runs come back before any page draws (ui.persist)
+compare_page.resume_from_url()
 sidebar.render()
 style.keep_in_url()  # ?lang=..&present=1 in every page's address
 page = st.navigation([
@@ -30,6 +32,7 @@ page = st.navigation([
 ])
 if style.presenting() and page.url_path != "lessons":
     lessons_page.banner()
-if page.url_path not in ("", "home", "train"):  # Train says it at its top; the default page forwards to Try
-    train_page.resume_note(unseen_only=True)
+for kind, key in (("train", keys.RESUMED), ("compare", keys.RESUMED_RACE)):
+    if page.url_path not in ("", "home", kind):  # each page says it at its top; the default page forwards to Try
+        resume_note(key, unseen_only=True)
 page.run()

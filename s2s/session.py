@@ -307,7 +307,8 @@ class TrainingRun:
         which restore() rebuilds it to go on bit for bit. Copies: the run may train on meanwhile."""
         run_meta, run_arrays = self.model_run.state()
         history_meta, history_arrays = self.history.state()
-        meta = {"setup": self.setup.to_dict(), "status": self.status, "message": self.message, "run": run_meta,
+        meta = {"kind": "train", "setup": self.setup.to_dict(), "status": self.status, "message": self.message,
+                "run": run_meta,
                 "history": history_meta, "probe_answers": list(self._probe_answers),
                 "weights_version": self.weights_version}
         return meta, {**{f"run/{k}": v for k, v in run_arrays.items()},
@@ -318,13 +319,11 @@ class TrainingRun:
                 pool: StepPool | None = None) -> TrainingRun:
         """The run state() described, on its data (setup_data of its setup). KeyError, TypeError or
         ValueError if the state is incomplete or does not fit the data."""
+        if meta.get("kind") != "train":
+            raise ValueError(f"the state is of a {meta.get('kind')!r} run, not a training run")
         run = cls(TrainSetup.from_dict(meta["setup"]), train, val, pool=pool)
-
-        def part(prefix: str) -> dict[str, np.ndarray]:
-            return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
-
-        run.model_run.load_state(meta["run"], part("run/"))
-        run.history.load_state(meta["history"], part("history/"))
+        run.model_run.load_state(meta["run"], _part(arrays, "run/"))
+        run.history.load_state(meta["history"], _part(arrays, "history/"))
         probes = [str(a) for a in meta["probe_answers"]]
         if len(probes) != len(run._probe_qa):
             raise ValueError("the saved probe answers do not match the held-out questions")
@@ -333,6 +332,10 @@ class TrainingRun:
         run.weights_version = int(meta["weights_version"])
         run.publish(force=True)
         return run
+
+    def position(self) -> tuple:
+        """Where the run is: changes whenever a step is taken or its status changes (what a save records)."""
+        return self.trainer.iteration, self.status
 
     def snapshot(self) -> Snapshot:
         """A copy of everything the Train page draws."""
@@ -381,6 +384,9 @@ class CompareRun:
     others go on.
     """
 
+    race: Race | None = None  # for_race's race and seed: what state() records and restore() rebuilds from
+    seed = 0
+
     def __init__(self, task: str, variants: dict[str, ModelConfig], train: Dataset, val: Dataset,
                  config: TrainConfig, budget_seconds: float, pool: StepPool | None = None):
         self.task, self.config, self.budget_seconds = task, config, budget_seconds
@@ -399,7 +405,45 @@ class CompareRun:
         first = next(iter(presets.values()))  # the variants differ only in their model
         train, val = make_split(task, first.train_size, LIVE_EVAL_SIZE, seed)
         variants = {name: p.model_config(len(train.codec.vocab)) for name, p in presets.items()}
-        return cls(task, variants, train, val, first.train_config(seed=seed), budget_seconds, pool)
+        run = cls(task, variants, train, val, first.train_config(seed=seed), budget_seconds, pool)
+        run.race, run.seed = race, seed
+        return run
+
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """Everything that makes this comparison (made by for_race): (JSON-able values, arrays), from which
+        restore() rebuilds it to go on bit for bit."""
+        if self.race is None:
+            raise ValueError("only a comparison made by for_race can be saved")
+        lanes, arrays = {}, {}
+        for lane in self.lanes:
+            lanes[lane.name], lane_arrays = lane.state()
+            arrays.update({f"lanes/{lane.name}/{k}": v for k, v in lane_arrays.items()})
+        meta = {"kind": "compare", "task": self.task, "seed": self.seed, "budget": self.budget_seconds,
+                "race": {"hidden": self.race.hidden, "epochs": self.race.epochs, "lr": self.race.lr},
+                "status": self.status, "message": self.message, "failed": dict(self.failed),
+                "weights_version": self.weights_version, "lanes": lanes}
+        return meta, arrays
+
+    @classmethod
+    def restore(cls, meta: dict, arrays: dict[str, np.ndarray], pool: StepPool | None = None) -> CompareRun:
+        """The comparison state() described (its data regenerated from its seed). KeyError, TypeError or
+        ValueError if the state is incomplete or does not fit."""
+        if meta.get("kind") != "compare":
+            raise ValueError(f"the state is of a {meta.get('kind')!r} run, not a comparison")
+        if meta["task"] not in TASKS:
+            raise ValueError(f"unknown task {meta['task']!r}")
+        race = Race(int(meta["race"]["hidden"]), int(meta["race"]["epochs"]), float(meta["race"]["lr"]))
+        run = cls.for_race(meta["task"], race, int(meta["seed"]), float(meta["budget"]), pool)
+        for lane in run.lanes:
+            lane.load_state(meta["lanes"][lane.name], _part(arrays, f"lanes/{lane.name}/"))
+        run.failed = {str(k): str(v) for k, v in meta["failed"].items()}
+        run.status, run.message = str(meta["status"]), str(meta["message"])
+        run.weights_version = int(meta["weights_version"])
+        return run
+
+    def position(self) -> tuple:
+        """Where the comparison is: changes whenever a variant steps or the status changes."""
+        return tuple(lane.trainer.iteration for lane in self.lanes), self.status
 
     def active(self) -> list[ModelRun]:
         """The variants that still train (not diverged, not done, within the time budget)."""
@@ -463,3 +507,8 @@ class CompareRun:
     def model_copy(self, name: str) -> Seq2seq:
         """An independent copy of one variant's model (for decoding on other pages)."""
         return clone_model(next(lane.model for lane in self.lanes if lane.name == name))
+
+
+def _part(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    """The arrays whose names start with `prefix`, by the rest of their names."""
+    return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}

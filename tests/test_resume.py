@@ -289,3 +289,51 @@ def test_a_run_too_large_to_save_trains_on_and_the_page_says_why(monkeypatch):
     finally:
         monkeypatch.undo()
         persist.store.clear()
+
+
+def test_a_restored_comparison_goes_on_bit_for_bit(tmp_path):
+    from s2s.presets import Race
+    from s2s.session import CompareRun
+
+    a = CompareRun.for_race("addition", Race(16, 2, 0.01), 4, 600)
+    b = CompareRun.for_race("addition", Race(16, 2, 0.01), 4, 600)
+    for _ in range(5):
+        a.step()
+        b.step()
+    runs, token = RunStore(tmp_path, 2**30, 2**30, 3600), new_token()
+    runs.save(token, *b.state())
+    saved = runs.load(token)
+    b = CompareRun.restore(saved.meta, saved.arrays)
+    for _ in range(6):
+        a.step()
+        b.step()
+    assert a.position() == b.position() and a.position()[0] == (11, 11, 11)
+    for la, lb in zip(a.lanes, b.lanes, strict=True):
+        for (name, pa, _), (_, pb, _) in zip(la.model.named_parameters(), lb.model.named_parameters(), strict=True):
+            np.testing.assert_array_equal(pa, pb, err_msg=f"{la.name} {name}")
+        np.testing.assert_array_equal(la.losses.view()[:, :2], lb.losses.view()[:, :2])
+        np.testing.assert_array_equal(la.evals.view(), lb.evals.view())
+    with pytest.raises(ValueError, match="not a training run"):
+        TrainingRun.restore(saved.meta, saved.arrays, *setup_data(small_setup()))
+
+
+def test_the_compare_page_resumes_its_race_from_the_address():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["lang"] = "en"
+    at.switch_page("app_pages/compare.py").run()
+    at.number_input(key=keys.COMPARE_HIDDEN).set_value(16).run()
+    for _ in range(2):
+        at.button(key="compare_step").click().run()
+    assert not at.exception
+    race = at.query_params["race"]
+    race = race[0] if isinstance(race, list) else race
+    back = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    back.query_params["race"], back.query_params["lang"] = race, "en"
+    back.switch_page("app_pages/compare.py").run()
+    assert not back.exception
+    assert "back at iteration 2 (nothing was lost)" in notes(back)
+    compare = back.session_state[keys.COMPARE]
+    assert [lane.trainer.iteration for lane in compare.lanes] == [2, 2, 2]
+    assert back.number_input(key=keys.COMPARE_HIDDEN).value == 16
+    back.button(key="compare_reset").click().run()
+    assert not persist.store()[0].has(race, "run") and "race" not in back.query_params

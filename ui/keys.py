@@ -21,6 +21,8 @@ COMPARE = "compare"  # the Compare page's BackgroundCompare or None; ui.state.se
 SESSION_MODEL = "_session_model"  # (runner, version, model): ui.state.session_model's decoding copy
 COMPARE_MODELS = "_compare_models"  # {variant: (compare, version, model)}: ui.state.compare_model's copies
 RUN_TOKEN = "_run_token"  # the token of the runner's saved run (?run=); ui.persist writes, ui.style reads
+RACE_TOKEN = "_race_token"  # the token of the comparison's saved run (?race=); ui.persist writes, ui.style reads
+RESUMED_RACE = "_resumed_race"  # (ui.persist.Resumed, said yet): the last ?race= resumed; compare_page only
 RESUMED = "_resumed"  # (ui.persist.Resumed, said on a page yet): the last ?run= resumed; train_page writes and reads
 SHIPPED_MODELS = "_shipped_models"  # {(task, name): model}: ui.state.session_shipped_model's own copies
 INSIDE_MAPS = "_inside_maps"  # {model version: map data}: inside_page.map_data, via ui.state.for_model_version

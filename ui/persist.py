@@ -26,10 +26,10 @@ from pathlib import Path
 import streamlit as st
 
 from s2s.data import Codec, Dataset
-from s2s.session import TrainingRun, TrainSetup, setup_data
+from s2s.session import CompareRun, TrainingRun, TrainSetup, setup_data
 from s2s.store import RunStore, StoreError, check_token, new_token, store_from_environment
 from ui import keys
-from ui.background import STEP_POOL, BackgroundRun, BackgroundTraining
+from ui.background import STEP_POOL, BackgroundCompare, BackgroundRun, BackgroundTraining
 
 # seconds between saves while training: when a server dies, a run loses at most this, one step and one save: < 10 s
 SAVE_EVERY = 8.0
@@ -46,6 +46,7 @@ class Resumed:
     iteration: int = 0
     lost_seconds: float = 0.0  # training time since the last save that is gone (stopped_server)
     detail: str = ""  # the reason, for a failure
+    ttl_hours: float = 0.0  # how long runs are kept, for "expired"
 
 
 @st.cache_resource(show_spinner=False)
@@ -100,7 +101,7 @@ class RunSaver:
         self.runs, self.token, self.upload = runs, token, upload
         self.owner_id = f"{SERVER_ID}-{secrets.token_hex(4)}"  # this server and this copy of the run
         self.saved_at = 0.0  # time.monotonic() of the last save
-        self.saved_iteration: tuple[int, str] | None = None  # (iteration, status) of the last save
+        self.saved_position: tuple | None = None  # the run's position() at the last save
         self.error: StoreError | None = None  # why the last save failed, else None
 
     def due(self, owner: BackgroundRun) -> bool:
@@ -116,11 +117,10 @@ class RunSaver:
         if not self.owns(owner) or self.runs.owner(self.token) not in (None, self.owner_id):
             return False  # resumed by another session of this server, or on another server
         with owner.lock:
-            run: TrainingRun = owner.run
-            at = (run.trainer.iteration, run.status)
-            if at == self.saved_iteration:
+            at = owner.run.position()
+            if at == self.saved_position:
                 return True
-            meta, arrays = run.state()
+            meta, arrays = owner.run.state()
         meta["server"] = SERVER_ID
         try:
             if self.upload is not None and not self.runs.has(self.token, "data"):
@@ -133,19 +133,20 @@ class RunSaver:
         except StoreError as e:
             self.error = e
             return True
-        self.saved_at, self.saved_iteration, self.error = time.monotonic(), at, None
+        self.saved_at, self.saved_position, self.error = time.monotonic(), at, None
         return True
 
 
-def attach(runner: BackgroundTraining, token: str | None = None) -> None:
-    """Give a run a saver under `token` (None: a new token), unless runs cannot be saved (runner.saver stays
-    None). ui.state.set_runner puts the token in the address."""
+def attach(runner: BackgroundRun, token: str | None = None) -> None:
+    """Give a run (Train's or Compare's) a saver under `token` (None: a new token), unless runs cannot be saved
+    (runner.saver stays None). ui.state.set_runner and set_compare put the token in the address."""
     runs, _ = store()
     if runs is None:
         return
     token = token or new_token()
     upload = keys.upload()
-    saver = RunSaver(runs, token, (upload.name, upload.data) if runner.setup.task == "upload" else None)
+    on_upload = isinstance(runner, BackgroundTraining) and runner.setup.task == "upload"
+    saver = RunSaver(runs, token, (upload.name, upload.data) if on_upload else None)
     try:
         runs.claim(token, saver.owner_id)
     except StoreError as e:
@@ -155,7 +156,7 @@ def attach(runner: BackgroundTraining, token: str | None = None) -> None:
         _OPEN[token] = weakref.ref(runner)
 
 
-def forget(runner: BackgroundTraining) -> None:
+def forget(runner: BackgroundRun) -> None:
     """The session dropped its run (Reset, a new run): its save is removed, and it saves no more."""
     saver = runner.saver
     if saver is not None and saver.owns(runner):
@@ -164,16 +165,35 @@ def forget(runner: BackgroundTraining) -> None:
         saver.runs.delete(saver.token)
 
 
-def wanted_token() -> str | None:
-    """The token in the address when this session does not hold that run yet, else None."""
-    token = st.query_params.get("run")
-    if not token or token == st.session_state.get(keys.RUN_TOKEN):
+# the address parameter and the session key of each kind of run's token
+PARAMS = {"train": ("run", keys.RUN_TOKEN), "compare": ("race", keys.RACE_TOKEN)}
+
+
+def wanted_token(kind: str) -> str | None:
+    """The token of a kind of run ("train", "compare") in the address when this session does not hold that
+    run yet, else None."""
+    param, key = PARAMS[kind]
+    token = st.query_params.get(param)
+    if not token or token == st.session_state.get(key):
         return None
     return token
 
 
-def resume(token: str) -> tuple[BackgroundTraining | None, Resumed]:
-    """The run saved under `token`, ready to train on (not started), and what to say of it; (None, why)
+def show_token(kind: str, runner: BackgroundRun | None) -> None:
+    """Put the token of the session's run of a kind in its address and the session (or take it out)."""
+    param, key = PARAMS[kind]
+    token = None if runner is None or runner.saver is None else runner.saver.token
+    if token is None:
+        st.session_state.pop(key, None)
+        if param in st.query_params:
+            del st.query_params[param]
+    else:
+        st.session_state[key] = token
+        st.query_params[param] = token
+
+
+def resume(token: str, kind: str = "train") -> tuple[BackgroundRun | None, Resumed]:
+    """The run of a kind saved under `token`, training again if it was, and what to say of it; (None, why)
     when it cannot be resumed. A run open in this server is saved and stopped first."""
     runs, reason = store()
     if runs is None:
@@ -182,11 +202,15 @@ def resume(token: str) -> tuple[BackgroundTraining | None, Resumed]:
         check_token(token)
         was_training = _stop_open(token)  # a reload: the page's old session still trains it
         saved = runs.load(token)
-        data = runs.load(token, "data") if runs.has(token, "data") else None
-        upload = None if data is None else (str(data.meta["name"]), _dataset(data))
-        run = TrainingRun.restore(saved.meta, saved.arrays, *_data_of(saved.meta, upload), pool=STEP_POOL)
+        upload = None
+        if kind == "compare":
+            run = CompareRun.restore(saved.meta, saved.arrays, pool=STEP_POOL)
+        else:
+            data = runs.load(token, "data") if runs.has(token, "data") else None
+            upload = None if data is None else (str(data.meta["name"]), _dataset(data))
+            run = TrainingRun.restore(saved.meta, saved.arrays, *_data_of(saved.meta, upload), pool=STEP_POOL)
     except StoreError as e:
-        return None, Resumed(False, e.kind, detail=str(e))
+        return None, Resumed(False, e.kind, detail=str(e), ttl_hours=runs.ttl / 3600)
     except (KeyError, TypeError, ValueError, IndexError) as e:
         return None, Resumed(False, "invalid", detail=f"{type(e).__name__}: {e}")
     if upload is not None:
@@ -194,13 +218,14 @@ def resume(token: str) -> tuple[BackgroundTraining | None, Resumed]:
     was_running = run.status == "running" or was_training
     if run.status == "running":
         run.status = "paused"
-    runner = BackgroundTraining(run)
+    runner = BackgroundCompare(run) if kind == "compare" else BackgroundTraining(run)
     attach(runner, token)
-    runner.saver.saved_iteration = (run.trainer.iteration, run.status)
-    runner.saver.saved_at = time.monotonic()
+    if runner.saver is not None:
+        runner.saver.saved_position, runner.saver.saved_at = run.position(), time.monotonic()
     if was_running:
         runner.start()
-    return runner, _what_resumed(saved.meta, saved.saved_at, run.trainer.iteration)
+    iteration = min(lane.trainer.iteration for lane in run.lanes) if kind == "compare" else run.trainer.iteration
+    return runner, _what_resumed(saved.meta, saved.saved_at, iteration)
 
 
 def _stop_open(token: str) -> bool:

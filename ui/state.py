@@ -103,14 +103,7 @@ def set_runner(runner: BackgroundTraining | None) -> None:
         persist.forget(old)
     _replace_run(keys.RUNNER, runner)
     st.session_state.pop(keys.SESSION_MODEL, None)
-    token = None if runner is None or runner.saver is None else runner.saver.token
-    if token is None:
-        st.session_state.pop(keys.RUN_TOKEN, None)
-        if "run" in st.query_params:
-            del st.query_params["run"]
-    else:
-        st.session_state[keys.RUN_TOKEN] = token
-        st.query_params["run"] = token
+    persist.show_token("train", runner)
 
 
 def get_compare() -> BackgroundCompare | None:
@@ -119,9 +112,14 @@ def get_compare() -> BackgroundCompare | None:
 
 
 def set_compare(compare: BackgroundCompare | None) -> None:
-    """Replace the session's comparison; the old one's training thread is ended."""
+    """Replace the session's comparison; the old one's training thread is ended and its save removed. The
+    address carries the new one's token (?race=, ui.persist) when it is saved."""
+    old = get_compare()
+    if old is not None and old is not compare:
+        persist.forget(old)
     _replace_run(keys.COMPARE, compare)
     st.session_state.pop(keys.COMPARE_MODELS, None)
+    persist.show_token("compare", compare)
 
 
 def compare_model(name: str) -> tuple[Seq2seq, Codec, int] | None:

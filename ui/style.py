@@ -82,11 +82,11 @@ def set_presenting(on: bool) -> None:
 
 
 def url_state() -> dict[str, str]:
-    """The parameters every page's address keeps: the language, present=1 while presenting, and the token of the
-    session's saved run (ui.persist). Pass it to
+    """The parameters every page's address keeps: the language, present=1 while presenting, and the tokens of the
+    session's saved runs (ui.persist). Pass it to
     st.page_link / st.switch_page, which otherwise clear the address."""
-    token = st.session_state.get(keys.RUN_TOKEN)
-    return {"lang": lang(), **({"present": "1"} if presenting() else {}), **({"run": token} if token else {})}
+    tokens = {param: st.session_state.get(key) for param, key in (("run", keys.RUN_TOKEN), ("race", keys.RACE_TOKEN))}
+    return {"lang": lang(), **({"present": "1"} if presenting() else {}), **{k: v for k, v in tokens.items() if v}}
 
 
 def keep_in_url() -> None:

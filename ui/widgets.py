@@ -328,3 +328,19 @@ def start_pause_buttons(row, prefix: str, current, start, pause, *, blocked: boo
     row.button(t("pause"), key=f"{prefix}_pause", icon=":material/pause:",
                disabled=run is None or ended or (not running and pressed != "pause"), on_click=press,
                args=("pause", pause))
+
+
+def resume_note(key: str, unseen_only: bool = False) -> None:
+    """Say what became of the run the address named (`key`: keys.RESUMED for Train's, keys.RESUMED_RACE for
+    Compare's), if one did; `unseen_only`: unless a page said it already."""
+    note, seen = st.session_state.get(key) or (None, False)
+    if note is None or (seen and unseen_only):
+        return
+    st.session_state[key] = (note, True)
+    if not note.ok:
+        why = t(f"resume_why_{note.kind}", **({"h": note.ttl_hours} if note.kind == "expired" else {}))
+        st.warning(t("resume_failed", why=why), icon=":material/history:")
+    elif note.kind == "stopped_server":
+        st.info(t("resumed_stopped_server", it=note.iteration, s=note.lost_seconds), icon=":material/history:")
+    else:
+        st.info(t(f"resumed_{note.kind}", it=note.iteration), icon=":material/history:")

@@ -10,7 +10,7 @@ import streamlit as st
 
 from s2s.presets import COMPARISONS, RACES, Race
 from s2s.session import LaneSnapshot
-from ui import charts, keys, widgets
+from ui import charts, keys, persist, widgets
 from ui.background import BackgroundCompare, poll_interval
 from ui.i18n import labels, t
 from ui.state import get_compare, set_compare
@@ -30,6 +30,33 @@ def set_up(task: str, race: str = "lesson", seed: int = DEFAULT_SEED) -> None:
     set_compare(None)
     ss = st.session_state
     ss[keys.COMPARE_TASK], ss[keys.COMPARE_RACE], ss[keys.COMPARE_SEED] = task, race, seed
+
+
+def resume_from_url() -> None:
+    """Before any page draws: the comparison the address names (?race=) comes back with the setting boxes
+    showing its settings (ui.persist); a page that reconnected to its session trains its closed race on."""
+    compare = get_compare()
+    if compare is not None and compare.closed_training:
+        set_compare(compare)  # the session's guard was released with the connection: it holds the race again
+        compare.start()
+    token = persist.wanted_token("compare")
+    if token is None:
+        return
+    runner, note = persist.resume(token, "compare")
+    ss = st.session_state
+    ss[keys.RESUMED_RACE] = (note, False)
+    if runner is None:
+        del st.query_params["race"]
+        return
+    run = runner.run
+    named = [name for name, r in RACES[run.task].items() if (r.hidden, r.epochs, r.lr) == (run.race.hidden,
+             run.race.epochs, run.race.lr)]
+    ss[keys.COMPARE_TASK], ss[keys.COMPARE_RACE] = run.task, (named or ["lesson"])[0]
+    ss[keys.COMPARE_RACE_FOR] = (ss[keys.COMPARE_TASK], ss[keys.COMPARE_RACE])  # the boxes keep the run's values
+    ss[keys.COMPARE_HIDDEN], ss[keys.COMPARE_EPOCHS], ss[keys.COMPARE_LR] = run.race.hidden, run.race.epochs, \
+        run.race.lr
+    ss[keys.COMPARE_BUDGET], ss[keys.COMPARE_SEED] = int(run.budget_seconds), run.seed
+    set_compare(runner)
 
 
 def _apply_race() -> None:
@@ -75,7 +102,9 @@ def _settings() -> dict:
 
 def _new_compare(s: dict) -> BackgroundCompare:
     compare = BackgroundCompare.for_race(s["task"], Race(s["hidden"], s["epochs"], s["lr"]), s["seed"], s["budget"])
+    persist.attach(compare)
     set_compare(compare)
+    st.session_state.pop(keys.RESUMED_RACE, None)
     return compare
 
 
@@ -91,6 +120,7 @@ def render() -> None:
     st.title(t("compare_title"))
     if not presenting():
         st.caption(t("compare_intro"))
+    widgets.resume_note(keys.RESUMED_RACE)
     # presenting, the settings (the lesson set them) are folded below the race, so that its chart is on a
     # 1280x720 projector under the lesson's banner
     settings_box = st.container() if not presenting() else None

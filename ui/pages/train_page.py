@@ -32,6 +32,7 @@ from ui.widgets import (
     compact_metrics,
     dataset_error_text,
     live_status,
+    resume_note,
     start_pause_buttons,
     task_label,
     task_labels,
@@ -153,7 +154,7 @@ def resume_from_url() -> None:
     if runner is not None and runner.closed_training:
         set_runner(runner)  # the session's guard was released with the connection: it holds the run again
         runner.start()
-    token = persist.wanted_token()
+    token = persist.wanted_token("train")
     if token is None:
         return
     runner, note = persist.resume(token)
@@ -173,21 +174,6 @@ def resume_from_url() -> None:
     set_runner(runner)
 
 
-def resume_note(unseen_only: bool = False) -> None:
-    """Say what became of the run the address named, if one did (`unseen_only`: unless a page said it already)."""
-    note, seen = st.session_state.get(keys.RESUMED) or (None, False)
-    if note is None or (seen and unseen_only):
-        return
-    st.session_state[keys.RESUMED] = (note, True)
-    if not note.ok:
-        why = t(f"resume_why_{note.kind}", **({"h": persist.store()[0].ttl / 3600} if note.kind == "expired" else {}))
-        st.warning(t("resume_failed", why=why), icon=":material/history:")
-    elif note.kind == "stopped_server":
-        st.info(t("resumed_stopped_server", it=note.iteration, s=note.lost_seconds), icon=":material/history:")
-    else:
-        st.info(t(f"resumed_{note.kind}", it=note.iteration), icon=":material/history:")
-
-
 def _saving_note(runner: BackgroundTraining) -> None:
     """Whether the run is being saved: when it was last, or why not."""
     saver = runner.saver
@@ -198,7 +184,7 @@ def _saving_note(runner: BackgroundTraining) -> None:
         why = t("save_why_too_large", mb=f"{e.params['mb']:.3g}", limit=f"{e.params['limit']:.3g}") \
             if e.kind == "too_large" else t("save_why_unwritable", detail=str(e))
         st.warning(t("save_failed", why=why))
-    elif saver.saved_iteration is not None:
+    elif saver.saved_position is not None:
         st.caption(t("saved_note", s=time.monotonic() - saver.saved_at))
 
 
@@ -214,7 +200,7 @@ def render() -> None:
     st.title(t("train_title"))
     if not presenting():  # presenting, the lesson's banner says what to look at
         st.caption(t("train_intro"))
-    resume_note()
+    resume_note(keys.RESUMED)
     # presenting, the folded settings go below the charts (the lesson set them): the accuracy chart then fits
     # on a 1280x720 projector under the lesson's banner
     settings_box = None if presenting() else st.container()
