@@ -446,6 +446,189 @@ class TimeLSTM(Module):
         return dxs, dh, dxbias
 
 
+# -- the GRU of the book's appendix C ------------------------------------------------------------------------------
+
+
+@dataclass
+class GRURecord:
+    """States of a GRU over time, for pictures: every array is (N, T, H)."""
+
+    h: np.ndarray
+    update: np.ndarray  # z: how much of the candidate replaces the old state
+    reset: np.ndarray  # r: how much of the old state the candidate sees
+    candidate: np.ndarray  # h~
+
+
+def split_gru_gates(a: np.ndarray, H: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The three blocks of H columns of a (..., 3H) array, in the book's order z, r, h~ (views)."""
+    return a[..., :H], a[..., H:2 * H], a[..., 2 * H:]
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * np.tanh(0.5 * x) + 0.5  # never overflows, unlike 1 / (1 + exp(-x))
+
+
+class GRU(Module):
+    """One GRU step: the book's ``GRU`` class (appendix C).
+
+    Equations: for x (N, D) and h_prev (N, H), with Wx (D, 3H), Wh (H, 3H) and b (3H) holding the blocks
+    side by side in the book's order z, r, h~ (Wx_z = Wx[:, :H], and so on),
+
+        z = σ(x Wx_z + h_prev Wh_z + b_z)                 update gate: how much to renew
+        r = σ(x Wx_r + h_prev Wh_r + b_r)                 reset gate: how much of h_prev the candidate sees
+        h~ = tanh(x Wx_h + (r ⊙ h_prev) Wh_h + b_h)        the candidate state
+        h_next = (1 - z) ⊙ h_prev + z ⊙ h~
+
+    A GRU has no cell state: h carries the memory, and 1 - z plays the LSTM's forget gate.
+    """
+
+    gates = 3  # blocks of H in the weights
+
+    def __init__(self, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray):
+        self.params = {"Wx": Wx, "Wh": Wh, "b": b}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.cache = None
+
+    def forward(self, x: np.ndarray, h_prev: np.ndarray, xbias: np.ndarray | None = None) -> np.ndarray:
+        """x (N, D), h_prev (N, H) -> h_next (N, H); xbias (N, 3H), optional, as LSTM.forward's."""
+        h_next, _, gates = self.step(x, h_prev, None, xbias)
+        self.cache = (x, h_prev, gates)
+        return h_next
+
+    def step(self, x: np.ndarray, h_prev: np.ndarray, c_prev=None, xbias: np.ndarray | None = None):
+        """The equations, without a cache: -> h_next, None (no cell state), gates (N, 3H) z, r, h~. `c_prev`
+        is ignored: the argument is there so that decoding steps a GRU as it steps an LSTM."""
+        Wx, Wh, b = self.params["Wx"], self.params["Wh"], self.params["b"]
+        H = Wh.shape[0]
+        a = x @ Wx + b  # (N, 3H): the input's share of all three blocks
+        if xbias is not None:
+            a += xbias
+        az, ar, ah = split_gru_gates(a, H)
+        z = _sigmoid(az + h_prev @ Wh[:, :H])
+        r = _sigmoid(ar + h_prev @ Wh[:, H:2 * H])
+        h_hat = np.tanh(ah + (r * h_prev) @ Wh[:, 2 * H:])
+        h_next = (1 - z) * h_prev + z * h_hat
+        return h_next, None, np.concatenate([z, r, h_hat], axis=-1)
+
+    def backward(self, dh_next: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """dh_next (N, H) -> dx (N, D), dh_prev (N, H); fills grads."""
+        x, h_prev, gates = self.cache
+        Wx, Wh = self.params["Wx"], self.params["Wh"]
+        H = Wh.shape[0]
+        z, r, h_hat = split_gru_gates(gates, H)
+        dh_prev = dh_next * (1 - z)
+        dah = dh_next * z * (1 - h_hat ** 2)  # the candidate's pre-activation; tanh' = 1 - tanh^2
+        drh = dah @ Wh[:, 2 * H:].T  # the gradient of r ⊙ h_prev
+        dh_prev += drh * r
+        daz = dh_next * (h_hat - h_prev) * z * (1 - z)  # σ' = σ (1 - σ)
+        dar = drh * h_prev * r * (1 - r)
+        dzr = np.hstack((daz, dar))
+        dh_prev += dzr @ Wh[:, :2 * H].T
+        dA = np.hstack((daz, dar, dah))
+        self.grads["Wx"][...] = x.T @ dA
+        self.grads["Wh"][...] = np.hstack((h_prev.T @ dzr, (r * h_prev).T @ dah))
+        self.grads["b"][...] = dA.sum(axis=0)
+        return dA @ Wx.T, dh_prev
+
+
+class TimeGRU(Module):
+    """A GRU run over T steps, with TimeLSTM's interface (so that the encoders and decoders take either):
+    forward(xs, xbias) -> hs, backward(dhs, dh_last, need_dh0) -> (dxs, dh0, dxbias), set_state, step, record.
+
+    At every step the one-step ``GRU``'s equations. Like TimeLSTM, the input projections of all steps are
+    one matrix product before the loop, and the weight gradients of all steps one product each after it;
+    the loop itself is the book's. tests/test_gru.py checks the gradients numerically and that this equals
+    a loop over ``GRU``.
+    """
+
+    gates = 3
+
+    def __init__(self, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray, stateful: bool = False):
+        self.cell = GRU(Wx, Wh, b)
+        self.params, self.grads = self.cell.params, self.cell.grads  # the same dicts: one name per parameter
+        self.stateful = stateful
+        self.h: np.ndarray | None = None
+        self.cache = None
+
+    def set_state(self, h: np.ndarray, c: np.ndarray | None = None) -> None:
+        """Start the next forward from hidden state h (N, H); a GRU has no cell state (c is ignored)."""
+        self.h = h
+
+    def reset_state(self) -> None:
+        self.h = None
+
+    def forward(self, xs: np.ndarray, xbias: np.ndarray | None = None) -> np.ndarray:
+        """xs (N, T, D) -> hs (N, T, H); xbias (N, 3H), optional, is added at every step (the Peeky peek)."""
+        Wx, Wh, b = self.params["Wx"], self.params["Wh"], self.params["b"]
+        N, T, D = xs.shape
+        H = Wh.shape[0]
+        xs_tm = np.ascontiguousarray(xs.transpose(1, 0, 2)).reshape(T * N, D)
+        A = (xs_tm @ Wx).reshape(T, N, 3 * H)  # every step's input share, at once; becomes z, r, h~
+        A += b if xbias is None else xbias + b
+        h0 = np.zeros((N, H), Wx.dtype) if self.h is None else np.asarray(self.h, Wx.dtype)
+        hs, rh = np.empty((T, N, H), Wx.dtype), np.empty((T, N, H), Wx.dtype)
+        h = h0
+        for t in range(T):
+            az, ar, ah = split_gru_gates(A[t], H)
+            zr = h @ Wh[:, :2 * H]
+            az += zr[:, :H]
+            ar += zr[:, H:]
+            z, r = _sigmoid(az), _sigmoid(ar)
+            np.multiply(r, h, out=rh[t])
+            h_hat = np.tanh(ah + rh[t] @ Wh[:, 2 * H:])
+            hs[t] = (1 - z) * h + z * h_hat
+            az[...], ar[...], ah[...] = z, r, h_hat
+            h = hs[t]
+        self.cache = (xs_tm, h0, A, hs, rh, xbias is not None)
+        self.h = hs[-1].copy() if self.stateful else None
+        return hs.transpose(1, 0, 2)
+
+    def step(self, x: np.ndarray, h: np.ndarray, c=None, xbias: np.ndarray | None = None):
+        """One step for decoding, no cache (GRU.step): -> (h, None, gates (N, 3H) z, r, h~)."""
+        return self.cell.step(x, h, c, xbias)
+
+    @staticmethod
+    def stack_record(hs: list, cs: list, gates: list) -> GRURecord:
+        """Per-step lists of (N, H) states and (N, 3H) gates (from step) -> a GRURecord of (N, T, H) arrays."""
+        H = hs[0].shape[-1]
+        z, r, h_hat = split_gru_gates(np.stack(gates, axis=1), H)
+        return GRURecord(h=np.stack(hs, axis=1), update=z, reset=r, candidate=h_hat)
+
+    def record(self) -> GRURecord:
+        """Copies of the states of the last forward, for traces: each (N, T, H)."""
+        _, _, gates, hs, _, _ = self.cache
+        z, r, h_hat = (np.ascontiguousarray(g.transpose(1, 0, 2)) for g in split_gru_gates(gates, hs.shape[-1]))
+        return GRURecord(h=np.ascontiguousarray(hs.transpose(1, 0, 2)), update=z, reset=r, candidate=h_hat)
+
+    def backward(self, dhs: np.ndarray | None, dh_last: np.ndarray | None = None, need_dh0: bool = True):
+        """dhs (N, T, H) or None -> (dxs (N, T, D), dh0 (N, H) or None, dxbias (N, 3H) or None), as
+        TimeLSTM.backward."""
+        xs, h0, gates, hs, rh, has_xbias = self.cache
+        Wx, Wh = self.params["Wx"], self.params["Wh"]
+        T, N, H = hs.shape
+        Wzr_T, Whh_T = np.ascontiguousarray(Wh[:, :2 * H].T), np.ascontiguousarray(Wh[:, 2 * H:].T)
+        h_prev_all = np.concatenate([h0[None], hs[:-1]], axis=0)  # (T, N, H)
+        dA = np.empty_like(gates)
+        dh = np.zeros((N, H), gates.dtype) if dh_last is None else dh_last.astype(gates.dtype, copy=True)
+        for t in reversed(range(T)):
+            if dhs is not None:
+                dh = dh + dhs[:, t]
+            z, r, h_hat = split_gru_gates(gates[t], H)
+            daz, dar, dah = split_gru_gates(dA[t], H)
+            h_prev = h_prev_all[t]
+            np.multiply(dh * z, 1 - h_hat ** 2, out=dah)
+            drh = dah @ Whh_T
+            np.multiply(dh * (h_hat - h_prev), z * (1 - z), out=daz)
+            np.multiply(drh * h_prev, r * (1 - r), out=dar)
+            dh = dh * (1 - z) + drh * r + dA[t, :, :2 * H] @ Wzr_T
+        dA2 = dA.reshape(T * N, 3 * H)
+        self.grads["Wx"][...] = xs.T @ dA2
+        self.grads["Wh"][:, :2 * H] = h_prev_all.reshape(T * N, H).T @ dA2[:, :2 * H]
+        self.grads["Wh"][:, 2 * H:] = rh.reshape(T * N, H).T @ dA2[:, 2 * H:]
+        self.grads["b"][...] = dA2.sum(axis=0)
+        dxs = (dA2 @ Wx.T).reshape(T, N, xs.shape[1]).transpose(1, 0, 2)
+        return dxs, dh if need_dh0 else None, dA.sum(axis=0) if has_xbias else None
+
 class TimeAffine(Module):
     """x @ W + b applied to every time step."""
 
