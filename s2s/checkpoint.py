@@ -165,7 +165,8 @@ def _model_from_arrays(config: ModelConfig, arrays: dict[str, np.ndarray]) -> Se
     """A model of `config` holding `arrays`, which must be exactly its parameters, finite, in float."""
     # Sizes first, from two arrays every kind has, so that the metadata cannot make us build a huge model.
     V, D, H = config.vocab_size, config.wordvec_size, config.hidden_size
-    for name, shape in (("encoder.embed.W", (V, D)), ("encoder.lstm.Wh", (H, 4 * H))):
+    rnn, gates = ("encoder.lstm.Wh", 4) if config.cell == "lstm" else ("encoder.gru.Wh", 3)
+    for name, shape in (("encoder.embed.W", (V, D)), (rnn, (H, gates * H))):
         if name not in arrays:
             raise CheckpointError(f"the arrays do not match a {config.kind} model; missing: {name}", "mismatch")
         if arrays[name].shape != shape:

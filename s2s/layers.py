@@ -360,6 +360,14 @@ class TimeLSTM(Module):
         by the one-step LSTM's equations (LSTM.step)."""
         return self.cell.step(x, h, c, xbias)
 
+    gates = 4  # blocks of H in the weights
+
+    @staticmethod
+    def stack_record(hs: list, cs: list, gates: list) -> LSTMRecord:
+        """Per-step lists of (N, H) states and (N, 4H) gates (from step) -> an LSTMRecord of (N, T, H) arrays."""
+        f, g, i, o = split_gates(np.stack(gates, axis=1), hs[0].shape[-1])
+        return LSTMRecord(h=np.stack(hs, axis=1), c=np.stack(cs, axis=1), forget=f, candidate=g, input=i, output=o)
+
     def record(self) -> LSTMRecord:
         """Copies of the states of the last forward, for traces (not for backward): each (N, T, H)."""
         cache = self.cache

@@ -17,18 +17,22 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from s2s.layers import (
+    GRURecord,
     LSTMRecord,
     Module,
     TimeAffine,
     TimeAttention,
     TimeEmbedding,
+    TimeGRU,
     TimeLSTM,
     TimeSoftmaxWithLoss,
     softmax,
     split_gates,
+    split_gru_gates,
 )
 
 MODEL_KINDS = ("seq2seq", "peeky", "attention")
+CELLS = ("lstm", "gru")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,10 +48,14 @@ class ModelConfig:
     # usual remedy (Gers, Schmidhuber & Cummins 2000): sigmoid(1) = 0.73, so an LSTM keeps most of its
     # memory from the first step on, instead of halving it at every step until it has learnt otherwise.
     forget_bias: float = 0.0
+    # The recurrent layer of the encoder and decoder: the book's LSTM, or the GRU of its appendix C.
+    cell: str = "lstm"
 
     def __post_init__(self):
         if self.kind not in MODEL_KINDS:
             raise ValueError(f"unknown model kind {self.kind!r}; choose one of {', '.join(MODEL_KINDS)}")
+        if self.cell not in CELLS:
+            raise ValueError(f"unknown cell {self.cell!r}; choose one of {', '.join(CELLS)}")
         for name in ("vocab_size", "wordvec_size", "hidden_size"):
             value = getattr(self, name)
             # an int (numpy ints too), never a bool, float or string: checkpoints' JSON may hold anything
@@ -79,8 +87,8 @@ class Trace:
 
     input_ids: np.ndarray
     output_ids: np.ndarray
-    encoder: LSTMRecord
-    decoder: LSTMRecord
+    encoder: LSTMRecord | GRURecord
+    decoder: LSTMRecord | GRURecord
     probs: np.ndarray
     attention: np.ndarray | None = None
     context: np.ndarray | None = None
@@ -90,66 +98,74 @@ def _randn(rng: np.random.Generator, shape, scale: float, dtype) -> np.ndarray:
     return (rng.standard_normal(shape) * scale).astype(dtype)
 
 
-def _lstm(rng, D: int, H: int, dtype, stateful: bool, fan_in: int | None = None) -> TimeLSTM:
-    """LSTM weights initialised as in the book: N(0, 1/fan_in), biases zero."""
+def _rnn(rng, cell: str, D: int, H: int, dtype, stateful: bool, fan_in: int | None = None) -> TimeLSTM | TimeGRU:
+    """The recurrent layer, weights initialised as in the book: N(0, 1/fan_in), biases zero; 4H columns of
+    gates for the LSTM (f, g, i, o), 3H for the GRU (z, r, h~)."""
     fan_in = fan_in or D
-    return TimeLSTM(
-        _randn(rng, (D, 4 * H), 1 / np.sqrt(fan_in), dtype),
-        _randn(rng, (H, 4 * H), 1 / np.sqrt(H), dtype),
-        np.zeros(4 * H, dtype),
-        stateful=stateful,
-    )
+    layer, G = (TimeLSTM, 4) if cell == "lstm" else (TimeGRU, 3)
+    return layer(_randn(rng, (D, G * H), 1 / np.sqrt(fan_in), dtype), _randn(rng, (H, G * H), 1 / np.sqrt(H), dtype),
+                 np.zeros(G * H, dtype), stateful=stateful)
 
 
-def _stack_record(hs, cs, gates, H: int) -> LSTMRecord:
-    """Per-step lists of (N, H) / (N, 4H) arrays -> an LSTMRecord of (N, T, H) arrays."""
-    f, g, i, o = split_gates(np.stack(gates, axis=1), H)
-    return LSTMRecord(h=np.stack(hs, axis=1), c=np.stack(cs, axis=1), forget=f, candidate=g, input=i, output=o)
+class _Recurrent(Module):
+    """What the encoders and decoders share: their recurrent layer ``rnn``, named after its cell ("lstm" or
+    "gru") among the parameters (encoder.lstm.Wx, as the book's LSTM models always were)."""
+
+    rnn: TimeLSTM | TimeGRU
+    embed: TimeEmbedding
+
+    @property
+    def lstm(self) -> TimeLSTM | TimeGRU:
+        """The recurrent layer (the book's name for it; a TimeGRU in a GRU model)."""
+        return self.rnn
+
+    def _children(self, **more: Module) -> dict[str, Module]:
+        return {"embed": self.embed, "lstm" if isinstance(self.rnn, TimeLSTM) else "gru": self.rnn, **more}
 
 
-class Encoder(Module):
+class Encoder(_Recurrent):
     """Embedding then LSTM; the last hidden state summarises the question."""
 
     def __init__(self, vocab_size: int, wordvec_size: int, hidden_size: int,
-                 rng: np.random.Generator, dtype=np.float32):
+                 rng: np.random.Generator, dtype=np.float32, cell: str = "lstm"):
         V, D, H = vocab_size, wordvec_size, hidden_size
         self.embed = TimeEmbedding(_randn(rng, (V, D), 0.01, dtype))
-        self.lstm = _lstm(rng, D, H, dtype, stateful=False)
+        self.rnn = _rnn(rng, cell, D, H, dtype, stateful=False)
 
     def children(self):
-        return {"embed": self.embed, "lstm": self.lstm}
+        return self._children()
 
     def forward(self, xs: np.ndarray) -> np.ndarray:
         """xs (N, Te) ids -> h (N, H), the last hidden state."""
-        return self.lstm.forward(self.embed.forward(xs))[:, -1, :]
+        return self.rnn.forward(self.embed.forward(xs))[:, -1, :]
 
     def backward(self, dh: np.ndarray) -> None:
         """dh (N, H): gradient of the last hidden state only."""
-        dxs, _, _ = self.lstm.backward(None, dh_last=dh, need_dh0=False)
+        dxs, _, _ = self.rnn.backward(None, dh_last=dh, need_dh0=False)
         self.embed.backward(dxs)
 
 
-class Decoder(Module):
+class Decoder(_Recurrent):
     """Embedding, LSTM started from the encoder's h, affine to scores over the vocabulary."""
 
     def __init__(self, vocab_size: int, wordvec_size: int, hidden_size: int,
-                 rng: np.random.Generator, dtype=np.float32):
+                 rng: np.random.Generator, dtype=np.float32, cell: str = "lstm"):
         V, D, H = vocab_size, wordvec_size, hidden_size
         self.embed = TimeEmbedding(_randn(rng, (V, D), 0.01, dtype))
-        self.lstm = _lstm(rng, D, H, dtype, stateful=True)
+        self.rnn = _rnn(rng, cell, D, H, dtype, stateful=True)
         self.affine = TimeAffine(_randn(rng, (H, V), 1 / np.sqrt(H), dtype), np.zeros(V, dtype))
 
     def children(self):
-        return {"embed": self.embed, "lstm": self.lstm, "affine": self.affine}
+        return self._children(affine=self.affine)
 
     def forward(self, xs: np.ndarray, h: np.ndarray) -> np.ndarray:
         """xs (N, Td) ids, h (N, H) -> scores (N, Td, V)."""
-        self.lstm.set_state(h)
-        return self.affine.forward(self.lstm.forward(self.embed.forward(xs)))
+        self.rnn.set_state(h)
+        return self.affine.forward(self.rnn.forward(self.embed.forward(xs)))
 
     def backward(self, dscore: np.ndarray) -> np.ndarray:
         """dscore (N, Td, V) -> dh (N, H) for the encoder."""
-        dxs, dh, _ = self.lstm.backward(self.affine.backward(dscore))
+        dxs, dh, _ = self.rnn.backward(self.affine.backward(dscore))
         self.embed.backward(dxs)
         return dh
 
@@ -179,7 +195,7 @@ class Decoder(Module):
         ids = np.empty((N, sample_size), dtype=np.int64)
         hs, cs, gates, probs, atts = [], [], [], [], []
         for t in range(sample_size):
-            h, c, g = self.lstm.step(W[x], h, c, xbias)
+            h, c, g = self.rnn.step(W[x], h, c, xbias)
             score, att = self._score(h, enc)
             x = score.argmax(axis=1)
             ids[:, t] = x
@@ -189,11 +205,11 @@ class Decoder(Module):
                 gates.append(g)
                 probs.append(softmax(score))
                 atts.append(att)
-        self.lstm.reset_state()
+        self.rnn.reset_state()
         if not record:
             return ids, None
         attention = None if atts[0] is None else np.stack(atts, axis=1)
-        return ids, (_stack_record(hs, cs, gates, H), np.stack(probs, axis=1), attention)
+        return ids, (self.rnn.stack_record(hs, cs, gates), np.stack(probs, axis=1), attention)
 
 
 class PeekyDecoder(Decoder):
@@ -206,13 +222,13 @@ class PeekyDecoder(Decoder):
     """
 
     def __init__(self, vocab_size: int, wordvec_size: int, hidden_size: int,
-                 rng: np.random.Generator, dtype=np.float32):
+                 rng: np.random.Generator, dtype=np.float32, cell: str = "lstm"):
         V, D, H = vocab_size, wordvec_size, hidden_size
         self.embed = TimeEmbedding(_randn(rng, (V, D), 0.01, dtype))
-        self.lstm = _lstm(rng, D, H, dtype, stateful=True, fan_in=H + D)
+        self.rnn = _rnn(rng, cell, D, H, dtype, stateful=True, fan_in=H + D)
         self.affine = TimeAffine(_randn(rng, (H, V), 1 / np.sqrt(2 * H), dtype), np.zeros(V, dtype))
         self.params = {
-            "Wpeek": _randn(rng, (H, 4 * H), 1 / np.sqrt(H + D), dtype),
+            "Wpeek": _randn(rng, (H, self.rnn.gates * H), 1 / np.sqrt(H + D), dtype),
             "Wpeek_out": _randn(rng, (H, V), 1 / np.sqrt(2 * H), dtype),
         }
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
@@ -220,8 +236,8 @@ class PeekyDecoder(Decoder):
 
     def forward(self, xs: np.ndarray, h: np.ndarray) -> np.ndarray:
         """xs (N, Td) ids, h (N, H) -> scores (N, Td, V)."""
-        self.lstm.set_state(h)
-        hs = self.lstm.forward(self.embed.forward(xs), xbias=h @ self.params["Wpeek"])
+        self.rnn.set_state(h)
+        hs = self.rnn.forward(self.embed.forward(xs), xbias=h @ self.params["Wpeek"])
         score = self.affine.forward(hs)
         score += (h @ self.params["Wpeek_out"])[:, None, :]
         self.cache = h
@@ -232,7 +248,7 @@ class PeekyDecoder(Decoder):
         h = self.cache
         dsum = dscore.sum(axis=1)  # (N, V): the peek is the same at every step
         self.grads["Wpeek_out"][...] = h.T @ dsum
-        dxs, dh, dxbias = self.lstm.backward(self.affine.backward(dscore))
+        dxs, dh, dxbias = self.rnn.backward(self.affine.backward(dscore))
         self.embed.backward(dxs)
         self.grads["Wpeek"][...] = h.T @ dxbias
         return dh + dsum @ self.params["Wpeek_out"].T + dxbias @ self.params["Wpeek"].T
@@ -251,11 +267,11 @@ class AttentionEncoder(Encoder):
 
     def forward(self, xs: np.ndarray) -> np.ndarray:
         """xs (N, Te) ids -> hs (N, Te, H)."""
-        return self.lstm.forward(self.embed.forward(xs))
+        return self.rnn.forward(self.embed.forward(xs))
 
     def backward(self, dhs: np.ndarray) -> None:
         """dhs (N, Te, H)."""
-        dxs, _, _ = self.lstm.backward(dhs, need_dh0=False)
+        dxs, _, _ = self.rnn.backward(dhs, need_dh0=False)
         self.embed.backward(dxs)
 
 
@@ -266,17 +282,17 @@ class AttentionDecoder(Decoder):
     """
 
     def __init__(self, vocab_size: int, wordvec_size: int, hidden_size: int,
-                 rng: np.random.Generator, dtype=np.float32):
+                 rng: np.random.Generator, dtype=np.float32, cell: str = "lstm"):
         V, D, H = vocab_size, wordvec_size, hidden_size
         self.embed = TimeEmbedding(_randn(rng, (V, D), 0.01, dtype))
-        self.lstm = _lstm(rng, D, H, dtype, stateful=True)
+        self.rnn = _rnn(rng, cell, D, H, dtype, stateful=True)
         self.attention = TimeAttention()
         self.affine = TimeAffine(_randn(rng, (2 * H, V), 1 / np.sqrt(2 * H), dtype), np.zeros(V, dtype))
 
     def forward(self, xs: np.ndarray, enc_hs: np.ndarray) -> np.ndarray:
         """xs (N, Td) ids, enc_hs (N, Te, H) -> scores (N, Td, V)."""
-        self.lstm.set_state(enc_hs[:, -1])
-        dec_hs = self.lstm.forward(self.embed.forward(xs))
+        self.rnn.set_state(enc_hs[:, -1])
+        dec_hs = self.rnn.forward(self.embed.forward(xs))
         c = self.attention.forward(enc_hs, dec_hs)
         return self.affine.forward(np.concatenate((c, dec_hs), axis=2))  # (N, Td, 2H)
 
@@ -286,7 +302,7 @@ class AttentionDecoder(Decoder):
         H = dout.shape[2] // 2
         dc, ddec_hs0 = dout[:, :, :H], dout[:, :, H:]
         denc_hs, ddec_hs1 = self.attention.backward(dc)
-        dxs, dh, _ = self.lstm.backward(ddec_hs0 + ddec_hs1)
+        dxs, dh, _ = self.rnn.backward(ddec_hs0 + ddec_hs1)
         self.embed.backward(dxs)
         denc_hs[:, -1] += dh
         return denc_hs
@@ -308,14 +324,15 @@ class Seq2seq(Module):
     decoder_class = Decoder
 
     def __init__(self, vocab_size: int, wordvec_size: int = 16, hidden_size: int = 128,
-                 reverse: bool = False, rng: np.random.Generator | None = None, dtype=np.float32):
+                 reverse: bool = False, rng: np.random.Generator | None = None, dtype=np.float32, cell: str = "lstm"):
         rng = rng if rng is not None else np.random.default_rng(0)
         V, D, H = vocab_size, wordvec_size, hidden_size
         self.reverse = reverse
-        self.encoder = self.encoder_class(V, D, H, rng, dtype)
-        self.decoder = self.decoder_class(V, D, H, rng, dtype)
+        self.encoder = self.encoder_class(V, D, H, rng, dtype, cell)
+        self.decoder = self.decoder_class(V, D, H, rng, dtype, cell)
         self.softmax = TimeSoftmaxWithLoss()
-        self.config = ModelConfig(kind=self.kind, vocab_size=V, wordvec_size=D, hidden_size=H, reverse=reverse)
+        self.config = ModelConfig(kind=self.kind, vocab_size=V, wordvec_size=D, hidden_size=H, reverse=reverse,
+                                  cell=cell)
         self.flatten()
 
     kind = "seq2seq"
@@ -350,7 +367,7 @@ class Seq2seq(Module):
         lstm_rec, probs, attention = rec
         context = enc if self.kind == "peeky" else None
         return ids, Trace(
-            input_ids=np.ascontiguousarray(xs_read), output_ids=ids, encoder=self.encoder.lstm.record(),
+            input_ids=np.ascontiguousarray(xs_read), output_ids=ids, encoder=self.encoder.rnn.record(),
             decoder=lstm_rec, probs=probs, attention=attention, context=context,
         )
 
@@ -377,10 +394,14 @@ def build_model(config: ModelConfig, rng: np.random.Generator | None = None, dty
     """A freshly initialised model of the configured kind, as the book initialises it except for the
     forget gates' bias: config.forget_bias in the f block of the encoder's and the decoder's LSTM."""
     cls = MODEL_CLASSES[config.kind]
-    model = cls(config.vocab_size, config.wordvec_size, config.hidden_size, config.reverse, rng, dtype)
-    for lstm in (model.encoder.lstm, model.decoder.lstm):
-        forget, _, _, _ = split_gates(lstm.params["b"], config.hidden_size)  # a view: written in place
-        forget[...] = config.forget_bias
+    model = cls(config.vocab_size, config.wordvec_size, config.hidden_size, config.reverse, rng, dtype, config.cell)
+    for rnn in (model.encoder.rnn, model.decoder.rnn):
+        if config.cell == "lstm":
+            forget, _, _, _ = split_gates(rnn.params["b"], config.hidden_size)  # a view: written in place
+            forget[...] = config.forget_bias
+        else:  # the GRU keeps (1 - z) of its state: the same start is a bias of -forget_bias on z
+            update, _, _ = split_gru_gates(rnn.params["b"], config.hidden_size)
+            update[...] = -config.forget_bias
     model.config = config
     return model
 

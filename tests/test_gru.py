@@ -137,3 +137,85 @@ def test_gru_keeps_float32():
     dxs, dh0, _ = gru.backward(randn(rng, N, T, H).astype(np.float32))
     assert hs.dtype == dxs.dtype == dh0.dtype == np.float32
     assert all(g.dtype == np.float32 for g in gru.grads.values())
+
+
+# -- GRU encoder-decoders (ModelConfig.cell = "gru") -------------------------------------------------------------
+
+V, DW, HM = 9, 4, 5  # vocabulary, word vectors and hidden size of the small models
+START, TE, TD = 1, 5, 4
+
+
+def gru_model(kind, reverse=False, seed=0, std=0.5, h=HM, v=V):
+    from s2s.models import ModelConfig, build_model
+
+    rng = np.random.default_rng(seed)
+    model = build_model(ModelConfig(kind=kind, vocab_size=v, wordvec_size=DW, hidden_size=h, reverse=reverse,
+                                    cell="gru"), rng, np.float64)
+    for _, p, _ in model.named_parameters():
+        p[...] = rng.standard_normal(p.shape) * std
+    return model
+
+
+@pytest.mark.parametrize("kind", ["seq2seq", "peeky", "attention"])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_whole_gru_model_gradients(kind, reverse):
+    model = gru_model(kind, reverse, seed=1)
+    rng = np.random.default_rng(2)
+    xs, ts = rng.integers(0, V, size=(3, 4)), rng.integers(0, V, size=(3, 4))
+    model.forward(xs, ts)
+    model.backward()
+    named = list(model.named_parameters())
+    assert any(".gru." in name for name, _, _ in named) and not any(".lstm." in name for name, _, _ in named)
+    analytic = {name: g.copy() for name, _, g in named}
+    for name, p, _ in named:
+        numeric = numerical_grad(lambda: model.forward(xs, ts), p)
+        assert rel_error(analytic[name], numeric) < 1e-6, f"{kind} {name}: {rel_error(analytic[name], numeric):.2e}"
+
+
+@pytest.mark.parametrize("kind", ["seq2seq", "peeky", "attention"])
+def test_gru_decoding_agrees_with_teacher_forcing_and_traces_its_gates(kind):
+    model = gru_model(kind, seed=13, std=1.5, h=8, v=11)
+    xs = np.random.default_rng(14).integers(0, 11, size=(6, TE))
+    ids, trace = model.generate(xs, START, TD, trace=True)
+    decoder_in = np.concatenate([np.full((6, 1), START), ids[:, :-1]], axis=1)
+    assert np.array_equal(model.scores(xs, decoder_in).argmax(axis=-1), ids)
+    assert len(np.unique(ids)) > 2
+    for record, T in ((trace.encoder, TE), (trace.decoder, TD)):
+        assert record.h.shape == record.update.shape == record.reset.shape == record.candidate.shape == (6, T, 8)
+        assert 0 < record.update.min() and record.update.max() < 1
+    one, one_trace = model.generate(xs[2:3], START, TD, trace=True)
+    assert np.array_equal(one[0], ids[2])
+    np.testing.assert_allclose(one_trace.probs[0], trace.probs[2], rtol=1e-10, atol=1e-12)
+
+
+def test_the_forget_bias_of_a_gru_starts_its_update_gate_shut():
+    from s2s.models import ModelConfig, build_model
+
+    config = ModelConfig(kind="peeky", vocab_size=V, wordvec_size=DW, hidden_size=HM, cell="gru", forget_bias=1.5)
+    model = build_model(config, np.random.default_rng(0))
+    book = build_model(ModelConfig(**{**config.to_dict(), "forget_bias": 0.0}), np.random.default_rng(0))
+    for layer, twin in ((model.encoder.rnn, book.encoder.rnn), (model.decoder.rnn, book.decoder.rnn)):
+        z, r, h_hat = split_gru_gates(layer.params["b"], HM)
+        assert np.all(z == -1.5) and np.all(r == 0) and np.all(h_hat == 0)
+        np.testing.assert_array_equal(layer.params["Wh"], twin.params["Wh"])
+
+
+def test_a_gru_model_round_trips_through_a_checkpoint_and_learns(tmp_path):
+    from s2s.checkpoint import load_checkpoint, save_checkpoint
+    from s2s.data import make_split
+    from s2s.models import ModelConfig, build_model
+    from s2s.trainer import TrainConfig, Trainer, evaluate
+
+    train, val = make_split("reverse", 2000, 200, 0)
+    config = ModelConfig(kind="attention", vocab_size=len(train.codec.vocab), wordvec_size=16, hidden_size=32,
+                         cell="gru")
+    model = build_model(config, np.random.default_rng(0))
+    trainer = Trainer(model, train, TrainConfig(batch_size=64, lr=0.01, epochs=6))
+    first = trainer.step()["loss"]
+    for _ in range(trainer.total_iterations - 1):
+        last = trainer.step()["loss"]
+    assert last < 0.5 * first
+    save_checkpoint(tmp_path / "gru.npz", model, train.codec, task="reverse")
+    ck = load_checkpoint(tmp_path / "gru.npz")
+    assert ck.model.config.cell == "gru"
+    assert evaluate(ck.model, val) == evaluate(model, val)

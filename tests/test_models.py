@@ -152,7 +152,10 @@ def test_model_config_validation():
     config = ModelConfig(kind="peeky", vocab_size=np.int64(10), wordvec_size=np.int32(3), hidden_size=4,
                          reverse=np.bool_(True), forget_bias=np.float32(1))
     assert config.to_dict() == {"kind": "peeky", "vocab_size": 10, "wordvec_size": 3, "hidden_size": 4,
-                                "reverse": True, "forget_bias": 1.0}
+                                "reverse": True, "forget_bias": 1.0, "cell": "lstm"}
+    for bad in ("rnn", "LSTM", None, 1):
+        with pytest.raises(ValueError, match="unknown cell"):
+            ModelConfig(kind="seq2seq", vocab_size=10, cell=bad)
     assert type(config.vocab_size) is int and type(config.reverse) is bool and type(config.forget_bias) is float
     with pytest.raises(ValueError, match="reverse"):
         ModelConfig(kind="seq2seq", vocab_size=10, reverse="no")
