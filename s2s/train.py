@@ -31,7 +31,7 @@ from s2s.checkpoint import save_checkpoint
 from s2s.data import Dataset, DatasetError, make_split, read_book_file, split_dataset
 from s2s.fast.libc import keep_heap_reserve
 from s2s.fast.parallel import available_cores, data_parallel
-from s2s.models import MODEL_KINDS, build_model, count_parameters
+from s2s.models import CELLS, MODEL_KINDS, build_model, count_parameters
 from s2s.optim import OPTIMIZERS
 from s2s.presets import BOOK, PRESETS, VAL_SIZE, Preset
 from s2s.tasks import TASKS
@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--forget-bias", type=float, default=None, metavar="B",
                    help=f"initial bias of every LSTM's forget gate (the book's: {BOOK.forget_bias:g}; 1.0 keeps "
                         "an LSTM's memory early in training); default: the preset's, else the book's")
+    p.add_argument("--cell", choices=CELLS, default=None,
+                   help=f"the recurrent layer: the book's LSTM or the GRU of its appendix C; default: {BOOK.cell}")
     p.add_argument("--batch", type=int, default=None, help=f"default: {BOOK.batch}")
     p.add_argument("--epochs", type=float, default=None, help=f"may be fractional; default: {BOOK.epochs}")
     p.add_argument("--lr", type=float, default=None, help=f"default: {BOOK.lr}")
@@ -98,8 +100,8 @@ def workers_arg(text: str) -> int:
 SAVE_EVERY = 30.0  # seconds between checkpoint writes while training (the last evaluation is always saved)
 
 # the options that set a field of the Preset of the same name (None when not given)
-PRESET_OPTIONS = ("model", "reverse", "wordvec", "hidden", "forget_bias", "batch", "epochs", "lr", "schedule",
-                  "clip", "train_size", "eval_every")
+PRESET_OPTIONS = ("model", "reverse", "wordvec", "hidden", "forget_bias", "cell", "batch", "epochs", "lr",
+                  "schedule", "clip", "train_size", "eval_every")
 
 
 class CommandError(Exception):

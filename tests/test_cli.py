@@ -88,7 +88,7 @@ def test_train_writes_a_loadable_checkpoint(tiny):
     out, _ = tiny
     ck = load_checkpoint(out)
     assert ck.model.config.to_dict() == {"kind": "peeky", "vocab_size": 12, "wordvec_size": 16, "hidden_size": 16,
-                                         "reverse": True, "forget_bias": 0.0}
+                                         "reverse": True, "forget_bias": 0.0, "cell": "lstm"}
     assert ck.codec.to_dict() == task_codec("sort").to_dict()
     assert ck.meta["task"] == "sort"
     assert ck.meta["training"]["train_size"] == 512 and ck.meta["training"]["val_size"] == 64
@@ -326,3 +326,13 @@ def test_decode_notes_a_single_odd_question_of_a_warm_up_task(tiny):
     assert result.returncode == 0 and result.stdout.splitlines() == answers_in_process(out, ["32"])
     assert result.stderr == ("note: the question '32' is outside training: it has 2 characters, the model learned "
                              "3 to 5 (true answer: 23)\n")
+
+
+def test_train_with_the_gru_cell_writes_a_gru_checkpoint(tmp_path):
+    out = tmp_path / "gru.npz"
+    result = run("train", *TINY, "--cell", "gru", "--out", out)
+    assert result.returncode == 0, result.stderr
+    ck = load_checkpoint(out)
+    assert ck.model.config.cell == "gru" and any(".gru." in name for name, _, _ in ck.model.named_parameters())
+    bad = run("train", *TINY, "--cell", "rnn", "--out", tmp_path / "no.npz")
+    assert bad.returncode == 2 and "--cell" in bad.stderr and "gru" in bad.stderr
