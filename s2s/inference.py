@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from s2s.data import PAD, Codec
-from s2s.layers import LSTMRecord, log_softmax
+from s2s.layers import GRURecord, LSTMRecord, log_softmax
 from s2s.models import Seq2seq, Trace
 
 
@@ -43,8 +43,9 @@ def read_question(codec: Codec, text: str) -> str:
     return codec.validate(q)
 
 
-def _pick(rec: LSTMRecord, i: int) -> LSTMRecord:
-    return LSTMRecord(**{k: v[i] for k, v in vars(rec).items()})
+def _pick(rec: LSTMRecord | GRURecord, i: int) -> LSTMRecord | GRURecord:
+    """Example i of a record of a batch (an LSTM's or a GRU's)."""
+    return type(rec)(**{k: v[i] for k, v in vars(rec).items()})
 
 
 def answer(model: Seq2seq, codec: Codec, questions: list[str], top_k: int = 5) -> list[Answer]:

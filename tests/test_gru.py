@@ -219,3 +219,27 @@ def test_a_gru_model_round_trips_through_a_checkpoint_and_learns(tmp_path):
     ck = load_checkpoint(tmp_path / "gru.npz")
     assert ck.model.config.cell == "gru"
     assert evaluate(ck.model, val) == evaluate(model, val)
+
+
+def test_the_app_trains_a_gru_and_inside_shows_its_two_gates():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from ui import keys
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.switch_page("app_pages/train.py").run()
+    at.selectbox(key=keys.TRAIN_SETTINGS["cell"]).set_value("gru").run()
+    at.number_input(key=keys.TRAIN_SETTINGS["hidden"]).set_value(24).run()
+    for _ in range(2):
+        at.button(key="train_step").click().run()
+    assert not at.exception
+    runner = at.session_state[keys.RUNNER]
+    assert runner.model.config.cell == "gru" and runner.trainer.iteration == 2
+    at.switch_page("app_pages/inside.py").run()
+    at.selectbox(key="model_source").set_value("session").run()
+    assert not at.exception
+    control = at.get("button_group")[0]
+    assert list(control.options) == ["hidden state h", "update gate z", "reset gate r", "candidate h~ (tanh)"]

@@ -317,6 +317,17 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "states_header": {"ja": "時刻ごとの状態", "en": "States over time"},
     "state_kind": {"ja": "見るもの", "en": "Show"},
+    "state_gru_h": {"ja": "隠れ状態 h", "en": "hidden state h"},
+    "state_gru_update": {"ja": "更新ゲート z", "en": "update gate z"},
+    "state_gru_reset": {"ja": "リセットゲート r", "en": "reset gate r"},
+    "state_gru_candidate": {"ja": "新しい状態の候補 h~ (tanh)", "en": "candidate h~ (tanh)"},
+    "cell": {"ja": "再帰層", "en": "Recurrent layer"},
+    "cell_lstm": {"ja": "LSTM (本書 6 章)", "en": "LSTM (chapter 6)"},
+    "cell_gru": {"ja": "GRU (本書 付録 C)", "en": "GRU (appendix C)"},
+    "cell_help": {"ja": "GRU は記憶セルを持たず、更新ゲート z とリセットゲート r の 2 つで h を書き換えます "
+                        "(LSTM は 4 つのゲートと記憶セル c)。",
+                  "en": "A GRU has no cell state: two gates, update z and reset r, rewrite h (an LSTM has four "
+                        "gates and a cell c)."},
     "state_h": {"ja": "隠れ状態 h", "en": "hidden state h"},
     "state_c": {"ja": "記憶セル c", "en": "cell state c"},
     "state_input": {"ja": "入力ゲート i", "en": "input gate i"},

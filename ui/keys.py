@@ -39,8 +39,8 @@ TRAIN_TASK = "train_task"  # select box; train_page writes (task change, uploads
 TRAIN_PRESET = "train_preset"  # select box; train_page writes (set_up, task change) and reads
 # the setting boxes, by the s2s.presets.Preset field they show; train_page writes (presets, set_up) and reads
 TRAIN_SETTINGS = {name: f"train_{name}" for name in (
-    "model", "reverse", "wordvec", "hidden", "forget_bias", "batch", "lr", "clip", "seed", "epochs", "train_size",
-    "schedule")}
+    "model", "cell", "reverse", "wordvec", "hidden", "forget_bias", "batch", "lr", "clip", "seed", "epochs",
+    "train_size", "schedule")}
 TRAIN_SEED = TRAIN_SETTINGS["seed"]
 TRAIN_HISTORY = "train_history"  # toggle of the answer history; train_page.set_up writes, the page reads
 TRAIN_WEIGHTS_UPLOAD = "train_weights_upload"  # file uploader; train_page's callback reads
@@ -140,5 +140,6 @@ def pressed(prefix: str) -> str:
 # Choice widgets whose options are shown through translated labels. Streamlit keeps a select box's choice in the
 # browser as its label and resends it only when the value changes, so after a language switch ui.i18n stores
 # each of these values again: the boxes then show the new language at once, not after the next change.
-TRANSLATED_CHOICES = (TASK, MODEL_SOURCE, TRAIN_TASK, TRAIN_PRESET, TRAIN_SETTINGS["model"], TRAIN_SETTINGS["schedule"],
+TRANSLATED_CHOICES = (TASK, MODEL_SOURCE, TRAIN_TASK, TRAIN_PRESET, TRAIN_SETTINGS["model"], TRAIN_SETTINGS["cell"],
+                      TRAIN_SETTINGS["schedule"],
                       COMPARE_TASK, COMPARE_RACE, INSIDE_PROP, INSIDE_COLOUR, LESSON, "inside_sort", "inside_state")

@@ -4,6 +4,7 @@ a PCA map of the encoder, and one unit across many questions."""
 from __future__ import annotations
 
 import html
+from dataclasses import fields
 
 import numpy as np
 import pandas as pd
@@ -12,14 +13,18 @@ import streamlit as st
 from s2s.analysis import PROPERTIES, pca, question_properties, unit_order
 from s2s.data import PAD, Codec, QueryError, make_split
 from s2s.inference import Answer, answer, read_question
-from s2s.layers import LSTMRecord
+from s2s.layers import GRURecord, LSTMRecord
 from s2s.tasks import TASKS
 from ui import charts, keys
 from ui.i18n import labels, t
 from ui.state import for_model_version, get_runner
 from ui.widgets import PickedModel, pick_model, query_error_text, question_box
 
-STATE_KINDS = ("h", "c", "input", "forget", "output", "candidate")
+
+def state_kinds(record: LSTMRecord | GRURecord) -> tuple[tuple[str, ...], str]:
+    """What the state control offers for a model's records (their fields: h, c and four gates for an LSTM, h and
+    three for a GRU) and the prefix of their labels."""
+    return tuple(f.name for f in fields(record)), "state_gru_" if isinstance(record, GRURecord) else "state_"
 MAP_SIZE = 500
 NEURON_QUESTIONS = 10
 KEEP = {"persist_state": "session"}
@@ -34,9 +39,9 @@ def step_labels(chars: list[str]) -> list[str]:
     return [f"{i + 1} {_shown(c)}" for i, c in enumerate(chars)]
 
 
-def state_frame(record: LSTMRecord, kind: str, chars: list[str], units: np.ndarray) -> pd.DataFrame:
+def state_frame(record: LSTMRecord | GRURecord, kind: str, chars: list[str], units: np.ndarray) -> pd.DataFrame:
     """Long frame (x = step label, y = unit, value) of one state of one LSTM for the given units."""
-    values = record.h if kind == "h" else record.c if kind == "c" else getattr(record, kind)  # (T, H)
+    values = getattr(record, kind)  # (T, H)
     labels = step_labels(chars)
     rows = [(labels[ti], f"#{u}", float(values[ti, u])) for u in units for ti in range(len(labels))]
     return pd.DataFrame(rows, columns=["x", "y", "value"])
@@ -111,8 +116,11 @@ def _states(picked: PickedModel, a: Answer, data: dict) -> None:
     st.header(t("states_header"))
     H = picked.model.config.hidden_size
     # the control for what to show on a row of its own: in a third of the row its last options were cut off
-    kind = st.segmented_control(t("state_kind"), STATE_KINDS, default="h", key="inside_state",
-                                format_func=labels(STATE_KINDS, "state_"), **KEEP) or "h"
+    kinds, prefix = state_kinds(a.trace.encoder)
+    if st.session_state.get("inside_state") not in (*kinds, None):  # another cell's choice (c, forget, ...)
+        del st.session_state["inside_state"]  # the control then starts from its default
+    kind = st.segmented_control(t("state_kind"), kinds, default="h", key="inside_state",
+                                format_func=labels(kinds, prefix), **KEEP) or "h"
     c2, c3 = st.columns(2)
     order_by = c2.selectbox(t("sort_units"), ("variance", "correlation", "index"), key="inside_sort",
                             format_func=labels(("variance", "correlation", "index"), "sort_"), **KEEP)
@@ -133,7 +141,7 @@ def _states(picked: PickedModel, a: Answer, data: dict) -> None:
         (left, "encoder", a.trace.encoder, enc_chars, data["final"]),
         (right, "decoder", a.trace.decoder, dec_chars, data["dec1"]),
     ):
-        values = record.h if kind == "h" else record.c if kind == "c" else getattr(record, kind)
+        values = getattr(record, kind)
         if order_by == "index":
             units = np.arange(k)
         elif order_by == "variance":

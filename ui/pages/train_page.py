@@ -14,7 +14,7 @@ import streamlit as st
 from s2s.checkpoint import MAX_BYTES, CheckpointError, checkpoint_bytes, load_checkpoint
 from s2s.data import DatasetError, parse_book_bytes, split_dataset, task_codec
 from s2s.inference import Step
-from s2s.models import MODEL_KINDS, ModelConfig
+from s2s.models import CELLS, MODEL_KINDS, ModelConfig
 from s2s.presets import PRESETS
 from s2s.session import Snapshot, TrainSetup, setup_data
 from s2s.tasks import TASKS, solve
@@ -99,7 +99,7 @@ def _settings() -> TrainSetup | None:
             task=task,
             model=ModelConfig(kind=ss[K["model"]], vocab_size=vocab, wordvec_size=int(ss[K["wordvec"]]),
                               hidden_size=int(ss[K["hidden"]]), reverse=bool(ss[K["reverse"]]),
-                              forget_bias=float(ss.get(K["forget_bias"], 0.0))),
+                              forget_bias=float(ss.get(K["forget_bias"], 0.0)), cell=ss.get(K["cell"], "lstm")),
             train=TrainConfig(batch_size=int(ss[K["batch"]]), lr=float(ss[K["lr"]]), optimizer="adam",
                               clip=float(ss[K["clip"]]), seed=int(ss[K["seed"]]), epochs=int(ss[K["epochs"]]),
                               schedule=ss.get(K["schedule"], "constant")),
@@ -123,6 +123,7 @@ def _setting_widgets(tasks: list[str]) -> None:
                  on_change=_fill_from_preset, **KEEP)
     c1, c2, c3, c4 = st.columns(4)
     c1.selectbox(t("model_kind"), MODEL_KINDS, key=K["model"], format_func=labels(MODEL_KINDS, "kind_"), **KEEP)
+    c1.selectbox(t("cell"), CELLS, key=K["cell"], format_func=labels(CELLS, "cell_"), help=t("cell_help"), **KEEP)
     c1.checkbox(t("reverse"), key=K["reverse"], **KEEP)
     c2.number_input(t("wordvec"), 1, 256, key=K["wordvec"], **KEEP)
     c2.number_input(t("hidden"), 1, 512, key=K["hidden"], **KEEP)
@@ -162,16 +163,26 @@ def resume_from_url() -> None:
     if runner is None:
         del st.query_params["run"]
         return
-    ss, K, setup = st.session_state, keys.TRAIN_SETTINGS, runner.setup
-    ss[keys.TRAIN_TASK] = setup.task
-    values = {**{name: getattr(setup.model, field) for name, field in (
-        ("model", "kind"), ("reverse", "reverse"), ("wordvec", "wordvec_size"), ("hidden", "hidden_size"),
-        ("forget_bias", "forget_bias"))}, "batch": setup.train.batch_size, "lr": setup.train.lr,
-        "clip": setup.train.clip, "seed": setup.train.seed, "epochs": int(setup.train.epochs),
-        "train_size": setup.train_size, "schedule": setup.train.schedule}
-    for name, value in values.items():
-        ss[K[name]] = value
+    st.session_state[keys.TRAIN_TASK] = runner.setup.task
+    _show_setup(runner.setup.model, runner.setup.train)
+    st.session_state[keys.TRAIN_SETTINGS["train_size"]] = runner.setup.train_size
     set_runner(runner)
+
+
+# the setting boxes (keys.TRAIN_SETTINGS) that show a field of ModelConfig and of TrainConfig
+MODEL_FIELDS = {"model": "kind", "cell": "cell", "reverse": "reverse", "wordvec": "wordvec_size",
+                "hidden": "hidden_size", "forget_bias": "forget_bias"}
+TRAIN_FIELDS = {"batch": "batch_size", "lr": "lr", "clip": "clip", "seed": "seed", "epochs": "epochs",
+                "schedule": "schedule"}
+
+
+def _show_setup(model: ModelConfig, train: TrainConfig | None = None) -> None:
+    """Put a model's (and a training's) settings into the setting boxes."""
+    ss, K = st.session_state, keys.TRAIN_SETTINGS
+    for name, field in MODEL_FIELDS.items():
+        ss[K[name]] = getattr(model, field)
+    for name, field in TRAIN_FIELDS.items() if train is not None else ():
+        ss[K[name]] = int(train.epochs) if name == "epochs" else getattr(train, field)
 
 
 def _saving_note(runner: BackgroundTraining) -> None:
@@ -422,9 +433,7 @@ def _load_weights(setup: TrainSetup | None) -> None:
     runner = _new_runner(new, ck.model)
     runner.pause()
     st.session_state[keys.TRAIN_TASK] = task
-    for name, value in (("model", cfg.kind), ("reverse", cfg.reverse), ("wordvec", cfg.wordvec_size),
-                        ("hidden", cfg.hidden_size), ("forget_bias", cfg.forget_bias)):
-        st.session_state[keys.TRAIN_SETTINGS[name]] = value
+    _show_setup(cfg)
     keys.set_upload_note(UploadNote(True, t("loaded_weights", name=f.name, task=task_label(task))))
 
 
