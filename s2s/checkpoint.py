@@ -27,6 +27,7 @@ FORMAT = "s2s-checkpoint"
 VERSION = 1
 META_KEY = "__meta__"
 MAX_BYTES = 50 * 1024 * 1024  # our largest model is a few MB; refuse anything far bigger
+MAX_LAYERS = 16  # a Transformer's layers per stack: far beyond what trains live here
 MAX_EXPANSION = 4  # float weights barely compress: more than 4x the file size unpacked is a "zip bomb"
 
 
@@ -165,8 +166,14 @@ def _model_from_arrays(config: ModelConfig, arrays: dict[str, np.ndarray]) -> Se
     """A model of `config` holding `arrays`, which must be exactly its parameters, finite, in float."""
     # Sizes first, from two arrays every kind has, so that the metadata cannot make us build a huge model.
     V, D, H = config.vocab_size, config.wordvec_size, config.hidden_size
-    rnn, gates = ("encoder.lstm.Wh", 4) if config.cell == "lstm" else ("encoder.gru.Wh", 3)
-    for name, shape in (("encoder.embed.W", (V, D)), (rnn, (H, gates * H))):
+    if config.kind == "transformer":  # as wide as the model; its last layer there, and no more than MAX_LAYERS
+        if config.layers > MAX_LAYERS:
+            raise CheckpointError(f"{config.layers} layers is more than this app builds ({MAX_LAYERS})", "mismatch")
+        sizes = (("encoder.embed.W", (V, H)), (f"encoder.layers.{config.layers - 1}.attn.q.W", (H, H)))
+    else:
+        rnn, gates = ("encoder.lstm.Wh", 4) if config.cell == "lstm" else ("encoder.gru.Wh", 3)
+        sizes = (("encoder.embed.W", (V, D)), (rnn, (H, gates * H)))
+    for name, shape in sizes:
         if name not in arrays:
             raise CheckpointError(f"the arrays do not match a {config.kind} model; missing: {name}", "mismatch")
         if arrays[name].shape != shape:

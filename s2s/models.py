@@ -31,7 +31,7 @@ from s2s.layers import (
     split_gru_gates,
 )
 
-MODEL_KINDS = ("seq2seq", "peeky", "attention")
+MODEL_KINDS = ("seq2seq", "peeky", "attention", "transformer")
 CELLS = ("lstm", "gru")
 
 
@@ -50,13 +50,17 @@ class ModelConfig:
     forget_bias: float = 0.0
     # The recurrent layer of the encoder and decoder: the book's LSTM, or the GRU of its appendix C.
     cell: str = "lstm"
+    # The Transformer's (kind "transformer", s2s/transformer.py): layers in each stack and attention heads; its
+    # model width is hidden_size, which the heads divide.
+    layers: int = 1
+    heads: int = 1
 
     def __post_init__(self):
         if self.kind not in MODEL_KINDS:
             raise ValueError(f"unknown model kind {self.kind!r}; choose one of {', '.join(MODEL_KINDS)}")
         if self.cell not in CELLS:
             raise ValueError(f"unknown cell {self.cell!r}; choose one of {', '.join(CELLS)}")
-        for name in ("vocab_size", "wordvec_size", "hidden_size"):
+        for name in ("vocab_size", "wordvec_size", "hidden_size", "layers", "heads"):
             value = getattr(self, name)
             # an int (numpy ints too), never a bool, float or string: checkpoints' JSON may hold anything
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
@@ -69,6 +73,8 @@ class ModelConfig:
         if isinstance(fb, bool) or not isinstance(fb, numbers.Real) or not math.isfinite(fb):
             raise ValueError(f"forget_bias must be a finite number, not {fb!r}")
         object.__setattr__(self, "forget_bias", float(fb))
+        if self.kind == "transformer" and self.hidden_size % self.heads:
+            raise ValueError(f"heads ({self.heads}) must divide the model width hidden_size ({self.hidden_size})")
 
     def to_dict(self) -> dict:
         """Plain dict for JSON."""
@@ -92,6 +98,7 @@ class Trace:
     probs: np.ndarray
     attention: np.ndarray | None = None
     context: np.ndarray | None = None
+    maps: object | None = None  # a Transformer's AttentionMaps (every layer and head), else None
 
 
 def _randn(rng: np.random.Generator, shape, scale: float, dtype) -> np.ndarray:
@@ -393,6 +400,10 @@ MODEL_CLASSES = {"seq2seq": Seq2seq, "peeky": PeekySeq2seq, "attention": Attenti
 def build_model(config: ModelConfig, rng: np.random.Generator | None = None, dtype=np.float32) -> Seq2seq:
     """A freshly initialised model of the configured kind, as the book initialises it except for the
     forget gates' bias: config.forget_bias in the f block of the encoder's and the decoder's LSTM."""
+    if config.kind == "transformer":
+        from s2s.transformer import TransformerSeq2seq  # it imports this module's Trace
+
+        return TransformerSeq2seq(config, rng, dtype)
     cls = MODEL_CLASSES[config.kind]
     model = cls(config.vocab_size, config.wordvec_size, config.hidden_size, config.reverse, rng, dtype, config.cell)
     for rnn in (model.encoder.rnn, model.decoder.rnn):

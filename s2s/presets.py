@@ -47,6 +47,8 @@ class Preset:
     hidden: int = 128
     forget_bias: float = 0.0  # the forget gates' initial bias (ModelConfig.forget_bias)
     cell: str = "lstm"  # the recurrent layer (ModelConfig.cell): the book's LSTM, or the GRU of its appendix
+    layers: int = 1  # a Transformer's layers per stack and attention heads (ModelConfig.layers, heads)
+    heads: int = 1
     batch: int = 128
     lr: float = 0.001
     clip: float = 5.0
@@ -59,7 +61,7 @@ class Preset:
         """The model of this set-up for a vocabulary of `vocab_size` symbols."""
         return ModelConfig(kind=self.model, vocab_size=vocab_size, wordvec_size=self.wordvec,
                            hidden_size=self.hidden, reverse=self.reverse, forget_bias=self.forget_bias,
-                           cell=self.cell)
+                           cell=self.cell, layers=self.layers, heads=self.heads)
 
     def train_config(self, **overrides) -> TrainConfig:
         """The training of this set-up (Adam, as every preset); `overrides` are TrainConfig fields (seed,

@@ -58,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "an LSTM's memory early in training); default: the preset's, else the book's")
     p.add_argument("--cell", choices=CELLS, default=None,
                    help=f"the recurrent layer: the book's LSTM or the GRU of its appendix C; default: {BOOK.cell}")
+    p.add_argument("--layers", type=int, default=None,
+                   help=f"a Transformer's layers per stack (--model transformer); default: {BOOK.layers}")
+    p.add_argument("--heads", type=int, default=None,
+                   help=f"a Transformer's attention heads, dividing --hidden; default: {BOOK.heads}")
     p.add_argument("--batch", type=int, default=None, help=f"default: {BOOK.batch}")
     p.add_argument("--epochs", type=float, default=None, help=f"may be fractional; default: {BOOK.epochs}")
     p.add_argument("--lr", type=float, default=None, help=f"default: {BOOK.lr}")
@@ -100,8 +104,8 @@ def workers_arg(text: str) -> int:
 SAVE_EVERY = 30.0  # seconds between checkpoint writes while training (the last evaluation is always saved)
 
 # the options that set a field of the Preset of the same name (None when not given)
-PRESET_OPTIONS = ("model", "reverse", "wordvec", "hidden", "forget_bias", "cell", "batch", "epochs", "lr",
-                  "schedule", "clip", "train_size", "eval_every")
+PRESET_OPTIONS = ("model", "reverse", "wordvec", "hidden", "forget_bias", "cell", "layers", "heads", "batch",
+                  "epochs", "lr", "schedule", "clip", "train_size", "eval_every")
 
 
 class CommandError(Exception):
@@ -127,7 +131,7 @@ def checked_settings(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         preset = chosen_preset(args)
     except ValueError as e:
         parser.error(str(e))
-    for name in ("wordvec", "hidden", "batch", "train_size"):
+    for name in ("wordvec", "hidden", "layers", "heads", "batch", "train_size"):
         if getattr(preset, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.val_size < 1:
@@ -136,6 +140,8 @@ def checked_settings(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         parser.error("--epochs must be a positive number")
     if not math.isfinite(preset.forget_bias):
         parser.error("--forget-bias must be a finite number")
+    if preset.model == "transformer" and preset.hidden % preset.heads:
+        parser.error(f"--heads {preset.heads} must divide --hidden {preset.hidden} (the Transformer's model width)")
     if args.until_accuracy is not None and not 0 < args.until_accuracy <= 1:
         parser.error("--until-accuracy must be in (0, 1]")
     if preset.eval_every < 0:

@@ -88,7 +88,8 @@ def test_train_writes_a_loadable_checkpoint(tiny):
     out, _ = tiny
     ck = load_checkpoint(out)
     assert ck.model.config.to_dict() == {"kind": "peeky", "vocab_size": 12, "wordvec_size": 16, "hidden_size": 16,
-                                         "reverse": True, "forget_bias": 0.0, "cell": "lstm"}
+                                         "reverse": True, "forget_bias": 0.0, "cell": "lstm",
+                                         "layers": 1, "heads": 1}
     assert ck.codec.to_dict() == task_codec("sort").to_dict()
     assert ck.meta["task"] == "sort"
     assert ck.meta["training"]["train_size"] == 512 and ck.meta["training"]["val_size"] == 64
@@ -336,3 +337,13 @@ def test_train_with_the_gru_cell_writes_a_gru_checkpoint(tmp_path):
     assert ck.model.config.cell == "gru" and any(".gru." in name for name, _, _ in ck.model.named_parameters())
     bad = run("train", *TINY, "--cell", "rnn", "--out", tmp_path / "no.npz")
     assert bad.returncode == 2 and "--cell" in bad.stderr and "gru" in bad.stderr
+
+
+def test_train_a_transformer_and_refuse_heads_that_do_not_divide_the_width(tmp_path):
+    args = ["--task", "sort", "--model", "transformer", "--hidden", "16", "--train-size", "256", "--val-size", "32",
+            "--batch", "64", "--epochs", "1", "--json"]
+    result = run("train", *args, "--heads", "4", "--out", tmp_path / "t.npz")
+    assert result.returncode == 0, result.stderr
+    assert load_checkpoint(tmp_path / "t.npz").model.config.heads == 4
+    bad = run("train", *args, "--heads", "3", "--out", tmp_path / "no.npz")
+    assert bad.returncode == 2 and "--heads 3 must divide --hidden 16" in bad.stderr and "Traceback" not in bad.stderr

@@ -149,6 +149,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "kind_seq2seq": {"ja": "Seq2seq", "en": "Seq2seq"},
     "kind_peeky": {"ja": "Peeky Seq2seq", "en": "Peeky Seq2seq"},
     "kind_attention": {"ja": "Attention Seq2seq", "en": "Attention Seq2seq"},
+    "kind_transformer": {"ja": "Transformer (8.5.3)", "en": "Transformer (8.5.3)"},
+    "layers": {"ja": "層の数", "en": "Layers"},
+    "layers_help": {"ja": "Transformer のエンコーダとデコーダ、それぞれの層の数", "en": "The Transformer's layers in "
+                    "its encoder and in its decoder"},
+    "heads": {"ja": "ヘッドの数", "en": "Heads"},
+    "heads_help": {"ja": "Transformer の注意のヘッドの数 (隠れ状態の大きさを割り切る数)",
+                   "en": "The Transformer's attention heads (they must divide the hidden size, its model width)"},
     "reverse": {"ja": "入力を反転する", "en": "Reverse the input"},
     "wordvec": {"ja": "埋め込みの次元", "en": "Word vector size"},
     "hidden": {"ja": "隠れ状態の次元", "en": "Hidden size"},

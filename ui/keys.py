@@ -39,8 +39,8 @@ TRAIN_TASK = "train_task"  # select box; train_page writes (task change, uploads
 TRAIN_PRESET = "train_preset"  # select box; train_page writes (set_up, task change) and reads
 # the setting boxes, by the s2s.presets.Preset field they show; train_page writes (presets, set_up) and reads
 TRAIN_SETTINGS = {name: f"train_{name}" for name in (
-    "model", "cell", "reverse", "wordvec", "hidden", "forget_bias", "batch", "lr", "clip", "seed", "epochs",
-    "train_size", "schedule")}
+    "model", "cell", "reverse", "wordvec", "hidden", "forget_bias", "layers", "heads", "batch", "lr", "clip", "seed",
+    "epochs", "train_size", "schedule")}
 TRAIN_SEED = TRAIN_SETTINGS["seed"]
 TRAIN_HISTORY = "train_history"  # toggle of the answer history; train_page.set_up writes, the page reads
 TRAIN_WEIGHTS_UPLOAD = "train_weights_upload"  # file uploader; train_page's callback reads

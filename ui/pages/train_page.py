@@ -99,7 +99,8 @@ def _settings() -> TrainSetup | None:
             task=task,
             model=ModelConfig(kind=ss[K["model"]], vocab_size=vocab, wordvec_size=int(ss[K["wordvec"]]),
                               hidden_size=int(ss[K["hidden"]]), reverse=bool(ss[K["reverse"]]),
-                              forget_bias=float(ss.get(K["forget_bias"], 0.0)), cell=ss.get(K["cell"], "lstm")),
+                              forget_bias=float(ss.get(K["forget_bias"], 0.0)), cell=ss.get(K["cell"], "lstm"),
+                              layers=int(ss.get(K["layers"], 1)), heads=int(ss.get(K["heads"], 1))),
             train=TrainConfig(batch_size=int(ss[K["batch"]]), lr=float(ss[K["lr"]]), optimizer="adam",
                               clip=float(ss[K["clip"]]), seed=int(ss[K["seed"]]), epochs=int(ss[K["epochs"]]),
                               schedule=ss.get(K["schedule"], "constant")),
@@ -123,7 +124,11 @@ def _setting_widgets(tasks: list[str]) -> None:
                  on_change=_fill_from_preset, **KEEP)
     c1, c2, c3, c4 = st.columns(4)
     c1.selectbox(t("model_kind"), MODEL_KINDS, key=K["model"], format_func=labels(MODEL_KINDS, "kind_"), **KEEP)
-    c1.selectbox(t("cell"), CELLS, key=K["cell"], format_func=labels(CELLS, "cell_"), help=t("cell_help"), **KEEP)
+    transformer = ss.get(K["model"]) == "transformer"
+    c1.selectbox(t("cell"), CELLS, key=K["cell"], format_func=labels(CELLS, "cell_"), help=t("cell_help"),
+                 disabled=transformer, **KEEP)
+    c3.number_input(t("layers"), 1, 6, key=K["layers"], disabled=not transformer, help=t("layers_help"), **KEEP)
+    c4.number_input(t("heads"), 1, 16, key=K["heads"], disabled=not transformer, help=t("heads_help"), **KEEP)
     c1.checkbox(t("reverse"), key=K["reverse"], **KEEP)
     c2.number_input(t("wordvec"), 1, 256, key=K["wordvec"], **KEEP)
     c2.number_input(t("hidden"), 1, 512, key=K["hidden"], **KEEP)
@@ -171,7 +176,7 @@ def resume_from_url() -> None:
 
 # the setting boxes (keys.TRAIN_SETTINGS) that show a field of ModelConfig and of TrainConfig
 MODEL_FIELDS = {"model": "kind", "cell": "cell", "reverse": "reverse", "wordvec": "wordvec_size",
-                "hidden": "hidden_size", "forget_bias": "forget_bias"}
+                "hidden": "hidden_size", "forget_bias": "forget_bias", "layers": "layers", "heads": "heads"}
 TRAIN_FIELDS = {"batch": "batch_size", "lr": "lr", "clip": "clip", "seed": "seed", "epochs": "epochs",
                 "schedule": "schedule"}
 
