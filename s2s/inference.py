@@ -65,6 +65,7 @@ def answer(model: Seq2seq, codec: Codec, questions: list[str], top_k: int = 5) -
             input_ids=tr.input_ids[i], output_ids=ids[i], encoder=_pick(tr.encoder, i), decoder=_pick(tr.decoder, i),
             probs=probs, attention=None if tr.attention is None else tr.attention[i],
             context=None if tr.context is None else tr.context[i],
+            maps=None if tr.maps is None else type(tr.maps)(**{k: v[:, i] for k, v in vars(tr.maps).items()}),
         )
         out.append(Answer(q, codec.decode_answer(ids[i]), steps, one))
     return out

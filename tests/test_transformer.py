@@ -249,4 +249,10 @@ def test_the_app_trains_a_transformer_and_every_page_takes_it():
         at.selectbox(key="model_source").set_value("session").run()
         assert not at.exception, (page, at.exception)
     at.switch_page("app_pages/inside.py").run()
-    assert list(at.get("button_group")[0].options) == ["hidden state h"]
+    groups = at.get("button_group")
+    assert list(groups[0].options) == ["hidden state h"]
+    assert [h.value for h in at.header if "head" in h.value] == ["Every head's attention (Transformer)"]
+    assert sum(1 for m in at.markdown if m.value.startswith("**head ")) == 4  # one small map per head
+    at.selectbox(key="inside_heads_layer").set_value(2).run()
+    at.get("button_group")[1].set_value("encoder").run()
+    assert not at.exception

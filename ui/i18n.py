@@ -150,6 +150,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "kind_peeky": {"ja": "Peeky Seq2seq", "en": "Peeky Seq2seq"},
     "kind_attention": {"ja": "Attention Seq2seq", "en": "Attention Seq2seq"},
     "kind_transformer": {"ja": "Transformer (8.5.3)", "en": "Transformer (8.5.3)"},
+    "heads_header": {"ja": "ヘッドごとの注意 (Transformer)", "en": "Every head's attention (Transformer)"},
+    "heads_which": {"ja": "どの注意", "en": "Which attention"},
+    "heads_map_cross": {"ja": "デコーダ → 問題 (交差注意)", "en": "decoder → question (cross-attention)"},
+    "heads_map_encoder": {"ja": "問題 → 問題 (エンコーダの自己注意)", "en": "question → question (encoder self-attention)"},
+    "heads_map_decoder": {"ja": "答え → 答え (デコーダの自己注意)", "en": "answer → answer (decoder self-attention)"},
+    "heads_layer": {"ja": "層", "en": "Layer"},
+    "head": {"ja": "ヘッド {k}", "en": "head {k}"},
     "layers": {"ja": "層の数", "en": "Layers"},
     "layers_help": {"ja": "Transformer のエンコーダとデコーダ、それぞれの層の数", "en": "The Transformer's layers in "
                     "its encoder and in its decoder"},

@@ -142,4 +142,5 @@ def pressed(prefix: str) -> str:
 # each of these values again: the boxes then show the new language at once, not after the next change.
 TRANSLATED_CHOICES = (TASK, MODEL_SOURCE, TRAIN_TASK, TRAIN_PRESET, TRAIN_SETTINGS["model"], TRAIN_SETTINGS["cell"],
                       TRAIN_SETTINGS["schedule"],
-                      COMPARE_TASK, COMPARE_RACE, INSIDE_PROP, INSIDE_COLOUR, LESSON, "inside_sort", "inside_state")
+                      COMPARE_TASK, COMPARE_RACE, INSIDE_PROP, INSIDE_COLOUR, LESSON, "inside_sort", "inside_state",
+                      "inside_heads_map")

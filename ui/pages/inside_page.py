@@ -100,6 +100,8 @@ def render() -> None:
     _states(picked, a, data)
     if a.trace.attention is not None:
         _attention(a, picked.codec)
+    if a.trace.maps is not None:
+        _heads(a, picked.codec)
     if a.trace.context is not None:
         _peeky_context(a)
     _stepper(a, picked.codec)
@@ -179,6 +181,40 @@ def _attention(a: Answer, codec: Codec) -> None:
                         alt=t("alt_attention", what=t("attention_header"), pairs=charts.attention_pairs(att, xs, ys)))
         with st.expander(t("numbers")):
             st.dataframe(pd.DataFrame(att, index=ys, columns=xs).round(4), width="stretch")
+
+
+HEAD_MAPS = ("cross", "encoder", "decoder")  # s2s.transformer.AttentionMaps, in the order the picker offers them
+HEADS_PER_ROW = 4
+
+
+def _heads(a: Answer, codec: Codec) -> None:
+    """A Transformer's attention, every head of one layer side by side: cross-attention (the decoder looking at
+    the question, what the book's attention does), the encoder's and the decoder's self-attention."""
+    st.header(t("heads_header"))
+    maps = a.trace.maps
+    c1, c2 = st.columns([3, 1])
+    which = c1.segmented_control(t("heads_which"), HEAD_MAPS, default="cross", key="inside_heads_map",
+                                 format_func=labels(HEAD_MAPS, "heads_map_"), **KEEP) or "cross"
+    weights = getattr(maps, which)  # (L, heads, Tq, Tk)
+    layer = c2.selectbox(t("heads_layer"), list(range(1, len(weights) + 1)), key="inside_heads_layer", **KEEP)
+    enc_chars, dec_chars = _chars(a, codec)
+    rows, cols = {"cross": (dec_chars, enc_chars), "encoder": (enc_chars, enc_chars),
+                  "decoder": (dec_chars, dec_chars)}[which]
+    ys, xs = step_labels(rows), step_labels(cols)
+    per_head = weights[min(layer, len(weights)) - 1]
+    for start in range(0, len(per_head), HEADS_PER_ROW):
+        for col, k in zip(st.columns(HEADS_PER_ROW), range(start, min(start + HEADS_PER_ROW, len(per_head))),
+                          strict=False):
+            with col.container(key=f"head_{k}"):
+                st.markdown(f"**{t('head', k=k + 1)}**")
+                st.altair_chart(charts.heatmap(charts.matrix_frame(per_head[k], xs, ys), "", "", t("weight"),
+                                               diverging=False, height=18 * len(ys)), width="stretch",
+                                alt=t("alt_attention", what=t("head", k=k + 1),
+                                      pairs=charts.attention_pairs(per_head[k], xs, ys)))
+    with st.expander(t("numbers")):
+        for k, w in enumerate(per_head):
+            st.markdown(t("head", k=k + 1))
+            st.dataframe(pd.DataFrame(w, index=ys, columns=xs).round(4), width="stretch")
 
 
 def _peeky_context(a: Answer) -> None:
