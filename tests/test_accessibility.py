@@ -314,3 +314,31 @@ def test_select_boxes_switch_language_with_the_page(server, browser):  # noqa: F
         expect(task).to_have_value(TEXTS["task_addition"]["en"], timeout=10000)
     finally:
         page.close()
+
+
+@pytest.mark.browser
+def test_example_questions_look_like_buttons_and_work_from_the_keyboard(server, browser):  # noqa: F811
+    """Each example on Try has a border of 3:1 or more against the page and a fill of its own (a bare-text button
+    reads as a label); Tab reaches one and Enter puts its question in the box."""
+    from playwright.sync_api import expect
+
+    page = _open(browser, server + "/try?lang=en", "projector")
+    try:
+        buttons = page.locator(".st-key-examples button")
+        expect(buttons.first).to_be_visible(timeout=30000)
+        looks = buttons.evaluate_all("""bs => bs.map(b => { const s = getComputedStyle(b);
+            return {text: b.innerText, border: parseFloat(s.borderTopWidth), colour: s.borderTopColor,
+                    fill: s.backgroundColor}; })""")
+        page_fill = page.evaluate("getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
+        assert len(looks) >= 4, looks
+        for b in looks:
+            rgb = lambda c: np.array([float(v) for v in c[c.index("(") + 1:c.index(")")].split(",")[:3]])  # noqa: E731
+            assert b["border"] >= 1 and _contrast(rgb(b["colour"]), rgb(page_fill)) >= 3, b
+            assert b["fill"] not in (page_fill, "rgba(0, 0, 0, 0)"), b
+        page.locator(".st-key-examples").screenshot(path=str(OUT / "a11y_example_buttons.png"))
+        _tab_to(page, ".st-key-example_1")
+        page.keyboard.press("Enter")
+        expect(page.locator(".st-key-query input")).to_have_value(looks[1]["text"], timeout=30000)
+        expect(page.locator(".st-key-answer [role='status']")).to_contain_text("Answer", timeout=30000)
+    finally:
+        page.close()

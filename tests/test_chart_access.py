@@ -319,3 +319,52 @@ def test_charts_have_contrast_names_and_fit_at_three_widths(server, browser):  #
         _no_errors(page)
         page.close()
     assert time.monotonic() - started < 120
+
+
+TABLES = """(s) => [...document.querySelectorAll(s)].map(t => {
+  const box = t.getBoundingClientRect(), holder = t.closest("[data-testid='stVerticalBlock']").getBoundingClientRect();
+  const head = t.querySelector('thead'), headShown = head && head.getBoundingClientRect().width > 1;  // stacked: hidden
+  const cells = [...t.querySelectorAll(headShown ? 'th, td' : 'td')].map(c => c.getBoundingClientRect())
+    .filter(r => r.width > 0);
+  return {left: box.left, right: box.right, holder: holder.right, view: window.innerWidth,
+          page: document.documentElement.scrollWidth, rows: t.querySelectorAll('tbody tr').length,
+          cellRight: Math.max(...cells.map(r => r.right)), cellLeft: Math.min(...cells.map(r => r.left))};
+})"""
+
+
+def _check_tables(page, selector: str, where: str, rows: int) -> None:
+    found = page.evaluate(TABLES, selector)
+    assert found, (where, "no table")
+    for tb in found:
+        edge = min(tb["holder"], tb["view"]) + 1
+        assert tb["rows"] >= rows, (where, tb)
+        assert tb["right"] <= edge and tb["cellRight"] <= edge and tb["left"] >= 0 and tb["cellLeft"] >= 0, (where, tb)
+        assert tb["page"] <= tb["view"], (where, "the page scrolls sideways", tb)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("task", "query"), [("addition", "999%2B1"), ("date", "TUESDAY%2C+SEPTEMBER+25%2C+1984")])
+def test_worst_answers_and_beam_tables_fit_at_three_widths(server, browser, task, query):  # noqa: F811
+    """The Errors page's worst answers and the beam table on Try, with their every cell inside the table's box and
+    the viewport at 390, 1280 and 1440 px (a data grid cut off its last columns on a phone)."""
+    from playwright.sync_api import expect
+
+    page = _open(browser, f"{server}/errors?task={task}&lang=en", "projector")
+    expect(page.locator(".st-key-worst table")).to_be_visible(timeout=60000)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        time.sleep(1.0)
+        _check_tables(page, ".st-key-worst table", f"errors {task} {width}", 20)
+        page.locator(".st-key-worst").screenshot(path=str(OUT / f"chart_access_worst_{task}_{width}.png"))
+    page.close()
+    page = _open(browser, f"{server}/try?task={task}&q={query}&lang=en", "projector")
+    expect(page.locator(".st-key-answer [role='group']")).to_be_visible(timeout=30000)
+    page.locator(".st-key-try_beam label").click()
+    expect(page.locator(".st-key-beams table")).to_be_visible(timeout=30000)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        time.sleep(1.0)
+        _check_tables(page, ".st-key-beams table", f"beams {task} {width}", 3)
+        page.locator(".st-key-beams").screenshot(path=str(OUT / f"chart_access_beams_{task}_{width}.png"))
+    _no_errors(page)
+    page.close()

@@ -105,6 +105,6 @@ def _first_digits(report: ErrorReport) -> None:
 
 def _worst(report: ErrorReport) -> None:
     st.markdown(f"**{t('errors_worst', n=len(report.worst))}**")
-    st.html(answers_table([(e.question, e.truth, e.guess) for e in report.worst],
-                          (t("errors_loss"), [f"{e.loss:.3f}" for e in report.worst])))
+    st.container(key="worst").html(answers_table([(e.question, e.truth, e.guess) for e in report.worst],
+                                                 (t("errors_loss"), [f"{e.loss:.3f}" for e in report.worst])))
     st.caption(t("errors_loss_help"))
