@@ -342,3 +342,25 @@ def test_example_questions_look_like_buttons_and_work_from_the_keyboard(server, 
         expect(page.locator(".st-key-answer [role='status']")).to_contain_text("Answer", timeout=30000)
     finally:
         page.close()
+
+
+@pytest.mark.browser
+def test_model_radio_keeps_its_choice_across_a_language_switch(server, browser):  # noqa: F811
+    """The Model radio (a task with few models: dates) still shows its choice, in the new language, right after the
+    language switch (Streamlit drops a radio's choice whose label changed unless ui.i18n stores the value again)."""
+    from playwright.sync_api import expect
+
+    page = _open(browser, server + "/try?lang=ja&task=date", "projector")
+    try:
+        checked = page.locator(".st-key-model_source input[type='radio']:checked")
+        expect(checked).to_have_count(1, timeout=30000)
+        expect(page.locator(".st-key-model_source label:has(input:checked)")).to_contain_text(
+            TEXTS["model_shipped"]["ja"])
+        page.locator(".st-key-lang_en button").click()
+        expect(page.locator(".st-key-query")).to_contain_text(TEXTS["query"]["en"], timeout=30000)
+        page.wait_for_timeout(1000)  # a later rerun must not drop it either
+        expect(checked).to_have_count(1, timeout=10000)
+        expect(page.locator(".st-key-model_source label:has(input:checked)")).to_contain_text(
+            TEXTS["model_shipped"]["en"])
+    finally:
+        page.close()
