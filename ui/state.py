@@ -99,6 +99,7 @@ def set_runner(runner: BackgroundTraining | None) -> None:
     """Replace the session's training run; the old one's training thread is ended."""
     _replace_run(keys.RUNNER, runner)
     st.session_state.pop(keys.SESSION_MODEL, None)
+    st.session_state.pop(keys.LOADED, None)
 
 
 def get_compare() -> BackgroundCompare | None:
