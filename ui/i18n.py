@@ -283,7 +283,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "ckpt_err_bad_values": {"ja": "重みに inf や NaN、または大きすぎる値があります。", "en": "Its weights hold inf, NaN or values too large."},
     "ckpt_err_other_task": {"ja": "このアプリの課題のモデルではありません。課題: {tasks}。", "en": "It is not a model of one of this app's tasks: {tasks}."},
     "ckpt_err_unreadable": {"ja": "ファイルを読めません。", "en": "The file cannot be read."},
-    "ckpt_err_other": {"ja": "読み込めないファイルです。", "en": "The file cannot be loaded."},
+    "ckpt_err_other": {"ja": "詳細: {detail}。", "en": "Detail: {detail}."},
     # Inside page
     "nav_inside": {"ja": "中を見る", "en": "Inside"},
     "inside_title": {"ja": "ネットワークの中を見る", "en": "Look inside the network"},

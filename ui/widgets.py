@@ -85,10 +85,10 @@ def dataset_error_text(e: DatasetError) -> str:
 
 def checkpoint_error_text(e: CheckpointError) -> str:
     """A CheckpointError in the current language, its reason said once: the translation of its kind, or for a
-    kind without one, "cannot be loaded" with the engine's detail in brackets."""
+    kind without one the engine's detail (the message around it already says that the file cannot be loaded)."""
     key = f"ckpt_err_{e.kind}"
     if key not in TEXTS or key == "ckpt_err_other":
-        return f"{t('ckpt_err_other')} ({e})"
+        return t("ckpt_err_other", detail=str(e))
     return t(key, tasks="; ".join(task_label(task) for task in TASKS), mb=CHECKPOINT_MAX_BYTES // 2**20)
 
 
