@@ -378,3 +378,26 @@ def test_train_page_starts_the_default_preset_with_its_forget_gate_bias():
     assert runner.setup.model.forget_bias == 1.0
     at.selectbox(key="train_preset").set_value("book_peeky").run()
     assert at.session_state[TRAIN_SETTINGS["forget_bias"]] == 0.0
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "Accuracy on {n} questions never trained on"),
+                                             ("ja", "学習に使っていない {n} 問で")])
+def test_errors_page_says_how_many_questions_it_really_shows(lang, words):
+    """2,000 generated questions for a task of the app; the held-out part of an uploaded dataset (here 30 of 300)."""
+    at = open_page("errors", lang=lang)
+    assert any(words.format(n="2,000") in c.value for c in at.caption), [c.value for c in at.caption]
+    assert at.metric[2].value.endswith("/ 2,000")
+    lines = [f"{a}+{b}".ljust(7) + "_" + str(a + b).ljust(4) for a, b in zip(range(100, 400), range(300), strict=True)]
+    at.switch_page("app_pages/train.py").run()
+    at.get("file_uploader")[1].upload("mine.txt", ("\n".join(lines) + "\n").encode())
+    at.run()
+    at.button(key="train_step").click().run()
+    assert not at.exception, at.exception
+    at.switch_page("app_pages/errors.py").run()
+    at.selectbox(key="task").set_value("upload").run()
+    assert not at.exception, at.exception
+    n = len(at.session_state["runner"].val)
+    assert n == 30
+    captions = [c.value for c in at.caption]
+    assert any(words.format(n=n) in c for c in captions) and not any("2,000" in c for c in captions), captions
+    assert at.metric[2].value.endswith(f"/ {n}")

@@ -370,9 +370,9 @@ TEXTS: dict[str, dict[str, str]] = {
     # Errors page
     "nav_errors": {"ja": "間違いを調べる", "en": "Errors"},
     "errors_title": {"ja": "モデルはどこで間違えるか", "en": "Where the model goes wrong"},
-    "errors_intro": {"ja": "学習に使っていない 2,000 問で、問題の難しさごとの正解率を調べます。"
+    "errors_intro": {"ja": "学習に使っていない {n} 問で、問題の難しさごとの正解率を調べます。"
                            "完全一致 (答え全体) と文字ごとの正解率を並べて表示します。",
-                     "en": "Accuracy on 2,000 questions never trained on, broken down by what makes a question "
+                     "en": "Accuracy on {n} questions never trained on, broken down by what makes a question "
                            "hard: whole answers right and characters right, side by side."},
     "errors_count": {"ja": "間違えた問題", "en": "Wrong answers"},
     "errors_by": {"ja": "{what}ごとの正解率", "en": "Accuracy by {what}"},

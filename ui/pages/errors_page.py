@@ -40,8 +40,7 @@ def report_for(picked: PickedModel) -> ErrorReport | None:
 def render() -> None:
     """The Errors page."""
     st.title(t("errors_title"))
-    if not presenting():  # presenting, the lesson's banner says what to look at
-        st.caption(t("errors_intro"))
+    intro = st.empty()  # says how many questions the report has, once it is known
     # task, model and the three totals in one row (the model a select box), the model's description and the
     # charts' key under it, so the first charts start high on a 1280x720 projector
     row = st.container(horizontal=True, key="errors_row", vertical_alignment="top", gap="medium")
@@ -54,6 +53,8 @@ def render() -> None:
     if report is None or report.n == 0:
         st.info(t("model_none"))
         return
+    if not presenting():  # presenting, the lesson's banner says what to look at
+        intro.caption(t("errors_intro", n=f"{report.n:,}"))
     exact, per_char = t("exact_match"), t("per_char")
     compact_metrics("errors_row")
     row.metric(exact.capitalize(), f"{report.accuracy:.1%}", width="content")
