@@ -231,11 +231,14 @@ MEASURE = """() => [...document.querySelectorAll("[data-testid='stVegaLiteChart'
   const outside = [...svg.querySelectorAll('g.role-mark > *')].map(m => m.getBoundingClientRect())
     .filter(r => r.width + r.height > 0)
     .filter(r => r.left < box.left - 2 || r.top < box.top - 2 || r.right > box.right + 2 || r.bottom > box.bottom + 2);
+  const legend = [...svg.querySelectorAll('g.role-legend text, g.role-legend path')].map(m => m.getBoundingClientRect())
+    .filter(r => r.width + r.height > 0)
+    .filter(r => r.left < box.left - 2 || r.right > box.right + 2 || r.bottom > box.bottom + 2).length;
   const rects = [...svg.querySelectorAll('g.mark-rect > path')].map(m => m.getBoundingClientRect())
     .filter(r => r.width > 0.5 && r.height >= 10).length;
   return {key, name: c.getAttribute('aria-label') || svg.getAttribute('aria-label') || '', texts,
           width: box.width, height: box.height, holder: holder.width, view: window.innerWidth,
-          outside: outside.length, rects};
+          outside: outside.length, legend, rects};
 })"""
 
 
@@ -269,6 +272,9 @@ def _check_charts(page, where: str, expect_charts: int) -> list[dict]:
             problems.append((label, "wider than its box", c["width"], c["holder"], c["view"]))
         if c["outside"]:
             problems.append((label, "marks outside the chart", c["outside"]))
+        if c["legend"]:
+            problems.append((label, "legend items cut off", c["legend"]))
+        problems += [(label, "truncated text", t) for t in c["texts"] if t["text"].endswith("…")]
     assert not problems, problems[:8]
     return charts_
 
@@ -303,6 +309,7 @@ def test_charts_have_contrast_names_and_fit_at_three_widths(server, browser):  #
     page.close()
 
     for route, name, least in (("/inside?task=addition&q=16%2B75&lang=en", "inside", 6),
+                               ("/inside?task=date&q=September+27%2C+1994&lang=en", "inside_date", 7),
                                ("/errors?task=addition&lang=en", "errors", 5)):
         page = _open(browser, server + route, "projector")
         expect(page.locator("[data-testid='stVegaLiteChart'] svg")).to_have_count(least, timeout=60000)

@@ -195,7 +195,9 @@ def pca_map(frame: pd.DataFrame, colour_title: str, quantitative: bool, x_title:
     has a dark outline, so the light end of a colour scheme (viridis yellow, 1.26:1) still shows on white."""
     colour = alt.Color("colour:Q" if quantitative else "colour:N", title=colour_title,
                        scale=alt.Scale(scheme="viridis") if quantitative else alt.Scale(scheme="tableau10"),
-                       legend=alt.Legend(orient="bottom", direction="horizontal", columns=0 if quantitative else 6,
+                       # two columns of categories: a Vega legend does not wrap, and a written form such as
+                       # "D Month YYYY" takes about 120 px, so three or more ran off a 390 px phone
+                       legend=alt.Legend(orient="bottom", direction="horizontal", columns=0 if quantitative else 2,
                                          gradientLength=240, labelLimit=0, titleLimit=0))
     tips = [alt.Tooltip("question:N", title=question_title), alt.Tooltip("answer:N", title=answer_title),
             alt.Tooltip("colour:Q" if quantitative else "colour:N", title=colour_title)]
