@@ -48,6 +48,13 @@ label:has(input:focus-visible) { outline: 3px solid #111; outline-offset: 2px; b
   .st-stack td { border: 0; padding: 1px 4px; }
   .st-stack td::before { content: attr(data-label) ": "; font-weight: 600; }
 }
+/* on a phone the Train page's status and five counters sit in a grid of three columns, two rows, not in a column
+   of their own above the charts */
+@media (max-width: 640px) {
+  .st-key-train_counters { display: grid !important; grid-template-columns: repeat(3, minmax(0, 1fr));
+    column-gap: 0.6rem; row-gap: 0.3rem; }
+  .st-key-train_counters [data-testid="stMetricValue"] { font-size: 1.25rem !important; }
+}
 /* the element of the page's language script takes no room; a live region's element is out of the flow (no gap)
    but stays readable to a screen reader */
 [data-testid="stElementContainer"]:has(.st-no-room) { display: none; }

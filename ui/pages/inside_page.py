@@ -111,7 +111,9 @@ def _states(picked: PickedModel, a: Answer, data: dict) -> None:
     st.header(t("states_header"))
     H = picked.model.config.hidden_size
     # the control for what to show on a row of its own: in a third of the row its last options were cut off
-    kind = st.segmented_control(t("state_kind"), STATE_KINDS, default="h", key="inside_state",
+    # its default set here, not by default=: the language switch stores the value again through the session state
+    st.session_state.setdefault("inside_state", "h")
+    kind = st.segmented_control(t("state_kind"), STATE_KINDS, key="inside_state",
                                 format_func=labels(STATE_KINDS, "state_"), **KEEP) or "h"
     c2, c3 = st.columns(2)
     order_by = c2.selectbox(t("sort_units"), ("variance", "correlation", "index"), key="inside_sort",
