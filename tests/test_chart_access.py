@@ -242,6 +242,18 @@ MEASURE = """() => [...document.querySelectorAll("[data-testid='stVegaLiteChart'
 })"""
 
 
+# the tick labels Vega drew (not hidden) on one axis ("X" or "Y") of the chart inside a selector, in drawing order
+AXIS_LABELS = """([sel, side]) => [...document.querySelectorAll(sel + ' g.role-axis')]
+  .filter(g => (g.getAttribute('aria-label') || '').startsWith(side))
+  .flatMap(g => [...g.querySelectorAll('g.role-axis-label text')])
+  .filter(t => parseFloat(getComputedStyle(t).opacity) > 0.05).map(t => t.textContent)"""
+
+
+def _mantissa(label: str) -> float:
+    value = float(label.replace(",", ""))
+    return round(value / 10 ** np.floor(np.log10(value)), 6)
+
+
 def _blend(fill: str, opacity: float) -> str:
     """The colour a fill with this opacity shows on white, as #rrggbb."""
     rgb = [int(float(v)) for v in re.findall(r"[\d.]+", fill)[:3]]
@@ -305,6 +317,9 @@ def test_charts_have_contrast_names_and_fit_at_three_widths(server, browser):  #
         found = _check_charts(page, f"train {width}", 2)
         assert any(c["name"].startswith("loss ") and "iterations" in c["name"] for c in found), found
         assert any(c["name"].startswith("held-out accuracy ") for c in found), found
+        y, x = (page.evaluate(AXIS_LABELS, [".st-key-loss_chart", side]) for side in ("Y", "X"))
+        assert y and all(_mantissa(v) in (1, 2, 5) for v in y), y  # 1-2-5 log ticks, not 3, 1, 0.2, 0.03
+        assert x and all(re.fullmatch(r"[\d,]+", v) for v in x), x  # whole iterations
     _no_errors(page)
     page.close()
 
@@ -317,6 +332,10 @@ def test_charts_have_contrast_names_and_fit_at_three_widths(server, browser):  #
             page.set_viewport_size({"width": width, "height": 900})
             time.sleep(1.5)
             found = _check_charts(page, f"{name} {width}", least)
+            if name == "errors":  # the first-digit grid: 0..9 in the same order on both axes, every row labelled
+                for side in ("X", "Y"):
+                    labels = page.evaluate(AXIS_LABELS, [".st-key-errors_grid", side])
+                    assert labels == [str(d) for d in range(10)], (side, labels)
             if name == "inside":
                 bars_ = [c for c in found if c["key"] == "st-key-next_char_chart"]
                 assert bars_ and bars_[0]["rects"] >= 1, bars_  # the Next character chart draws its bars

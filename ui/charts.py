@@ -74,7 +74,8 @@ def loss_frame(losses: np.ndarray) -> pd.DataFrame:
 
 def loss_chart(frame: pd.DataFrame, x_title: str, y_title: str, smooth_title: str) -> alt.Chart:
     """Per-batch loss (thin grey) with its smoothed line (blue), log-scaled y."""
-    base = alt.Chart(frame).encode(x=alt.X("iteration:Q", title=x_title))
+    # whole iterations on x (after one step Vega wrote "1.000000")
+    base = alt.Chart(frame).encode(x=alt.X("iteration:Q", title=x_title, axis=alt.Axis(format=",d", tickMinStep=1)))
     raw = base.mark_line(color=GREY, strokeWidth=1).encode(
         y=alt.Y("loss:Q", **_log_axis(y_title)),
         tooltip=[alt.Tooltip("iteration:Q", format=".0f"), alt.Tooltip("loss:Q", format=".4f")],

@@ -97,8 +97,8 @@ def _first_digits(report: ErrorReport) -> None:
     seen = report.first_digits_n > 0
     grid = np.where(seen, report.first_digits, np.nan)
     a, b = np.unravel_index(np.nanargmin(grid), grid.shape)
-    st.altair_chart(chart, width="stretch", alt=t("alt_grid", what=t("errors_grid"), lo=f"{grid[a, b]:.1%}", a=a,
-                                                  b=b, hi=f"{np.nanmax(grid):.1%}"))
+    alt_text = t("alt_grid", what=t("errors_grid"), lo=f"{grid[a, b]:.1%}", a=a, b=b, hi=f"{np.nanmax(grid):.1%}")
+    st.container(key="errors_grid").altair_chart(chart, width="stretch", alt=alt_text)
     with st.expander(t("numbers")):
         st.dataframe(pd.DataFrame(grid, index=pd.Index(digits, name=f"{t('errors_first_a')} \\ {t('errors_first_b')}"),
                                   columns=digits).round(4), width="stretch")
