@@ -364,3 +364,41 @@ def test_model_radio_keeps_its_choice_across_a_language_switch(server, browser):
             TEXTS["model_shipped"]["en"])
     finally:
         page.close()
+
+
+@pytest.mark.browser
+def test_keyboard_steps_through_a_lesson_keeping_the_focus(server, browser):  # noqa: F811
+    """On Lessons, with the keyboard alone: the arrow keys choose chapter 8 (the chapter control), Tab reaches Next,
+    Enter walks every step to the last (focus stays on Next, also where it has no step left to go to), Shift+Tab
+    reaches Back and Space goes one step back."""
+    from playwright.sync_api import expect
+
+    from ui.lessons import LESSONS
+
+    lesson = LESSONS["ch8"]
+    page = _open(browser, server + "/lessons?lang=en&lesson=ch7&step=1", "projector")
+    try:
+        page_heading = page.locator(".st-key-lesson_step h2")
+        expect(page_heading).to_contain_text(LESSONS["ch7"].steps[0].title["en"], timeout=30000)
+        _tab_to(page, ".st-key-lesson")
+        page.keyboard.press("ArrowRight")
+        if not page.evaluate("document.activeElement.getAttribute('aria-checked') === 'true'"):
+            page.keyboard.press(" ")  # a button group moves the focus with the arrows and chooses with Space
+        expect(page_heading).to_contain_text(lesson.steps[0].title["en"], timeout=30000)
+        _tab_to(page, ".st-key-lesson_next")
+        for step in lesson.steps[1:]:
+            page.keyboard.press("Enter")
+            expect(page_heading).to_contain_text(step.title["en"], timeout=30000)
+            page.wait_for_timeout(300)
+            assert _focus_in(page, ".st-key-lesson_next"), f"focus left Next at {step.title['en']}"
+        page.keyboard.press("Enter")  # at the last step: nothing to go to, the focus stays
+        page.wait_for_timeout(1000)
+        expect(page_heading).to_contain_text(lesson.steps[-1].title["en"])
+        assert _focus_in(page, ".st-key-lesson_next"), "focus left Next at the last step"
+        page.keyboard.press("Shift+Tab")
+        assert _focus_in(page, ".st-key-lesson_prev")
+        page.keyboard.press(" ")
+        expect(page_heading).to_contain_text(lesson.steps[-2].title["en"], timeout=30000)
+        assert "lesson=ch8" in page.url and f"step={len(lesson.steps) - 1}" in page.url
+    finally:
+        page.close()

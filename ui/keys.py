@@ -138,8 +138,8 @@ def set_upload_note(note: UploadNote | None) -> None:
 
 
 def pressed(prefix: str) -> str:
-    """Which of Start and Pause was pressed last on the page whose buttons have `prefix` ("train", "compare");
-    ui.widgets.start_pause_buttons writes and reads it."""
+    """Which button of a pair was pressed last on the page whose buttons have `prefix`: Start or Pause ("train",
+    "compare"; ui.widgets.start_pause_buttons writes and reads it), Back or Next ("lesson"; lessons_page)."""
     return f"{prefix}_pressed"
 
 
