@@ -303,3 +303,27 @@ def test_lessons_set_up_compare_and_inside_without_widget_warnings(server_proces
             page.close()
     warnings = [line for line in log.read_text().splitlines() if "created with a default value" in line]
     assert not warnings, warnings
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_lesson_chapter_buttons_are_whole_on_a_phone(server, browser, lang):  # noqa: F811
+    """At 390 px both chapter buttons are drawn whole inside the window (the group scrolled sideways and cut the
+    second title)."""
+    from playwright.sync_api import expect
+
+    page = _open(browser, f"{server}/lessons?lang={lang}", "projector")
+    try:
+        page.set_viewport_size({"width": 390, "height": 844})
+        expect(page.locator(".st-key-lesson button").first).to_be_visible(timeout=30000)
+        time.sleep(0.5)
+        boxes = page.locator(".st-key-lesson button").evaluate_all(
+            "bs => bs.map(b => { const r = b.getBoundingClientRect(), g = b.parentElement;"
+            " return {left: r.left, right: r.right, scroll: g.scrollWidth, width: g.clientWidth,"
+            " view: window.innerWidth}; })")
+        page.locator(".st-key-lesson").screenshot(path=str(OUT / f"layout_lesson_chapters_390_{lang}.png"))
+        assert len(boxes) == 2, boxes
+        for b in boxes:
+            assert b["left"] >= 0 and b["right"] <= b["view"] and b["scroll"] <= b["width"] + 1, boxes
+    finally:
+        page.close()

@@ -55,6 +55,9 @@ label:has(input:focus-visible) { outline: 3px solid #111; outline-offset: 2px; b
     column-gap: 0.6rem; row-gap: 0.3rem; }
   .st-key-train_counters [data-testid="stMetricValue"] { font-size: 1.25rem !important; }
 }
+/* the Lessons page's chapter buttons wrap onto a second line on a phone (Streamlit scrolls a button group sideways,
+   which hid the second chapter's title) */
+.st-key-lesson [data-testid="stButtonGroup"] > div { flex-wrap: wrap; row-gap: 0.3rem; }
 /* the element of the page's language script takes no room; a live region's element is out of the flow (no gap)
    but stays readable to a screen reader */
 [data-testid="stElementContainer"]:has(.st-no-room) { display: none; }
