@@ -314,3 +314,91 @@ def test_select_boxes_switch_language_with_the_page(server, browser):  # noqa: F
         expect(task).to_have_value(TEXTS["task_addition"]["en"], timeout=10000)
     finally:
         page.close()
+
+
+@pytest.mark.browser
+def test_example_questions_look_like_buttons_and_work_from_the_keyboard(server, browser):  # noqa: F811
+    """Each example on Try has a border of 3:1 or more against the page and a fill of its own (a bare-text button
+    reads as a label); Tab reaches one and Enter puts its question in the box."""
+    from playwright.sync_api import expect
+
+    page = _open(browser, server + "/try?lang=en", "projector")
+    try:
+        buttons = page.locator(".st-key-examples button")
+        expect(buttons.first).to_be_visible(timeout=30000)
+        looks = buttons.evaluate_all("""bs => bs.map(b => { const s = getComputedStyle(b);
+            return {text: b.innerText, border: parseFloat(s.borderTopWidth), colour: s.borderTopColor,
+                    fill: s.backgroundColor}; })""")
+        page_fill = page.evaluate("getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
+        assert len(looks) >= 4, looks
+        for b in looks:
+            rgb = lambda c: np.array([float(v) for v in c[c.index("(") + 1:c.index(")")].split(",")[:3]])  # noqa: E731
+            assert b["border"] >= 1 and _contrast(rgb(b["colour"]), rgb(page_fill)) >= 3, b
+            assert b["fill"] not in (page_fill, "rgba(0, 0, 0, 0)"), b
+        page.locator(".st-key-examples").screenshot(path=str(OUT / "a11y_example_buttons.png"))
+        _tab_to(page, ".st-key-example_1")
+        page.keyboard.press("Enter")
+        expect(page.locator(".st-key-query input")).to_have_value(looks[1]["text"], timeout=30000)
+        expect(page.locator(".st-key-answer [role='status']")).to_contain_text("Answer", timeout=30000)
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_model_radio_keeps_its_choice_across_a_language_switch(server, browser):  # noqa: F811
+    """The Model radio (a task with few models: dates) still shows its choice, in the new language, right after the
+    language switch (Streamlit drops a radio's choice whose label changed unless ui.i18n stores the value again)."""
+    from playwright.sync_api import expect
+
+    page = _open(browser, server + "/try?lang=ja&task=date", "projector")
+    try:
+        checked = page.locator(".st-key-model_source input[type='radio']:checked")
+        expect(checked).to_have_count(1, timeout=30000)
+        expect(page.locator(".st-key-model_source label:has(input:checked)")).to_contain_text(
+            TEXTS["model_shipped"]["ja"])
+        page.locator(".st-key-lang_en button").click()
+        expect(page.locator(".st-key-query")).to_contain_text(TEXTS["query"]["en"], timeout=30000)
+        page.wait_for_timeout(1000)  # a later rerun must not drop it either
+        expect(checked).to_have_count(1, timeout=10000)
+        expect(page.locator(".st-key-model_source label:has(input:checked)")).to_contain_text(
+            TEXTS["model_shipped"]["en"])
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_keyboard_steps_through_a_lesson_keeping_the_focus(server, browser):  # noqa: F811
+    """On Lessons, with the keyboard alone: the arrow keys choose chapter 8 (the chapter control), Tab reaches Next,
+    Enter walks every step to the last (focus stays on Next, also where it has no step left to go to), Shift+Tab
+    reaches Back and Space goes one step back."""
+    from playwright.sync_api import expect
+
+    from ui.lessons import LESSONS
+
+    lesson = LESSONS["ch8"]
+    page = _open(browser, server + "/lessons?lang=en&lesson=ch7&step=1", "projector")
+    try:
+        page_heading = page.locator(".st-key-lesson_step h2")
+        expect(page_heading).to_contain_text(LESSONS["ch7"].steps[0].title["en"], timeout=30000)
+        _tab_to(page, ".st-key-lesson")
+        page.keyboard.press("ArrowRight")
+        if not page.evaluate("document.activeElement.getAttribute('aria-checked') === 'true'"):
+            page.keyboard.press(" ")  # a button group moves the focus with the arrows and chooses with Space
+        expect(page_heading).to_contain_text(lesson.steps[0].title["en"], timeout=30000)
+        _tab_to(page, ".st-key-lesson_next")
+        for step in lesson.steps[1:]:
+            page.keyboard.press("Enter")
+            expect(page_heading).to_contain_text(step.title["en"], timeout=30000)
+            page.wait_for_timeout(300)
+            assert _focus_in(page, ".st-key-lesson_next"), f"focus left Next at {step.title['en']}"
+        page.keyboard.press("Enter")  # at the last step: nothing to go to, the focus stays
+        page.wait_for_timeout(1000)
+        expect(page_heading).to_contain_text(lesson.steps[-1].title["en"])
+        assert _focus_in(page, ".st-key-lesson_next"), "focus left Next at the last step"
+        page.keyboard.press("Shift+Tab")
+        assert _focus_in(page, ".st-key-lesson_prev")
+        page.keyboard.press(" ")
+        expect(page_heading).to_contain_text(lesson.steps[-2].title["en"], timeout=30000)
+        assert "lesson=ch8" in page.url and f"step={len(lesson.steps) - 1}" in page.url
+    finally:
+        page.close()

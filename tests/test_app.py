@@ -209,6 +209,49 @@ def test_good_weights_upload_replaces_the_model():
     assert any("sort.npz" in s.value for s in at.success)
 
 
+@pytest.mark.parametrize(("lang", "words"), [
+    ("en", ["Loaded model:", "addition_book_peeky.npz", "Task: Addition", "Trained on: `generated:addition",
+            "8,775 iterations", "25.00 epochs", "(exact match): 94.6%", "per character 98.5%",
+            "Press Start or Step"]),
+    ("ja", ["読み込んだモデル:", "addition_book_peeky.npz", "課題: 足し算", "学習データ: `generated:addition",
+            "8,775 イテレーション", "25.00 エポック", "(完全一致): 94.6%", "文字ごと 98.5%",
+            "「開始」か「1 バッチ」で"])])
+def test_a_loaded_model_shows_where_it_came_from_instead_of_an_empty_chart(lang, words):
+    """Its file, task, data, training and recorded accuracy from the checkpoint's metadata, in place of the loss
+    chart (which has no point yet) and with no "epoch 0.00"; a step of training brings the chart back."""
+    at = open_page("train")
+    at.session_state["lang"] = lang
+    path = Path(__file__).parents[1] / "weights" / "addition_book_peeky.npz"
+    at.get("file_uploader")[0].upload(path.name, path.read_bytes())
+    at.run()
+    assert not at.exception, at.exception
+    text = "\n".join(m.value for m in at.markdown)
+    for word in words:
+        assert word in text, (word, text)
+    assert len(at.get("vega_lite_chart")) == 1  # the accuracy chart only: no empty loss chart
+    assert [m.value for m in at.metric][2] == "–"  # not "0.00 / 10"
+    at.button(key="train_step").click().run()
+    assert "addition_book_peeky.npz" not in "\n".join(m.value for m in at.markdown)
+    assert len(at.get("vega_lite_chart")) == 2 and at.metric[2].value.startswith("0.00 / ")
+
+
+def test_a_model_saved_by_the_app_shows_its_iterations_and_says_it_records_no_accuracy():
+    codec = task_codec("sort")
+    model = build_model(ModelConfig(kind="peeky", vocab_size=len(codec.vocab), wordvec_size=8, hidden_size=16,
+                                    reverse=True), np.random.default_rng(3))
+    data = checkpoint_bytes(model, codec, task="sort", data_source="generated:sort", seed=0,
+                            training={"iterations": 120, "epochs": 0.4})
+    at = open_page("train")
+    at.session_state["lang"] = "en"
+    at.get("file_uploader")[0].upload("mine.npz", data)
+    at.run()
+    text = "\n".join(m.value for m in at.markdown)
+    assert "`mine.npz`" in text and "Trained for 120 iterations, 0.40 epochs" in text, text
+    assert "The file records no held-out accuracy." in text and "Held-out accuracy recorded" not in text
+    at.button(key="train_reset").click().run()
+    assert "mine.npz" not in "\n".join(m.value for m in at.markdown)  # a new run comes from no file
+
+
 def test_dataset_upload_validated_with_line_number():
     at = open_page("train")
     bad = io.BytesIO(b"1+1  _2 \n12+1 _13\n3+3 _6 \n")
@@ -335,3 +378,26 @@ def test_train_page_starts_the_default_preset_with_its_forget_gate_bias():
     assert runner.setup.model.forget_bias == 1.0
     at.selectbox(key="train_preset").set_value("book_peeky").run()
     assert at.session_state[TRAIN_SETTINGS["forget_bias"]] == 0.0
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "Accuracy on {n} questions never trained on"),
+                                             ("ja", "学習に使っていない {n} 問で")])
+def test_errors_page_says_how_many_questions_it_really_shows(lang, words):
+    """2,000 generated questions for a task of the app; the held-out part of an uploaded dataset (here 30 of 300)."""
+    at = open_page("errors", lang=lang)
+    assert any(words.format(n="2,000") in c.value for c in at.caption), [c.value for c in at.caption]
+    assert at.metric[2].value.endswith("/ 2,000")
+    lines = [f"{a}+{b}".ljust(7) + "_" + str(a + b).ljust(4) for a, b in zip(range(100, 400), range(300), strict=True)]
+    at.switch_page("app_pages/train.py").run()
+    at.get("file_uploader")[1].upload("mine.txt", ("\n".join(lines) + "\n").encode())
+    at.run()
+    at.button(key="train_step").click().run()
+    assert not at.exception, at.exception
+    at.switch_page("app_pages/errors.py").run()
+    at.selectbox(key="task").set_value("upload").run()
+    assert not at.exception, at.exception
+    n = len(at.session_state["runner"].val)
+    assert n == 30
+    captions = [c.value for c in at.caption]
+    assert any(words.format(n=n) in c for c in captions) and not any("2,000" in c for c in captions), captions
+    assert at.metric[2].value.endswith(f"/ {n}")

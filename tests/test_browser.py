@@ -256,7 +256,7 @@ def test_errors_page_and_what_if_on_try(server, browser, size):
     page.locator(".st-key-whatif_char_1 button").first.click()
     expect(page.get_by_text("Answer after the change")).to_be_visible(timeout=30000)
     page.get_by_text("Compare with beam search").click()
-    expect(page.locator(".st-key-beams [data-testid='stDataFrame']")).to_be_visible(timeout=30000)
+    expect(page.locator(".st-key-beams table")).to_be_visible(timeout=30000)
     _no_errors(page)
     page.screenshot(path=str(OUT / f"whatif_{size}.png"))
     page.close()

@@ -231,12 +231,27 @@ MEASURE = """() => [...document.querySelectorAll("[data-testid='stVegaLiteChart'
   const outside = [...svg.querySelectorAll('g.role-mark > *')].map(m => m.getBoundingClientRect())
     .filter(r => r.width + r.height > 0)
     .filter(r => r.left < box.left - 2 || r.top < box.top - 2 || r.right > box.right + 2 || r.bottom > box.bottom + 2);
+  const legend = [...svg.querySelectorAll('g.role-legend text, g.role-legend path')].map(m => m.getBoundingClientRect())
+    .filter(r => r.width + r.height > 0)
+    .filter(r => r.left < box.left - 2 || r.right > box.right + 2 || r.bottom > box.bottom + 2).length;
   const rects = [...svg.querySelectorAll('g.mark-rect > path')].map(m => m.getBoundingClientRect())
     .filter(r => r.width > 0.5 && r.height >= 10).length;
   return {key, name: c.getAttribute('aria-label') || svg.getAttribute('aria-label') || '', texts,
           width: box.width, height: box.height, holder: holder.width, view: window.innerWidth,
-          outside: outside.length, rects};
+          outside: outside.length, legend, rects};
 })"""
+
+
+# the tick labels Vega drew (not hidden) on one axis ("X" or "Y") of the chart inside a selector, in drawing order
+AXIS_LABELS = """([sel, side]) => [...document.querySelectorAll(sel + ' g.role-axis')]
+  .filter(g => (g.getAttribute('aria-label') || '').startsWith(side))
+  .flatMap(g => [...g.querySelectorAll('g.role-axis-label text')])
+  .filter(t => parseFloat(getComputedStyle(t).opacity) > 0.05).map(t => t.textContent)"""
+
+
+def _mantissa(label: str) -> float:
+    value = float(label.replace(",", ""))
+    return round(value / 10 ** np.floor(np.log10(value)), 6)
 
 
 def _blend(fill: str, opacity: float) -> str:
@@ -269,6 +284,9 @@ def _check_charts(page, where: str, expect_charts: int) -> list[dict]:
             problems.append((label, "wider than its box", c["width"], c["holder"], c["view"]))
         if c["outside"]:
             problems.append((label, "marks outside the chart", c["outside"]))
+        if c["legend"]:
+            problems.append((label, "legend items cut off", c["legend"]))
+        problems += [(label, "truncated text", t) for t in c["texts"] if t["text"].endswith("…")]
     assert not problems, problems[:8]
     return charts_
 
@@ -299,10 +317,14 @@ def test_charts_have_contrast_names_and_fit_at_three_widths(server, browser):  #
         found = _check_charts(page, f"train {width}", 2)
         assert any(c["name"].startswith("loss ") and "iterations" in c["name"] for c in found), found
         assert any(c["name"].startswith("held-out accuracy ") for c in found), found
+        y, x = (page.evaluate(AXIS_LABELS, [".st-key-loss_chart", side]) for side in ("Y", "X"))
+        assert y and all(_mantissa(v) in (1, 2, 5) for v in y), y  # 1-2-5 log ticks, not 3, 1, 0.2, 0.03
+        assert x and all(re.fullmatch(r"[\d,]+", v) for v in x), x  # whole iterations
     _no_errors(page)
     page.close()
 
     for route, name, least in (("/inside?task=addition&q=16%2B75&lang=en", "inside", 6),
+                               ("/inside?task=date&q=September+27%2C+1994&lang=en", "inside_date", 7),
                                ("/errors?task=addition&lang=en", "errors", 5)):
         page = _open(browser, server + route, "projector")
         expect(page.locator("[data-testid='stVegaLiteChart'] svg")).to_have_count(least, timeout=60000)
@@ -310,6 +332,10 @@ def test_charts_have_contrast_names_and_fit_at_three_widths(server, browser):  #
             page.set_viewport_size({"width": width, "height": 900})
             time.sleep(1.5)
             found = _check_charts(page, f"{name} {width}", least)
+            if name == "errors":  # the first-digit grid: 0..9 in the same order on both axes, every row labelled
+                for side in ("X", "Y"):
+                    labels = page.evaluate(AXIS_LABELS, [".st-key-errors_grid", side])
+                    assert labels == [str(d) for d in range(10)], (side, labels)
             if name == "inside":
                 bars_ = [c for c in found if c["key"] == "st-key-next_char_chart"]
                 assert bars_ and bars_[0]["rects"] >= 1, bars_  # the Next character chart draws its bars
@@ -319,3 +345,52 @@ def test_charts_have_contrast_names_and_fit_at_three_widths(server, browser):  #
         _no_errors(page)
         page.close()
     assert time.monotonic() - started < 120
+
+
+TABLES = """(s) => [...document.querySelectorAll(s)].map(t => {
+  const box = t.getBoundingClientRect(), holder = t.closest("[data-testid='stVerticalBlock']").getBoundingClientRect();
+  const head = t.querySelector('thead'), headShown = head && head.getBoundingClientRect().width > 1;  // stacked: hidden
+  const cells = [...t.querySelectorAll(headShown ? 'th, td' : 'td')].map(c => c.getBoundingClientRect())
+    .filter(r => r.width > 0);
+  return {left: box.left, right: box.right, holder: holder.right, view: window.innerWidth,
+          page: document.documentElement.scrollWidth, rows: t.querySelectorAll('tbody tr').length,
+          cellRight: Math.max(...cells.map(r => r.right)), cellLeft: Math.min(...cells.map(r => r.left))};
+})"""
+
+
+def _check_tables(page, selector: str, where: str, rows: int) -> None:
+    found = page.evaluate(TABLES, selector)
+    assert found, (where, "no table")
+    for tb in found:
+        edge = min(tb["holder"], tb["view"]) + 1
+        assert tb["rows"] >= rows, (where, tb)
+        assert tb["right"] <= edge and tb["cellRight"] <= edge and tb["left"] >= 0 and tb["cellLeft"] >= 0, (where, tb)
+        assert tb["page"] <= tb["view"], (where, "the page scrolls sideways", tb)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("task", "query"), [("addition", "999%2B1"), ("date", "TUESDAY%2C+SEPTEMBER+25%2C+1984")])
+def test_worst_answers_and_beam_tables_fit_at_three_widths(server, browser, task, query):  # noqa: F811
+    """The Errors page's worst answers and the beam table on Try, with their every cell inside the table's box and
+    the viewport at 390, 1280 and 1440 px (a data grid cut off its last columns on a phone)."""
+    from playwright.sync_api import expect
+
+    page = _open(browser, f"{server}/errors?task={task}&lang=en", "projector")
+    expect(page.locator(".st-key-worst table")).to_be_visible(timeout=60000)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        time.sleep(1.0)
+        _check_tables(page, ".st-key-worst table", f"errors {task} {width}", 20)
+        page.locator(".st-key-worst").screenshot(path=str(OUT / f"chart_access_worst_{task}_{width}.png"))
+    page.close()
+    page = _open(browser, f"{server}/try?task={task}&q={query}&lang=en", "projector")
+    expect(page.locator(".st-key-answer [role='group']")).to_be_visible(timeout=30000)
+    page.locator(".st-key-try_beam label").click()
+    expect(page.locator(".st-key-beams table")).to_be_visible(timeout=30000)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        time.sleep(1.0)
+        _check_tables(page, ".st-key-beams table", f"beams {task} {width}", 3)
+        page.locator(".st-key-beams").screenshot(path=str(OUT / f"chart_access_beams_{task}_{width}.png"))
+    _no_errors(page)
+    page.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 from test_app import answer_text, open_page, set_query
 
 from s2s.inference import answer, beam_search, decode_from
@@ -40,12 +41,16 @@ def test_beam_search_table_has_k_rows_best_first():
     at.toggle(key="try_beam").set_value(True).run()
     at.slider(key="beam_width").set_value(6).run()
     assert not at.exception, at.exception
-    table = at.dataframe[-1].value
-    assert len(table) == 6 and table["Rank"].tolist() == list(range(1, 7))
-    assert table["Answer"].iloc[0] == "1000" and table["Greedy answer"].iloc[0] == "☑"
-    assert table["Log-probability"].is_monotonic_decreasing
+    body = next(h.proto.body for h in at.get("html") if "st-stack" in h.proto.body)
+    headers = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', body)
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", body)[1:]]
+    table = pd.DataFrame(rows, columns=headers)
+    assert len(table) == 6 and table["Rank"].tolist() == [str(i) for i in range(1, 7)]
+    assert table["Answer"].iloc[0] == '<code class="st-nowrap">1000</code>' and table["Greedy answer"].iloc[0] == "☑"
+    assert table["Log-probability"].astype(float).is_monotonic_decreasing
     model, codec, _ = session_shipped_model("addition")
-    assert table["Answer"].tolist() == [b.text for b in beam_search(model, codec, "999+1", 6)]
+    beams = beam_search(model, codec, "999+1", 6)
+    assert table["Answer"].tolist() == [f'<code class="st-nowrap">{b.text}</code>' for b in beams]
     assert any("The best beam is the greedy answer" in c.value for c in at.caption)
 
 

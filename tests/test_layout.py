@@ -221,3 +221,109 @@ def test_scrub_back_grows_while_training_runs_in_the_browser(server, browser):  
         page.locator(".st-key-train_pause button").click()
         expect(page.locator(".st-key-train_live [role='status']")).not_to_contain_text(RUNNING, timeout=30000)
         page.close()
+
+
+# -- on a phone (390 px) and around uploads ---------------------------------------------------------------------
+
+@pytest.mark.browser
+def test_train_counters_form_a_compact_grid_on_a_phone(server, browser):  # noqa: F811
+    """At 390 px the status and five counters take two rows of three (they stacked into a column of about 350 px
+    above the charts); at 1280 px they stay the narrow column beside the charts."""
+    from playwright.sync_api import expect
+
+    page = _open(browser, server + "/train?lang=ja", "projector")
+    try:
+        page.locator(".st-key-train_step button").click()
+        expect(page.get_by_test_id("stMetricValue").nth(1)).to_have_text("1", timeout=30000)
+        sizes = {}
+        for width, height in ((390, 844), (1280, 720)):
+            page.set_viewport_size({"width": width, "height": height})
+            time.sleep(1.0)
+            box = _box(page, ".st-key-train_counters")
+            rows = {round(m.bounding_box()["y"]) for m in page.get_by_test_id("stMetric").all()}
+            sizes[width] = (box["height"], len(rows))
+            page.locator(".st-key-train_counters").screenshot(path=str(OUT / f"layout_train_counters_{width}.png"))
+        assert sizes[390][0] <= 160 and sizes[390][1] <= 2, sizes
+        assert sizes[1280][1] == 5, sizes  # one counter a line in the column beside the charts
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_a_good_dataset_upload_with_a_model_present_leaves_its_success_line_in_view(server, browser, tmp_path):  # noqa: F811
+    """With a model present (one Step), the "Save, load, data" expander stays open after a good upload and its
+    success line is on screen."""
+    from playwright.sync_api import expect
+
+    from ui.i18n import TEXTS
+
+    data = tmp_path / "mine.txt"
+    data.write_text("".join(f"{a}+{b}".ljust(7) + "_" + str(a + b).ljust(4) + "\n"
+                            for a, b in zip(range(100, 400), range(300), strict=True)))
+    page = _open(browser, server + "/train?lang=en", "projector")
+    try:
+        page.locator(".st-key-train_step button").click()
+        expect(page.get_by_test_id("stMetricValue").nth(1)).to_have_text("1", timeout=30000)
+        page.get_by_text(TEXTS["save_load"]["en"]).click()
+        page.locator(".st-key-train_data_upload input[type='file']").set_input_files(str(data))
+        success = page.get_by_test_id("stAlertContentSuccess")
+        expect(success).to_contain_text("mine.txt: read 300 examples", timeout=30000)
+        time.sleep(1.0)  # a rerun after the upload must not fold the expander
+        expect(page.locator("[data-testid='stExpander'] details").last).to_have_attribute("open", "")
+        success.scroll_into_view_if_needed()
+        expect(success).to_be_in_viewport()
+        page.screenshot(path=str(OUT / "layout_upload_success.png"))
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_lessons_set_up_compare_and_inside_without_widget_warnings(server_process, browser):  # noqa: F811
+    """A lesson's Set up of Compare (chapters 7 and 8) and of Inside, and a language switch on Inside, log no
+    "created with a default value but also had its value set via the Session State API" in the server's log."""
+    from playwright.sync_api import expect
+
+    url, _ = server_process
+    log = OUT / f"load-server-{url.rsplit(':', 1)[1]}.log"
+    for lesson, step, page_name in (("ch7", 5, "compare"), ("ch8", 4, "compare"), ("ch8", 3, "inside")):
+        page = _open(browser, f"{url}/lessons?lesson={lesson}&step={step}&lang=en", "projector")
+        try:
+            page.locator(".st-key-lesson_go button").first.click()
+            page.wait_for_url(f"**/{page_name}*", timeout=30000)
+            expect(page.locator("[data-testid='stNumberInput'], [data-testid='stVegaLiteChart']").first).to_be_visible(
+                timeout=60000)
+            if page_name == "inside":
+                page.locator(".st-key-lang_ja button").click()
+                page.wait_for_function("document.documentElement.lang === 'ja'", timeout=30000)
+                page.locator(".st-key-lang_en button").click()
+                page.wait_for_function("document.documentElement.lang === 'en'", timeout=30000)
+            time.sleep(1.0)
+            _no_errors(page)
+        finally:
+            page.close()
+    warnings = [line for line in log.read_text().splitlines() if "created with a default value" in line]
+    assert not warnings, warnings
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_lesson_chapter_buttons_are_whole_on_a_phone(server, browser, lang):  # noqa: F811
+    """At 390 px both chapter buttons are drawn whole inside the window (the group scrolled sideways and cut the
+    second title)."""
+    from playwright.sync_api import expect
+
+    page = _open(browser, f"{server}/lessons?lang={lang}", "projector")
+    try:
+        page.set_viewport_size({"width": 390, "height": 844})
+        expect(page.locator(".st-key-lesson button").first).to_be_visible(timeout=30000)
+        time.sleep(0.5)
+        boxes = page.locator(".st-key-lesson button").evaluate_all(
+            "bs => bs.map(b => { const r = b.getBoundingClientRect(), g = b.parentElement;"
+            " return {left: r.left, right: r.right, scroll: g.scrollWidth, width: g.clientWidth,"
+            " view: window.innerWidth}; })")
+        page.locator(".st-key-lesson").screenshot(path=str(OUT / f"layout_lesson_chapters_390_{lang}.png"))
+        assert len(boxes) == 2, boxes
+        for b in boxes:
+            assert b["left"] >= 0 and b["right"] <= b["view"] and b["scroll"] <= b["width"] + 1, boxes
+    finally:
+        page.close()

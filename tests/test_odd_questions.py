@@ -180,3 +180,16 @@ def test_a_bad_npz_upload_says_its_reason_once(lang, reason):
     assert len(errors) == 1, errors
     assert errors[0].count(reason) == 1 and errors[0].lower().count("npz") == 1, errors[0]
     assert "truncated" not in errors[0] and "upload:" not in errors[0]  # not the engine's English again
+
+
+@pytest.mark.parametrize(("lang", "reason"), [("en", "cannot be loaded"), ("ja", "読み込めません")])
+def test_a_checkpoint_error_of_no_known_kind_says_cannot_be_loaded_once(lang, reason):
+    import streamlit as st
+
+    from s2s.checkpoint import CheckpointError
+    from ui.i18n import t
+    from ui.widgets import checkpoint_error_text
+
+    st.session_state["lang"] = lang
+    text = t("bad_weights", err=checkpoint_error_text(CheckpointError("a new kind of trouble")))
+    assert text.count(reason) == 1 and "a new kind of trouble" in text, text

@@ -74,7 +74,8 @@ def loss_frame(losses: np.ndarray) -> pd.DataFrame:
 
 def loss_chart(frame: pd.DataFrame, x_title: str, y_title: str, smooth_title: str) -> alt.Chart:
     """Per-batch loss (thin grey) with its smoothed line (blue), log-scaled y."""
-    base = alt.Chart(frame).encode(x=alt.X("iteration:Q", title=x_title))
+    # whole iterations on x (after one step Vega wrote "1.000000")
+    base = alt.Chart(frame).encode(x=alt.X("iteration:Q", title=x_title, axis=alt.Axis(format=",d", tickMinStep=1)))
     raw = base.mark_line(color=GREY, strokeWidth=1).encode(
         y=alt.Y("loss:Q", **_log_axis(y_title)),
         tooltip=[alt.Tooltip("iteration:Q", format=".0f"), alt.Tooltip("loss:Q", format=".4f")],
@@ -195,7 +196,9 @@ def pca_map(frame: pd.DataFrame, colour_title: str, quantitative: bool, x_title:
     has a dark outline, so the light end of a colour scheme (viridis yellow, 1.26:1) still shows on white."""
     colour = alt.Color("colour:Q" if quantitative else "colour:N", title=colour_title,
                        scale=alt.Scale(scheme="viridis") if quantitative else alt.Scale(scheme="tableau10"),
-                       legend=alt.Legend(orient="bottom", direction="horizontal", columns=0 if quantitative else 6,
+                       # two columns of categories: a Vega legend does not wrap, and a written form such as
+                       # "D Month YYYY" takes about 120 px, so three or more ran off a 390 px phone
+                       legend=alt.Legend(orient="bottom", direction="horizontal", columns=0 if quantitative else 2,
                                          gradientLength=240, labelLimit=0, titleLimit=0))
     tips = [alt.Tooltip("question:N", title=question_title), alt.Tooltip("answer:N", title=answer_title),
             alt.Tooltip("colour:Q" if quantitative else "colour:N", title=colour_title)]

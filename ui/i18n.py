@@ -291,6 +291,18 @@ TEXTS: dict[str, dict[str, str]] = {
                          "en": "e.g. 16+75  _91  (one per line, fixed width)"},
     "loaded_weights": {"ja": "モデル {name} を読み込みました (課題: {task})。",
                        "en": "Loaded model {name} (task: {task})."},
+    "loaded_title": {"ja": "読み込んだモデル:", "en": "Loaded model:"},
+    "loaded_task": {"ja": "課題: {task}", "en": "Task: {task}"},
+    "loaded_source": {"ja": "学習データ: {data}", "en": "Trained on: {data}"},
+    "loaded_iterations": {"ja": "{n} イテレーション", "en": "{n} iterations"},
+    "loaded_epochs": {"ja": "{n} エポック", "en": "{n} epochs"},
+    "loaded_trained": {"ja": "学習済み: {what}", "en": "Trained for {what}"},
+    "loaded_accuracy": {"ja": "ファイルに記録された検証正解率 (完全一致): {acc}",
+                        "en": "Held-out accuracy recorded in the file (exact match): {acc}"},
+    "loaded_no_accuracy": {"ja": "ファイルに検証正解率の記録はありません。",
+                           "en": "The file records no held-out accuracy."},
+    "loaded_hint": {"ja": "「{start}」か「{step}」で学習を続けると、ここに損失のグラフが出ます。",
+                    "en": "Press {start} or {step} to train it further: the loss chart then appears here."},
     "bad_weights": {"ja": "このファイルは読み込めません: {err} 今のモデルはそのままです。",
                     "en": "This file cannot be loaded: {err} The current model is kept."},
     "loaded_data": {"ja": "{name}: {n} 問を読み込みました。学習にはこのデータを使います。",
@@ -321,7 +333,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "ckpt_err_bad_values": {"ja": "重みに inf や NaN、または大きすぎる値があります。", "en": "Its weights hold inf, NaN or values too large."},
     "ckpt_err_other_task": {"ja": "このアプリの課題のモデルではありません。課題: {tasks}。", "en": "It is not a model of one of this app's tasks: {tasks}."},
     "ckpt_err_unreadable": {"ja": "ファイルを読めません。", "en": "The file cannot be read."},
-    "ckpt_err_other": {"ja": "読み込めないファイルです。", "en": "The file cannot be loaded."},
+    "ckpt_err_other": {"ja": "詳細: {detail}。", "en": "Detail: {detail}."},
     # Inside page
     "nav_inside": {"ja": "中を見る", "en": "Inside"},
     "inside_title": {"ja": "ネットワークの中を見る", "en": "Look inside the network"},
@@ -419,9 +431,9 @@ TEXTS: dict[str, dict[str, str]] = {
     # Errors page
     "nav_errors": {"ja": "間違いを調べる", "en": "Errors"},
     "errors_title": {"ja": "モデルはどこで間違えるか", "en": "Where the model goes wrong"},
-    "errors_intro": {"ja": "学習に使っていない 2,000 問で、問題の難しさごとの正解率を調べます。"
+    "errors_intro": {"ja": "学習に使っていない {n} 問で、問題の難しさごとの正解率を調べます。"
                            "完全一致 (答え全体) と文字ごとの正解率を並べて表示します。",
-                     "en": "Accuracy on 2,000 questions never trained on, broken down by what makes a question "
+                     "en": "Accuracy on {n} questions never trained on, broken down by what makes a question "
                            "hard: whole answers right and characters right, side by side."},
     "errors_count": {"ja": "間違えた問題", "en": "Wrong answers"},
     "errors_by": {"ja": "{what}ごとの正解率", "en": "Accuracy by {what}"},

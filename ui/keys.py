@@ -47,6 +47,8 @@ TRAIN_WEIGHTS_UPLOAD = "train_weights_upload"  # file uploader; train_page's cal
 TRAIN_DATA_UPLOAD = "train_data_upload"  # file uploader; train_page's callback reads
 UPLOAD = "_upload_data"  # Upload: the uploaded dataset; train_page writes, train_page and widgets read (upload())
 UPLOAD_NOTE = "_upload_note"  # UploadNote: what became of the last upload; train_page writes and reads
+LOADED = "_loaded_from"  # LoadedFrom: the .npz the session's run started from; train_page writes and reads,
+# ui.state.set_runner clears it (a new run comes from no file)
 HISTORY_AT = "history_at"  # the history slider; train_page writes it from HISTORY_PIN each run and reads it
 HISTORY_PIN = "_history_pin"  # the iteration the user pinned the slider at (None: the newest); train_page only
 HISTORY_RUN = "_history_runner"  # id() of the run the pin belongs to; train_page only
@@ -105,6 +107,14 @@ class UploadNote:
     text: str
 
 
+@dataclass(frozen=True)
+class LoadedFrom:
+    """The checkpoint the session's training run was loaded from: its file name and its metadata."""
+
+    name: str
+    meta: dict
+
+
 def upload() -> Upload | None:
     """The session's uploaded dataset, if any."""
     return st.session_state.get(UPLOAD)
@@ -132,8 +142,8 @@ def set_upload_note(note: UploadNote | None) -> None:
 
 
 def pressed(prefix: str) -> str:
-    """Which of Start and Pause was pressed last on the page whose buttons have `prefix` ("train", "compare");
-    ui.widgets.start_pause_buttons writes and reads it."""
+    """Which button of a pair was pressed last on the page whose buttons have `prefix`: Start or Pause ("train",
+    "compare"; ui.widgets.start_pause_buttons writes and reads it), Back or Next ("lesson"; lessons_page)."""
     return f"{prefix}_pressed"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import keys
 from ui.background import poll_interval
 from ui.i18n import language_switch, t
 from ui.state import get_runner
@@ -24,7 +25,10 @@ def render() -> None:
             return
         snap = r.snapshot()
         acc = f" · {snap.evals[-1, 2]:.1%}" if len(snap.evals) else ""
-        st.caption(f"{t(f'status_{snap.status}')} · {t('epoch')} {snap.epoch:.2f}{acc}")
+        # a model loaded from a file and not trained here yet has no epoch of this session to tell
+        loaded = st.session_state.get(keys.LOADED) is not None and snap.iteration == 0
+        epoch = f" · {t('loaded_title').rstrip(':：')}" if loaded else f" · {t('epoch')} {snap.epoch:.2f}"
+        st.caption(f"{t(f'status_{snap.status}')}{epoch}{acc}")
 
     with st.sidebar:
         status()

@@ -104,6 +104,8 @@ def set_runner(runner: BackgroundTraining | None) -> None:
     _replace_run(keys.RUNNER, runner)
     st.session_state.pop(keys.SESSION_MODEL, None)
     persist.show_token("train", runner)
+    if old is not runner:
+        st.session_state.pop(keys.LOADED, None)  # where a loaded model came from belongs to its run
 
 
 def get_compare() -> BackgroundCompare | None:

@@ -24,6 +24,40 @@ h2 { font-size: 1.75rem !important; padding: 0.75rem 0 0.5rem !important; }
 label:has(input:focus-visible) { outline: 3px solid #111; outline-offset: 2px; border-radius: 4px; }
 [data-baseweb="select"]:has(input:focus-visible), [data-baseweb="input"]:has(input:focus-visible),
 [data-baseweb="textarea"]:has(textarea:focus-visible) { outline: 3px solid #111; outline-offset: 2px; }
+/* the example questions on Try and Inside: compact, but plainly buttons (a border at 4.5:1 on white and a grey
+   fill); Streamlit's tertiary buttons are bare text */
+.st-key-examples { column-gap: 0.4rem; row-gap: 0.3rem; }
+.st-key-examples button { border: 1px solid #6B6F7B; background: #F0F2F6; border-radius: 0.4rem;
+  padding: 0 0.4rem; min-height: 1.9rem; }
+.st-key-examples button:hover { background: #E1E5EE; border-color: #31333F; }
+/* tables of questions and beams (ui.widgets.html_table): their text wraps, so they fit a phone; narrower cells
+   there, and a table with many columns (st-stack) becomes one block per row */
+.st-table { border-collapse: collapse; font-size: 1rem; max-width: 100%; }
+.st-table th, .st-table td { padding: 2px 12px; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top;
+  overflow-wrap: break-word; }
+.st-table code { white-space: normal; }
+.st-table.st-stack { width: 100%; }
+.st-table.st-stack th, .st-table.st-stack td { padding: 2px 8px; }
+.st-table .st-nowrap { white-space: nowrap; }
+@media (max-width: 640px) {
+  .st-table { font-size: 0.9rem; }
+  .st-table th, .st-table td { padding: 2px 4px; }
+  .st-table.st-stack, .st-stack tbody, .st-stack tr, .st-stack td { display: block; }
+  .st-stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  .st-stack tr { border-bottom: 1px solid #999; padding: 0.3rem 0; }
+  .st-stack td { border: 0; padding: 1px 4px; }
+  .st-stack td::before { content: attr(data-label) ": "; font-weight: 600; }
+}
+/* on a phone the Train page's status and five counters sit in a grid of three columns, two rows, not in a column
+   of their own above the charts */
+@media (max-width: 640px) {
+  .st-key-train_counters { display: grid !important; grid-template-columns: repeat(3, minmax(0, 1fr));
+    column-gap: 0.6rem; row-gap: 0.3rem; }
+  .st-key-train_counters [data-testid="stMetricValue"] { font-size: 1.25rem !important; }
+}
+/* the Lessons page's chapter buttons wrap onto a second line on a phone (Streamlit scrolls a button group sideways,
+   which hid the second chapter's title) */
+.st-key-lesson [data-testid="stButtonGroup"] > div { flex-wrap: wrap; row-gap: 0.3rem; }
 /* the element of the page's language script takes no room; a live region's element is out of the flow (no gap)
    but stays readable to a screen reader */
 [data-testid="stElementContainer"]:has(.st-no-room) { display: none; }

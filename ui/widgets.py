@@ -85,10 +85,10 @@ def dataset_error_text(e: DatasetError) -> str:
 
 def checkpoint_error_text(e: CheckpointError) -> str:
     """A CheckpointError in the current language, its reason said once: the translation of its kind, or for a
-    kind without one, "cannot be loaded" with the engine's detail in brackets."""
+    kind without one the engine's detail (the message around it already says that the file cannot be loaded)."""
     key = f"ckpt_err_{e.kind}"
     if key not in TEXTS or key == "ckpt_err_other":
-        return f"{t('ckpt_err_other')} ({e})"
+        return t("ckpt_err_other", detail=str(e))
     return t(key, tasks="; ".join(task_label(task) for task in TASKS), mb=CHECKPOINT_MAX_BYTES // 2**20)
 
 
@@ -203,7 +203,7 @@ def question_box(task: str, box=None, codec: Codec | None = None) -> str:
     text = box.text_input(t("query"), key=keys.QUERY, live=True, persist_state="session", help=limit,
                          placeholder=t("query_placeholder", example=examples[0]) if examples else None)
     if examples:
-        row = box.container(horizontal=True, gap="small", vertical_alignment="center")
+        row = box.container(horizontal=True, gap="small", vertical_alignment="center", key="examples")
         row.markdown(t("examples") + ":", width="content")
         for i, ex in enumerate(examples):
             row.button(ex, key=f"example_{i}", on_click=_set_query, args=(ex,), type="tertiary")
@@ -292,19 +292,32 @@ def live_status(text: str) -> str:
     return f'<div class="st-sr-live" role="status" aria-live="polite">{html.escape(text)}</div>'
 
 
+def html_table(headers: list[str], rows: list[list[str]], *, stack: bool = False,
+               min_widths: dict[int, str] | None = None) -> str:
+    """A plain HTML table (class ``st-table``, styled in ui.style) of cells already written as HTML: lighter than a
+    data grid on a live refresh, read row by row by a screen reader, and its text wraps, so it fits a phone. With
+    `stack`, on a narrow screen each row becomes a block of "header: value" lines (many columns do not fit 390 px
+    side by side). `min_widths`: a CSS width for a column's header (by index), so that a column of long text is not
+    squeezed into a narrow strip beside short ones."""
+    min_widths = min_widths or {}
+    head = "".join(f'<th scope="col"{f" style=min-width:{min_widths[i]}" if i in min_widths else ""}>'
+                   f'{html.escape(h)}</th>' for i, h in enumerate(headers))
+    body = "".join("<tr>" + "".join(f'<td data-label="{html.escape(h)}">{c}</td>'
+                                    for h, c in zip(headers, row, strict=True)) + "</tr>" for row in rows)
+    return (f'<table class="st-table{" st-stack" if stack else ""}"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{body}</tbody></table>')
+
+
 def answers_table(rows: list[tuple[str, str, str]], extra: tuple[str, list[str]] | None = None) -> str:
-    """Questions with their true and model's answers (☑ blue / ☒ orange) as a plain HTML table, lighter
-    than a data grid on a live refresh; `extra`: the header and cells of one more column."""
-    cell = "padding:2px 12px;border-bottom:1px solid #ddd;text-align:left"
+    """Questions with their true and model's answers (☑ blue / ☒ orange) as an html_table; `extra`: the header and
+    cells of one more column."""
     headers = [t("probe_q"), t("probe_truth"), t("probe_guess"), t("probe_ok")] + ([extra[0]] if extra else [])
-    head = "".join(f'<th style="{cell}">{html.escape(h)}</th>' for h in headers)
     body = []
     for i, (q, a, g) in enumerate(rows):
-        more = f'<td style="{cell}">{html.escape(extra[1][i])}</td>' if extra else ""
-        body.append("<tr>" + "".join(f'<td style="{cell}"><code>{html.escape(x)}</code></td>' for x in (q, a, g))
-                    + f'<td style="{cell};color:{"#0072B2" if a == g else "#D55E00"}">{"☑" if a == g else "☒"}</td>'
-                    + more + "</tr>")
-    return f'<table style="border-collapse:collapse;font-size:1rem"><tr>{head}</tr>{"".join(body)}</table>'
+        cells = [f"<code>{html.escape(x)}</code>" for x in (q, a, g)]
+        cells.append(f'<span style="color:{"#0072B2" if a == g else "#D55E00"}">{"☑" if a == g else "☒"}</span>')
+        body.append(cells + ([html.escape(extra[1][i])] if extra else []))
+    return html_table(headers, body)
 
 
 def start_pause_buttons(row, prefix: str, current, start, pause, *, blocked: bool = False, ended: bool = False) -> None:

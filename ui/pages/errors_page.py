@@ -40,8 +40,7 @@ def report_for(picked: PickedModel) -> ErrorReport | None:
 def render() -> None:
     """The Errors page."""
     st.title(t("errors_title"))
-    if not presenting():  # presenting, the lesson's banner says what to look at
-        st.caption(t("errors_intro"))
+    intro = st.empty()  # says how many questions the report has, once it is known
     # task, model and the three totals in one row (the model a select box), the model's description and the
     # charts' key under it, so the first charts start high on a 1280x720 projector
     row = st.container(horizontal=True, key="errors_row", vertical_alignment="top", gap="medium")
@@ -54,6 +53,8 @@ def render() -> None:
     if report is None or report.n == 0:
         st.info(t("model_none"))
         return
+    if not presenting():  # presenting, the lesson's banner says what to look at
+        intro.caption(t("errors_intro", n=f"{report.n:,}"))
     exact, per_char = t("exact_match"), t("per_char")
     compact_metrics("errors_row")
     row.metric(exact.capitalize(), f"{report.accuracy:.1%}", width="content")
@@ -96,8 +97,8 @@ def _first_digits(report: ErrorReport) -> None:
     seen = report.first_digits_n > 0
     grid = np.where(seen, report.first_digits, np.nan)
     a, b = np.unravel_index(np.nanargmin(grid), grid.shape)
-    st.altair_chart(chart, width="stretch", alt=t("alt_grid", what=t("errors_grid"), lo=f"{grid[a, b]:.1%}", a=a,
-                                                  b=b, hi=f"{np.nanmax(grid):.1%}"))
+    alt_text = t("alt_grid", what=t("errors_grid"), lo=f"{grid[a, b]:.1%}", a=a, b=b, hi=f"{np.nanmax(grid):.1%}")
+    st.container(key="errors_grid").altair_chart(chart, width="stretch", alt=alt_text)
     with st.expander(t("numbers")):
         st.dataframe(pd.DataFrame(grid, index=pd.Index(digits, name=f"{t('errors_first_a')} \\ {t('errors_first_b')}"),
                                   columns=digits).round(4), width="stretch")
@@ -105,6 +106,6 @@ def _first_digits(report: ErrorReport) -> None:
 
 def _worst(report: ErrorReport) -> None:
     st.markdown(f"**{t('errors_worst', n=len(report.worst))}**")
-    st.html(answers_table([(e.question, e.truth, e.guess) for e in report.worst],
-                          (t("errors_loss"), [f"{e.loss:.3f}" for e in report.worst])))
+    st.container(key="worst").html(answers_table([(e.question, e.truth, e.guess) for e in report.worst],
+                                                 (t("errors_loss"), [f"{e.loss:.3f}" for e in report.worst])))
     st.caption(t("errors_loss_help"))

@@ -119,9 +119,11 @@ def _states(picked: PickedModel, a: Answer, data: dict) -> None:
     H = picked.model.config.hidden_size
     # the control for what to show on a row of its own: in a third of the row its last options were cut off
     kinds, prefix = state_kinds(a.trace.encoder)
-    if st.session_state.get("inside_state") not in (*kinds, None):  # another cell's choice (c, forget, ...)
-        del st.session_state["inside_state"]  # the control then starts from its default
-    kind = st.segmented_control(t("state_kind"), kinds, default="h", key="inside_state",
+    # its default set here, not by default=: the language switch stores the value again through the session
+    # state; a choice of another cell's (c, forget, ... for a GRU) goes back to h
+    if st.session_state.get("inside_state") not in kinds:
+        st.session_state["inside_state"] = "h"
+    kind = st.segmented_control(t("state_kind"), kinds, key="inside_state",
                                 format_func=labels(kinds, prefix), **KEEP) or "h"
     c2, c3 = st.columns(2)
     order_by = c2.selectbox(t("sort_units"), ("variance", "correlation", "index"), key="inside_sort",
@@ -193,7 +195,8 @@ def _heads(a: Answer, codec: Codec) -> None:
     st.header(t("heads_header"))
     maps = a.trace.maps
     c1, c2 = st.columns([3, 1])
-    which = c1.segmented_control(t("heads_which"), HEAD_MAPS, default="cross", key="inside_heads_map",
+    st.session_state.setdefault("inside_heads_map", "cross")  # not default=: as the state control above
+    which = c1.segmented_control(t("heads_which"), HEAD_MAPS, key="inside_heads_map",
                                  format_func=labels(HEAD_MAPS, "heads_map_"), **KEEP) or "cross"
     weights = getattr(maps, which)  # (L, heads, Tq, Tk)
     layer = c2.selectbox(t("heads_layer"), list(range(1, len(weights) + 1)), key="inside_heads_layer", **KEEP)

@@ -96,12 +96,15 @@ def render() -> None:
                                                icon=":material/inventory_2:", help=t("lesson_fallback_help")):
             set_up(step, shipped=True)
     nav = st.container(horizontal=True, vertical_alignment="center")
-    nav.button(t("lesson_prev"), key="lesson_prev", icon=":material/arrow_back:", disabled=k == 0,
-               on_click=_move, args=(lesson.key, k - 1))
+    # the button just pressed is never disabled by its own press (at the first or last step), or keyboard focus
+    # would fall to the page; pressed again there, it does nothing
+    pressed = ss.get(keys.pressed("lesson"))
+    nav.button(t("lesson_prev"), key="lesson_prev", icon=":material/arrow_back:", disabled=k == 0 and pressed != "prev",
+               on_click=_move, args=(lesson.key, k - 1, "prev"))
     nav.markdown(t("lesson_progress", k=k + 1, n=n) + (" · " + t("lesson_minutes_short", **minutes) if presenting()
                                                         else ""), width="content")
-    nav.button(t("lesson_next"), key="lesson_next", icon=":material/arrow_forward:", disabled=k == n - 1,
-               on_click=_move, args=(lesson.key, k + 1))
+    nav.button(t("lesson_next"), key="lesson_next", icon=":material/arrow_forward:",
+               disabled=k == n - 1 and pressed != "next", on_click=_move, args=(lesson.key, k + 1, "next"))
     if not presenting():
         with st.expander(t("lesson_all")):
             for i, s in enumerate(lesson.steps):
@@ -128,8 +131,9 @@ def _choose() -> None:
     st.session_state[keys.LESSON_CHOSEN] = st.session_state[keys.LESSON]
 
 
-def _move(key: str, k: int) -> None:
-    st.session_state[keys.lesson_step(key)] = k
+def _move(key: str, k: int, which: str) -> None:
+    st.session_state[keys.pressed("lesson")] = which
+    st.session_state[keys.lesson_step(key)] = min(max(k, 0), len(LESSONS[key].steps) - 1)
 
 
 def _toggle_present() -> None:

@@ -22,7 +22,7 @@ from s2s.trainer import SCHEDULES, TrainConfig
 from ui import charts, keys, persist
 from ui.background import BackgroundTraining, poll_interval
 from ui.i18n import labels, t
-from ui.keys import Upload, UploadNote
+from ui.keys import LoadedFrom, Upload, UploadNote
 from ui.state import TASK_NAMES, get_runner, set_runner
 from ui.style import presenting
 from ui.widgets import (
@@ -287,13 +287,19 @@ def _draw(snap: Snapshot, runner: BackgroundTraining) -> None:
         # benchmarks read it there)
         st.metric(t("val_acc"), "–" if math.isnan(acc) else f"{acc:.1%}")
         st.metric(t("iteration"), f"{snap.iteration:,}")
-        st.metric(t("epoch"), f"{snap.epoch:.2f} / {runner.setup.train.epochs}")
+        untrained = st.session_state.get(keys.LOADED) is not None and snap.iteration == 0
+        st.metric(t("epoch"), "–" if untrained else f"{snap.epoch:.2f} / {runner.setup.train.epochs}")
         st.metric(t("elapsed"), f"{snap.train_seconds:.1f} s")
         st.metric(t("speed"), f"{snap.examples_per_second:,.0f}")
-    with left.container(key="loss_chart"):
-        st.markdown(f"**{t('loss_chart')}**")
-        st.vega_lite_chart(charts.loss_frame(snap.losses), charts.loss_spec(t("iteration"), t("loss"), t("smoothed")),
-                           width="stretch", alt=_loss_alt(snap.losses))
+    loaded = st.session_state.get(keys.LOADED)
+    if loaded is not None and snap.iteration == 0:  # nothing trained here yet: where the model came from
+        left.container(key="loaded_from", border=True).markdown(loaded_from_text(loaded))
+    else:
+        with left.container(key="loss_chart"):
+            st.markdown(f"**{t('loss_chart')}**")
+            st.vega_lite_chart(charts.loss_frame(snap.losses),
+                               charts.loss_spec(t("iteration"), t("loss"), t("smoothed")), width="stretch",
+                               alt=_loss_alt(snap.losses))
     exact, per_char = t("exact_match"), t("per_char")
     acc_frame = charts.accuracy_frame(snap.evals, exact, per_char)
     with right.container(key="acc_chart"):
@@ -309,6 +315,30 @@ def _draw(snap: Snapshot, runner: BackgroundTraining) -> None:
         c1, c2 = st.columns(2)
         c1.dataframe(charts.loss_frame(snap.losses), hide_index=True, width="stretch")
         c2.dataframe(acc_frame, hide_index=True, width="stretch")
+
+
+def loaded_from_text(loaded: LoadedFrom) -> str:
+    """Markdown for a model loaded from a file: the file, and what its metadata says of its task, data, training
+    and held-out accuracy (the lines the metadata has no value for are left out)."""
+    meta, training = loaded.meta, loaded.meta.get("training") or {}
+    task = meta.get("task")
+    lines = [f"**{t('loaded_title')}** `{loaded.name}`"]
+    if task:
+        lines.append(t("loaded_task", task=task_label(task) if task in TASKS else task))
+    if meta.get("data_source"):
+        lines.append(t("loaded_source", data=f"`{meta['data_source']}`"))
+    done = [t("loaded_iterations", n=f"{int(training['iterations']):,}")] if "iterations" in training else []
+    if "epochs" in training:
+        done.append(t("loaded_epochs", n=f"{float(training['epochs']):.2f}"))
+    if done:
+        lines.append(t("loaded_trained", what=", ".join(done)))
+    if "val_accuracy" in training:
+        char = training.get("val_char_accuracy")
+        lines.append(t("loaded_accuracy", acc=f"{training['val_accuracy']:.1%}")
+                     + ("" if char is None else f" ({t('per_char')} {char:.1%})"))
+    else:
+        lines.append(t("loaded_no_accuracy"))
+    return "  \n".join(lines) + "\n\n" + t("loaded_hint", start=t("start"), step=t("step_btn"))
 
 
 def _loss_alt(losses) -> str:
@@ -437,6 +467,7 @@ def _load_weights(setup: TrainSetup | None) -> None:
     new = TrainSetup(task=task, model=cfg, train=base)
     runner = _new_runner(new, ck.model)
     runner.pause()
+    st.session_state[keys.LOADED] = LoadedFrom(f.name, ck.meta)
     st.session_state[keys.TRAIN_TASK] = task
     _show_setup(cfg)
     keys.set_upload_note(UploadNote(True, t("loaded_weights", name=f.name, task=task_label(task))))

@@ -13,7 +13,7 @@ from s2s.inference import Answer, Step, answer, beam_search, decode_from, read_q
 from s2s.tasks import TASKS, Oddity, check_question, solve
 from ui.i18n import t
 from ui.style import presenting
-from ui.widgets import answer_tiles, pick_model, query_error_text, question_box, visible_char
+from ui.widgets import answer_tiles, html_table, pick_model, query_error_text, question_box, visible_char
 
 
 def render() -> None:
@@ -120,16 +120,15 @@ def _beams(model, codec: Codec, q: str, a: Answer, truth: str | None) -> None:
     with st.container(key="beams", border=True):
         k = st.slider(t("beam_width"), 1, 10, 3, key="beam_width")
         beams = beam_search(model, codec, q, k)
-        st.dataframe(pd.DataFrame({
-            t("beam_rank"): range(1, len(beams) + 1),
-            t("answer"): [b.text for b in beams],
-            t("beam_prob"): [f"{np.exp(b.log_prob):.2%}" for b in beams],
-            t("beam_logp"): [round(b.log_prob, 3) for b in beams],
-            t("beam_greedy"): ["☑" if b.text == a.text else "" for b in beams],
-            t("beam_right"): ["" if truth is None else "☑" if b.text == truth else "☒" for b in beams],
-            t("beam_steps"): [" · ".join(f"{visible_char(c)} {p:.0%}" for c, p in b.steps) for b in beams],
-            t("beam_from"): [" → ".join(str(r + 1) for r in b.parent_ranks[1:]) or "–" for b in beams],
-        }), hide_index=True, width="stretch")
+        headers = [t(name) for name in ("beam_rank", "answer", "beam_prob", "beam_logp", "beam_greedy", "beam_right",
+                                        "beam_steps", "beam_from")]
+        step = '<span class="st-nowrap">{} {:.0%}</span>'  # a step's character and probability stay together
+        rows = [[str(i), f'<code class="st-nowrap">{html.escape(b.text)}</code>', f"{np.exp(b.log_prob):.2%}",
+                 f"{b.log_prob:.3f}",
+                 "☑" if b.text == a.text else "", "" if truth is None else "☑" if b.text == truth else "☒",
+                 " · ".join(step.format(html.escape(visible_char(c)), p) for c, p in b.steps),
+                 " → ".join(str(r + 1) for r in b.parent_ranks[1:]) or "–"] for i, b in enumerate(beams, 1)]
+        st.html(html_table(headers, rows, stack=True, min_widths={6: "10em"}))
         best = beams[0].text
         st.caption(t("beam_same") if best == a.text else t("beam_differs", best=best, greedy=a.text))
 
