@@ -186,7 +186,7 @@ def _attention(a: Answer, codec: Codec) -> None:
 
 
 HEAD_MAPS = ("cross", "encoder", "decoder")  # s2s.transformer.AttentionMaps, in the order the picker offers them
-HEADS_PER_ROW = 4
+HEADS_PER_ROW = 2  # two maps a row: every character labelled, on a projector too
 
 
 def _heads(a: Answer, codec: Codec) -> None:
@@ -194,12 +194,13 @@ def _heads(a: Answer, codec: Codec) -> None:
     the question, what the book's attention does), the encoder's and the decoder's self-attention."""
     st.header(t("heads_header"))
     maps = a.trace.maps
-    c1, c2 = st.columns([3, 1])
     st.session_state.setdefault("inside_heads_map", "cross")  # not default=: as the state control above
-    which = c1.segmented_control(t("heads_which"), HEAD_MAPS, key="inside_heads_map",
+    # a row of its own, as the state control's: beside the layer picker its last option was cut off
+    which = st.segmented_control(t("heads_which"), HEAD_MAPS, key="inside_heads_map",
                                  format_func=labels(HEAD_MAPS, "heads_map_"), **KEEP) or "cross"
     weights = getattr(maps, which)  # (L, heads, Tq, Tk)
-    layer = c2.selectbox(t("heads_layer"), list(range(1, len(weights) + 1)), key="inside_heads_layer", **KEEP)
+    layer = st.columns(4)[0].selectbox(t("heads_layer"), list(range(1, len(weights) + 1)), key="inside_heads_layer",
+                                       **KEEP)
     enc_chars, dec_chars = _chars(a, codec)
     rows, cols = {"cross": (dec_chars, enc_chars), "encoder": (enc_chars, enc_chars),
                   "decoder": (dec_chars, dec_chars)}[which]
@@ -211,7 +212,7 @@ def _heads(a: Answer, codec: Codec) -> None:
             with col.container(key=f"head_{k}"):
                 st.markdown(f"**{t('head', k=k + 1)}**")
                 st.altair_chart(charts.heatmap(charts.matrix_frame(per_head[k], xs, ys), "", "", t("weight"),
-                                               diverging=False, height=18 * len(ys)), width="stretch",
+                                               diverging=False, height=24 * len(ys)), width="stretch",
                                 alt=t("alt_attention", what=t("head", k=k + 1),
                                       pairs=charts.attention_pairs(per_head[k], xs, ys)))
     with st.expander(t("numbers")):
