@@ -25,7 +25,7 @@ import numpy as np
 from s2s.data import Dataset, make_split, split_dataset
 from s2s.history import AnswerHistory, AnswerSnapshot
 from s2s.models import ModelConfig, Seq2seq, build_model, clone_model, count_parameters, get_weights, set_weights
-from s2s.presets import LIVE_EVAL_SIZE, Race, comparison_presets
+from s2s.presets import BEYOND, LIVE_EVAL_SIZE, Race, comparison_presets
 from s2s.tasks import TASKS
 from s2s.trainer import Backend, Evaluation, Prepared, TrainConfig, Trainer, TrainingDiverged, predict
 
@@ -388,24 +388,28 @@ class CompareRun:
     seed = 0
 
     def __init__(self, task: str, variants: dict[str, ModelConfig], train: Dataset, val: Dataset,
-                 config: TrainConfig, budget_seconds: float, pool: StepPool | None = None):
-        self.task, self.config, self.budget_seconds = task, config, budget_seconds
+                 config: TrainConfig | dict[str, TrainConfig], budget_seconds: float, pool: StepPool | None = None):
+        """`config`: every variant's training, or each one's by name (a learning rate of its own)."""
+        configs = config if isinstance(config, dict) else dict.fromkeys(variants, config)
+        self.task, self.config, self.budget_seconds = task, configs, budget_seconds
         self.status, self.message = "idle", ""
-        self.lanes = [ModelRun(name, build_model(cfg, np.random.default_rng([config.seed, 1])), train, val, config,
-                               pool) for name, cfg in variants.items()]
+        self.lanes = [ModelRun(name, build_model(cfg, np.random.default_rng([configs[name].seed, 1])), train, val,
+                               configs[name], pool) for name, cfg in variants.items()]
         self.failed: dict[str, str] = {}  # variant name -> why it diverged
         self.weights_version = 0
 
     @classmethod
     def for_race(cls, task: str, race: Race, seed: int, budget_seconds: float,
                  pool: StepPool | None = None) -> CompareRun:
-        """The book's variants of a task (s2s.presets.COMPARISONS) with a race's settings and otherwise the
-        book's (wordvec 16, batch 128, Adam, clip 5.0, 45,000 examples; 1,000 held out), from one seed."""
+        """A race's variants of a task (s2s.presets.race_variants: the book's, or those beyond it) with the race's
+        settings and otherwise the book's (wordvec 16, batch 128, Adam, clip 5.0, 45,000 examples; 1,000 held
+        out), from one seed."""
         presets = comparison_presets(task, race)
-        first = next(iter(presets.values()))  # the variants differ only in their model
+        first = next(iter(presets.values()))  # the variants differ in their model (and maybe learning rate) only
         train, val = make_split(task, first.train_size, LIVE_EVAL_SIZE, seed)
         variants = {name: p.model_config(len(train.codec.vocab)) for name, p in presets.items()}
-        run = cls(task, variants, train, val, first.train_config(seed=seed), budget_seconds, pool)
+        configs = {name: p.train_config(seed=seed) for name, p in presets.items()}
+        run = cls(task, variants, train, val, configs, budget_seconds, pool)
         run.race, run.seed = race, seed
         return run
 
@@ -419,7 +423,8 @@ class CompareRun:
             lanes[lane.name], lane_arrays = lane.state()
             arrays.update({f"lanes/{lane.name}/{k}": v for k, v in lane_arrays.items()})
         meta = {"kind": "compare", "task": self.task, "seed": self.seed, "budget": self.budget_seconds,
-                "race": {"hidden": self.race.hidden, "epochs": self.race.epochs, "lr": self.race.lr},
+                "race": {"hidden": self.race.hidden, "epochs": self.race.epochs, "lr": self.race.lr,
+                         "variants": self.race.variants},
                 "status": self.status, "message": self.message, "failed": dict(self.failed),
                 "weights_version": self.weights_version, "lanes": lanes}
         return meta, arrays
@@ -432,7 +437,10 @@ class CompareRun:
             raise ValueError(f"the state is of a {meta.get('kind')!r} run, not a comparison")
         if meta["task"] not in TASKS:
             raise ValueError(f"unknown task {meta['task']!r}")
-        race = Race(int(meta["race"]["hidden"]), int(meta["race"]["epochs"]), float(meta["race"]["lr"]))
+        r = meta["race"]
+        race = Race(int(r["hidden"]), int(r["epochs"]), float(r["lr"]), variants=str(r.get("variants", "")))
+        if race.variants and race.variants not in BEYOND:
+            raise ValueError(f"unknown variants {race.variants!r}")
         run = cls.for_race(meta["task"], race, int(meta["seed"]), float(meta["budget"]), pool)
         for lane in run.lanes:
             lane.load_state(meta["lanes"][lane.name], _part(arrays, f"lanes/{lane.name}/"))

@@ -256,3 +256,36 @@ def test_the_app_trains_a_transformer_and_every_page_takes_it():
     at.selectbox(key="inside_heads_layer").set_value(2).run()
     at.get("button_group")[1].set_value("encoder").run()
     assert not at.exception
+
+
+def test_compare_races_lstm_gru_and_transformer_on_dates_and_resumes_the_race():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from ui import keys
+
+    app = str(Path(__file__).resolve().parents[1] / "app.py")
+    at = AppTest.from_file(app, default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.switch_page("app_pages/compare.py").run()
+    at.selectbox(key=keys.COMPARE_TASK).set_value("date").run()
+    assert "beyond" in at.selectbox(key=keys.COMPARE_RACE).options[-1].lower()
+    at.selectbox(key=keys.COMPARE_RACE).set_value("beyond").run()
+    at.number_input(key=keys.COMPARE_HIDDEN).set_value(16).run()
+    at.button(key="compare_step").click().run()
+    assert not at.exception
+    compare = at.session_state[keys.COMPARE]
+    kinds = [(lane.name, lane.model.config.kind, lane.model.config.cell) for lane in compare.lanes]
+    assert kinds == [("attention", "attention", "lstm"), ("attention_gru", "attention", "gru"),
+                     ("transformer", "transformer", "lstm")]
+    assert compare.lanes[2].model.config.hidden_size == 64 and compare.lanes[2].trainer.config.lr == 0.002
+    assert [lane.trainer.iteration for lane in compare.lanes] == [1, 1, 1]
+    assert "attention (GRU)" in at.table[0].value.index
+    race = at.query_params["race"]
+    back = AppTest.from_file(app, default_timeout=60)
+    back.query_params["race"], back.query_params["lang"] = race[0] if isinstance(race, list) else race, "en"
+    back.switch_page("app_pages/compare.py").run()
+    resumed = back.session_state[keys.COMPARE]
+    assert [lane.name for lane in resumed.lanes] == ["attention", "attention_gru", "transformer"]
+    assert back.selectbox(key=keys.COMPARE_RACE).value == "beyond"

@@ -331,6 +331,7 @@ class BackgroundCompare(BackgroundRun):
         return cls(CompareRun.for_race(task, race, seed, budget_seconds, pool=STEP_POOL))
 
     task = property(lambda self: self.run.task, doc="The task compared.")
+    race = property(lambda self: self.run.race, doc="The race's settings and which models it races (s2s.presets).")
     lanes = property(lambda self: self.run.lanes, doc="The variants (s2s.session.ModelRun), in order.")
     weights_version = property(lambda self: self.run.weights_version, doc="Changes whenever a variant's weights do.")
 

@@ -474,6 +474,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "race": {"ja": "レース", "en": "Race"},
     "race_lesson": {"ja": "授業用 (短い)", "en": "Lesson (short)"},
     "race_book": {"ja": "本の設定のまま", "en": "The book's settings"},
+    "race_beyond": {"ja": "8 章の先へ: LSTM・GRU・Transformer", "en": "Beyond chapter 8: LSTM, GRU, Transformer"},
+    "race_note_beyond": {"ja": "8.5.3 節の先へ: 本の LSTM の Attention、同じものを GRU (付録 C) で、そして Transformer "
+                                 "(1 層、ヘッド 4、幅 64、学習率 0.002) を、同じデータと乱数の種で {epochs} エポック。"
+                                 "2 コアのマシンでひとりで学習させると約 {minutes} 分です。",
+                         "en": "Beyond section 8.5.3: the book's LSTM with attention, the same with a GRU (appendix C), "
+                               "and a Transformer (1 layer, 4 heads, 64 wide, learning rate 0.002), on the same data "
+                               "and seed for {epochs} epochs: about {minutes} min on a 2-core machine with nobody "
+                               "else training."},
+    "variant_attention_gru": {"ja": "Attention (GRU)", "en": "attention (GRU)"},
+    "variant_transformer": {"ja": "Transformer", "en": "Transformer"},
     "race_note_lesson": {"ja": "授業用: 本と同じ設定で {epochs} エポックまで。2 コアのマシンでひとりで学習させると約 {minutes} 分です。点線は本の最終正解率です。", "en": "Lesson race: the book's settings, stopped after {epochs} epochs. About {minutes} min on a 2-core machine with nobody else training. Dotted lines: the book's final accuracies."},
     "race_note_book": {"ja": "本の設定で {epochs} エポック。2 コアのマシンでひとりで学習させると約 {minutes} 分かかります。", "en": "The book's settings for {epochs} epochs: about {minutes} min on a 2-core machine with nobody else training."},
     "race_note_custom": {"ja": "設定を変えたレースです (所要時間は測っていません)。", "en": "Custom settings (duration not measured)."},

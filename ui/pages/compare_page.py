@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
-from s2s.presets import COMPARISONS, RACES, Race
+from s2s.presets import COMPARISONS, RACES, race_variants
 from s2s.session import LaneSnapshot
 from ui import charts, keys, persist, widgets
 from ui.background import BackgroundCompare, poll_interval
@@ -19,7 +20,6 @@ from ui.widgets import live_status, start_pause_buttons, task_labels
 
 POLL_SECONDS = 0.7
 KEEP = {"persist_state": "session"}
-RACE_NAMES = ["lesson", "book"]  # s2s.presets.RACES of each task
 DEFAULT_BUDGET = 900  # seconds of training per variant at most
 DEFAULT_SEED = 0
 
@@ -49,9 +49,9 @@ def resume_from_url() -> None:
         del st.query_params["race"]
         return
     run = runner.run
-    named = [name for name, r in RACES[run.task].items() if (r.hidden, r.epochs, r.lr) == (run.race.hidden,
-             run.race.epochs, run.race.lr)]
-    ss[keys.COMPARE_TASK], ss[keys.COMPARE_RACE] = run.task, (named or ["lesson"])[0]
+    same = [name for name, r in RACES[run.task].items() if r.variants == run.race.variants]  # the same models
+    exact = [name for name in same if replace(RACES[run.task][name], minutes=0) == replace(run.race, minutes=0)]
+    ss[keys.COMPARE_TASK], ss[keys.COMPARE_RACE] = run.task, (exact or same or ["lesson"])[0]
     ss[keys.COMPARE_RACE_FOR] = (ss[keys.COMPARE_TASK], ss[keys.COMPARE_RACE])  # the boxes keep the run's values
     ss[keys.COMPARE_HIDDEN], ss[keys.COMPARE_EPOCHS], ss[keys.COMPARE_LR] = run.race.hidden, run.race.epochs, \
         run.race.lr
@@ -70,7 +70,8 @@ def _settings() -> dict:
     ss = st.session_state
     if ss.get(keys.COMPARE_TASK) not in COMPARISONS:
         ss[keys.COMPARE_TASK] = "addition"
-    if ss.get(keys.COMPARE_RACE) not in RACE_NAMES:
+    race_names = list(RACES[ss[keys.COMPARE_TASK]])  # the lesson's, the book's (and beyond chapter 8, on dates)
+    if ss.get(keys.COMPARE_RACE) not in race_names:
         ss[keys.COMPARE_RACE] = "lesson"
     chosen = (ss[keys.COMPARE_TASK], ss[keys.COMPARE_RACE])
     if ss.get(keys.COMPARE_RACE_FOR) != chosen:  # new task or race: its settings
@@ -82,15 +83,15 @@ def _settings() -> dict:
     c1, c2, c3, c4, c5, c6, c7 = st.columns([3, 3, 2, 2, 2, 2, 2])
     task = c1.selectbox(t("task"), list(COMPARISONS), key=keys.COMPARE_TASK,
                         format_func=task_labels(list(COMPARISONS)).get, **KEEP)
-    c2.selectbox(t("race"), RACE_NAMES, key=keys.COMPARE_RACE, format_func=labels(RACE_NAMES, "race_"), **KEEP)
+    c2.selectbox(t("race"), race_names, key=keys.COMPARE_RACE, format_func=labels(race_names, "race_"), **KEEP)
     c3.number_input(t("hidden"), 8, 512, key=keys.COMPARE_HIDDEN, **KEEP)
     c4.number_input(t("epochs"), 1, 100, key=keys.COMPARE_EPOCHS, **KEEP)
     c5.number_input(t("lr"), 0.0001, 0.1, key=keys.COMPARE_LR, step=0.001, format="%.4f", **KEEP)
     c6.number_input(t("budget"), 5, 3600, key=keys.COMPARE_BUDGET, step=30, **KEEP)
     c7.number_input(t("seed"), 0, 2**31 - 1, key=keys.COMPARE_SEED, **KEEP)
-    s = {"task": task, "hidden": int(ss[keys.COMPARE_HIDDEN]), "epochs": int(ss[keys.COMPARE_EPOCHS]),
-         "lr": float(ss[keys.COMPARE_LR]), "budget": float(ss[keys.COMPARE_BUDGET]),
-         "seed": int(ss[keys.COMPARE_SEED])}
+    s = {"task": task, "race": ss[keys.COMPARE_RACE], "hidden": int(ss[keys.COMPARE_HIDDEN]),
+         "epochs": int(ss[keys.COMPARE_EPOCHS]), "lr": float(ss[keys.COMPARE_LR]),
+         "budget": float(ss[keys.COMPARE_BUDGET]), "seed": int(ss[keys.COMPARE_SEED])}
     race = RACES[task][ss[keys.COMPARE_RACE]]
     if (race.hidden, race.epochs, race.lr) == (s["hidden"], s["epochs"], s["lr"]):
         note = t(f"race_note_{ss[keys.COMPARE_RACE]}", minutes=f"{race.minutes:g}", epochs=race.epochs)
@@ -101,7 +102,8 @@ def _settings() -> dict:
 
 
 def _new_compare(s: dict) -> BackgroundCompare:
-    compare = BackgroundCompare.for_race(s["task"], Race(s["hidden"], s["epochs"], s["lr"]), s["seed"], s["budget"])
+    race = replace(RACES[s["task"]][s["race"]], hidden=s["hidden"], epochs=s["epochs"], lr=s["lr"])
+    compare = BackgroundCompare.for_race(s["task"], race, s["seed"], s["budget"])
     persist.attach(compare)
     set_compare(compare)
     st.session_state.pop(keys.RESUMED_RACE, None)
@@ -174,8 +176,9 @@ def _draw(compare: BackgroundCompare, status: str, lanes: list[LaneSnapshot]) ->
             loss_rows.append(frame[["iteration", "smoothed", "variant"]])
     acc = pd.DataFrame(acc_rows, columns=["epoch", "iteration", "accuracy", "variant"])
     loss = pd.concat(loss_rows) if loss_rows else pd.DataFrame(columns=["iteration", "smoothed", "variant"])
+    raced = race_variants(compare.task, compare.race)
     book = pd.DataFrame([{"variant": _label(n), "accuracy": v.book_accuracy}
-                         for n, v in COMPARISONS[compare.task].items() if v.book_accuracy is not None])
+                         for n, v in raced.items() if v.book_accuracy is not None])
     st.markdown(f"**{t(f'status_{status}')}** &nbsp; {charts.variants_key([html.escape(n) for n in names])}",
                 unsafe_allow_html=True)
     left, right = st.columns(2)
@@ -196,8 +199,7 @@ def _draw(compare: BackgroundCompare, status: str, lanes: list[LaneSnapshot]) ->
         t("epoch"): [round(lane.epoch, 2) for lane in lanes],
         t("final_acc"): [f"{lane.evals[-1, 2]:.1%}" if len(lane.evals) else "–" for lane in lanes],
         t("best_acc"): [f"{lane.evals[:, 2].max():.1%}" if len(lane.evals) else "–" for lane in lanes],
-        t("book_acc"): [f"{v.book_accuracy:.0%}" if v.book_accuracy is not None else "–"
-                        for v in COMPARISONS[compare.task].values()],
+        t("book_acc"): [f"{v.book_accuracy:.0%}" if v.book_accuracy is not None else "–" for v in raced.values()],
         t("train_time"): [round(lane.train_seconds, 1) for lane in lanes],
         t("parameters"): [f"{lane.parameters:,}" for lane in lanes],
     })
