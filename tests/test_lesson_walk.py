@@ -12,7 +12,7 @@ from ui.lessons import LESSONS
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.parametrize(("chapter", "lang"), [("ch7", "en"), ("ch8", "ja")])
+@pytest.mark.parametrize(("chapter", "lang"), [("ch7", "en"), ("ch8", "ja"), ("ch85", "en")])
 def test_every_step_opens_its_page_and_the_way_back_keeps_the_chapter_and_step(server, browser, chapter, lang):  # noqa: F811
     records = walk(server, browser, chapter, lang, quick=True)
     assert [r["step"] for r in records] == list(range(1, len(LESSONS[chapter].steps) + 1))

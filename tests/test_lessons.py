@@ -88,9 +88,13 @@ def test_fallback_opens_try_with_a_model_trained_the_steps_way(key, index):
     if step.fallback:  # trained the step's way
         assert (model.config.kind, model.config.hidden_size, model.config.reverse) == (preset.model, preset.hidden,
                                                                                          preset.reverse)
+        assert (model.config.cell, model.config.heads) == (preset.cell, preset.heads)
         accuracy = evaluate(model, make_split(step.task, 0, 1000, 5)[1])["accuracy"]
-        book = {"book_baseline": 0.10, "book_reversed": 0.50, "book_peeky": 0.99}[step.preset]
-        assert abs(accuracy - book) < 0.07, accuracy  # about the book's epoch-25 figure
+        book = {"book_baseline": 0.10, "book_reversed": 0.50, "book_peeky": 0.99}.get(step.preset)
+        if book is None:  # beyond the book: the GRU's and the Transformer's presets learn the dates
+            assert accuracy >= 0.95, accuracy
+        else:
+            assert abs(accuracy - book) < 0.07, accuracy  # about the book's epoch-25 figure
     else:  # the task's shipped model is of the step's kind
         assert model.config.kind == preset.model and model.config.reverse == preset.reverse
 

@@ -43,7 +43,8 @@ def test_a_preset_builds_its_model_and_training_configs(task, name):
     p = PRESETS[task][name]
     assert p.task == task
     assert p.model_config(20) == ModelConfig(kind=p.model, vocab_size=20, wordvec_size=p.wordvec,
-                                             hidden_size=p.hidden, reverse=p.reverse, forget_bias=p.forget_bias)
+                                             hidden_size=p.hidden, reverse=p.reverse, forget_bias=p.forget_bias,
+                                             cell=p.cell, layers=p.layers, heads=p.heads)
     assert p.train_config() == TrainConfig(batch_size=p.batch, lr=p.lr, optimizer="adam", clip=p.clip,
                                            epochs=p.epochs, schedule=p.schedule)
     given = p.train_config(seed=7, workers=2, epochs=1.5)

@@ -1,5 +1,6 @@
-"""Guided lessons that follow the book: chapter 7 (plain Seq2seq on addition, reversed input, Peeky)
-and chapter 8 (attention on dates, then Japanese dates). Each step: a short explanation, a question
+"""Guided lessons that follow the book: chapter 7 (plain Seq2seq on addition, reversed input, Peeky),
+chapter 8 (attention on dates, then Japanese dates) and what comes after it (the GRU, the Transformer).
+Each step: a short explanation, a question
 for the class, and what "Set up" does (the page it opens and the settings it puts there).
 
 Texts are here rather than in ui.i18n because they are long and belong together; both languages
@@ -21,6 +22,8 @@ class Step:
     page: str  # try, train, compare, inside, errors
     task: str
     preset: str = ""  # Train: the preset to load (its seed fixed to 0)
+    race: str = "lesson"  # Compare: the race (s2s.presets.RACES of the task)
+    source: str = ""  # Try / Inside: the model to pick ("session": the one just trained; "": the shipped one)
     query: str = ""  # Try / Inside: the question typed in
     history: bool = False  # Train: open the answer history
     # the machine's time for the step (setting up, training or racing until its point shows) on a 2-core
@@ -161,4 +164,49 @@ CHAPTER_8 = Lesson("ch8", {"ja": "第 8 章: Attention で日付をそろえる"
         "try", "date_ja", query="平成25年6月17日", minutes=0.5),
 ))
 
-LESSONS = {lesson.key: lesson for lesson in (CHAPTER_7, CHAPTER_8)}
+BEYOND = Lesson("ch85", {"ja": "8.5 節の先へ: GRU と Transformer", "en": "8.5 and beyond: GRU and Transformer"}, (
+    Step(
+        {"ja": "1. LSTM の代わりに GRU (付録 C)", "en": "1. A GRU in place of the LSTM (appendix C)"},
+        {"ja": "GRU は記憶セル c を持たず、更新ゲート z とリセットゲート r の 2 つだけで h を書き換えます。"
+               "第 8 章と同じ Attention のモデルを GRU で学習させると、LSTM と同じく 2 エポックほどで 99% を超えます。",
+         "en": "A GRU has no cell state c: two gates, update z and reset r, rewrite h. Train chapter 8's attention "
+               "model with a GRU: like the LSTM it passes 99 % within about two epochs."},
+        {"ja": "ゲートが 4 つから 2 つに減っても同じように学習できるのはなぜでしょう？",
+         "en": "Why can it learn as well with two gates instead of four?"},
+        "train", "date", preset="gru", minutes=1.0, fallback="date_gru"),
+    Step(
+        {"ja": "2. 再帰をやめる: Transformer (8.5.3 節)", "en": "2. No recurrence: the Transformer (section 8.5.3)"},
+        {"ja": "Transformer には LSTM も GRU もありません。すべての文字が同時に、注意 (Attention) だけで互いを見ます。"
+               "文字の順番は、埋め込みに足す位置のサイン波 (位置エンコーディング) で伝えます。"
+               "1 層・ヘッド 4 つ・幅 64 のモデルは、1 エポックもしないうちに半分以上の日付を正しく書き、"
+               "2 エポックで 99% 近くになります。",
+         "en": "The Transformer has no LSTM and no GRU: every character looks at every other at once, through "
+               "attention alone. The order of the characters comes from sine waves added to the embeddings "
+               "(the position encoding). With one layer, four heads and 64 dimensions it writes more than half "
+               "the dates right within an epoch, and nearly 99 % after two."},
+        {"ja": "再帰がないのに、モデルは `9/27/94` の `9` が月だとどうやって知るのでしょう？",
+         "en": "With no recurrence, how does the model know that the `9` of `9/27/94` is the month?"},
+        "train", "date", preset="transformer", minutes=1.5, fallback="date_transformer"),
+    Step(
+        {"ja": "3. ヘッドごとの注意を見る", "en": "3. Every head's attention"},
+        {"ja": "いま学習した Transformer の中を見ます。4 つのヘッドはそれぞれ別の場所を見ています: 答えのある文字を"
+               "書くとき、あるヘッドは月を、別のヘッドは日や年を見ます (交差注意)。問題どうしの自己注意も選べます。",
+         "en": "Look inside the Transformer you just trained. Its four heads look at different places: while "
+               "writing a character of the answer one head looks at the month, another at the day or the year "
+               "(cross-attention). The question's self-attention can be picked too."},
+        {"ja": "ヘッドが 1 つだけだったら、何が難しくなるでしょう？",
+         "en": "With a single head, what would be harder?"},
+        "inside", "date", query="TUESDAY, SEPTEMBER 27, 1994", source="session", minutes=0.5),
+    Step(
+        {"ja": "4. 3 つを同時に比べる", "en": "4. The three side by side"},
+        {"ja": "同じデータ・同じシードで、本の LSTM の Attention、同じものを GRU で、そして Transformer を交互に"
+               "学習させます (2 エポック、約 2 分)。Transformer は最初に上がり、3 つとも最後には 95% を超えます。",
+         "en": "The book's LSTM with attention, the same with a GRU, and the Transformer, trained in turns on the "
+               "same data and seed (2 epochs, about 2 minutes). The Transformer rises first; by the end all three "
+               "are past 95 %."},
+        {"ja": "どれが最初に 50% を超えるでしょう？予想してから Start を押しましょう。",
+         "en": "Which passes 50 % first? Guess, then press Start."},
+        "compare", "date", race="beyond", minutes=2.0),
+))
+
+LESSONS = {lesson.key: lesson for lesson in (CHAPTER_7, CHAPTER_8, BEYOND)}

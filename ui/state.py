@@ -30,6 +30,8 @@ BOOK_MODELS = {
     "addition_book_baseline": "addition",
     "addition_book_reversed": "addition",
     "addition_book_peeky": "addition",
+    "date_gru": "date",  # beyond the book: its presets gru and transformer (weights/README.md)
+    "date_transformer": "date",
 }
 TASK_NAMES = list(TASKS)
 

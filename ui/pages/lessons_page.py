@@ -32,9 +32,9 @@ def set_up(step: Step, shipped: bool = False) -> None:
     if step.page == "train":  # a fresh model, with a fixed seed: the class sees the curve the teacher rehearsed
         train_page.set_up(step.task, step.preset or "default", seed=0, history=step.history)
     elif step.page == "compare":
-        compare_page.set_up(step.task, "lesson", seed=0)  # the race that fits a lesson
-    else:  # the picker chooses the shipped model first
-        widgets.set_up(step.task, query=step.query or None)
+        compare_page.set_up(step.task, step.race, seed=0)  # a race that fits a lesson
+    else:  # the picker chooses the shipped model first, unless the step looks at the model just trained
+        widgets.set_up(step.task, source=step.source or None, query=step.query or None)
     st.switch_page(PAGES[step.page], query_params=url_state())  # (without query_params it clears the address)
 
 
