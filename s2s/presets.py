@@ -161,7 +161,7 @@ RACES: dict[str, dict[str, Race]] = {
     "addition": {"lesson": Race(128, 15, minutes=3.5), "book": Race(BOOK.hidden, BOOK.epochs, minutes=6.0)},
     "date": {"lesson": Race(128, 2, 0.005, minutes=1.0),
              "book": Race(BOOK_DATE.hidden, BOOK_DATE.epochs, minutes=10.0),
-             "beyond": Race(128, 2, 0.005, minutes=2.0, variants="date")},
+             "beyond": Race(128, 2, 0.005, minutes=1.6, variants="date")},
 }
 
 
