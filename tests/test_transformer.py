@@ -244,10 +244,18 @@ def test_the_app_trains_a_transformer_and_every_page_takes_it():
     assert not at.exception
     config = at.session_state[keys.RUNNER].model.config
     assert (config.kind, config.hidden_size, config.heads, config.layers) == ("transformer", 32, 4, 2)
+    at.toggle(key=keys.TRAIN_HISTORY).set_value(True).run()  # the scrub-back history of a Transformer's answers
+    assert not at.exception and len(at.session_state[keys.RUNNER].history.snapshots) >= 2
     for page in ("try", "inside", "errors"):
         at.switch_page(f"app_pages/{page}.py").run()
         at.selectbox(key="model_source").set_value("session").run()
         assert not at.exception, (page, at.exception)
+        if page == "try":  # what-if and beam search decode it too
+            at.toggle(key="try_whatif").set_value(True).run()
+            at.toggle(key="try_beam").set_value(True).run()
+            assert not at.exception, at.exception
+            beams = [c.value for c in at.caption if "greedy" in c.value.lower() or "beam" in c.value.lower()]
+            assert beams, "the beam search said nothing of its best answer"
     at.switch_page("app_pages/inside.py").run()
     groups = at.get("button_group")
     assert list(groups[0].options) == ["hidden state h"]
