@@ -22,6 +22,7 @@ import numpy as np
 
 from s2s.data import Codec
 from s2s.models import ModelConfig, Seq2seq, build_model
+from s2s.store import write_atomically
 
 FORMAT = "s2s-checkpoint"
 VERSION = 1
@@ -57,17 +58,7 @@ def save_checkpoint(path: str | Path, model: Seq2seq, codec: Codec, **info) -> N
     meta = {"format": FORMAT, "version": VERSION, "model": model.config.to_dict(), "codec": codec.to_dict(), **info}
     arrays = {name: np.ascontiguousarray(p, dtype=np.float32) for name, p, _ in model.named_parameters()}
     arrays[META_KEY] = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent or ".")
-    try:
-        os.chmod(tmp, 0o644)  # mkstemp makes the file private; a checkpoint is an ordinary file
-        with os.fdopen(fd, "wb") as f:
-            np.savez_compressed(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, lambda f: np.savez_compressed(f, **arrays), mode=0o644)  # an ordinary file
 
 
 def checkpoint_bytes(model: Seq2seq, codec: Codec, **info) -> bytes:

@@ -401,7 +401,7 @@ def build_model(config: ModelConfig, rng: np.random.Generator | None = None, dty
     """A freshly initialised model of the configured kind, as the book initialises it except for the
     forget gates' bias: config.forget_bias in the f block of the encoder's and the decoder's LSTM."""
     if config.kind == "transformer":
-        from s2s.transformer import TransformerSeq2seq  # it imports this module's Trace
+        from s2s.transformer import TransformerSeq2seq  # here: that module builds on this one's Seq2seq
 
         return TransformerSeq2seq(config, rng, dtype)
     cls = MODEL_CLASSES[config.kind]

@@ -23,8 +23,10 @@ import secrets
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -53,6 +55,24 @@ class Saved:
     meta: dict
     arrays: dict[str, np.ndarray]
     saved_at: float
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], None], mode: int | None = None) -> None:
+    """Write a file through a temporary one in the same folder (hidden: a leading '.') and one rename over
+    `path`: a reader finds the old file or the new one, whole; a process killed meanwhile leaves the old one.
+    `mode`: the file's permissions (a temporary file is private). OSError if it cannot be written."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        if mode is not None:
+            os.chmod(tmp, mode)
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def store_from_environment(env=os.environ) -> RunStore:
@@ -134,16 +154,7 @@ class RunStore:
                              mb=mb, limit=limit)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=self.root)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    np.savez(f, **payload)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomically(path, lambda f: np.savez(f, **payload))
         except OSError as e:
             raise StoreError(f"the run could not be saved in {self.root}: {e.strerror or e}", "unwritable") from None
         self.tidy(keep=token)
@@ -175,10 +186,7 @@ class RunStore:
         path = self.path(token, "owner")
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=self.root)
-            with os.fdopen(fd, "w") as f:
-                f.write(owner)
-            os.replace(tmp, path)
+            write_atomically(path, lambda f: f.write(owner.encode("utf-8")))
         except OSError as e:
             raise StoreError(f"the run could not be claimed in {self.root}: {e.strerror or e}", "unwritable") from None
 

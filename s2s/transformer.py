@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from s2s.layers import Module, TimeAffine, TimeEmbedding, TimeSoftmaxWithLoss, softmax
+from s2s.models import Seq2seq, Trace
 
 
 def positional_encoding(T: int, d: int, dtype=np.float64) -> np.ndarray:
@@ -320,9 +321,9 @@ def _embed(e: np.ndarray) -> np.ndarray:
     return e * math.sqrt(d) + positional_encoding(T, d, e.dtype)
 
 
-class TransformerSeq2seq(Module):
-    """The Transformer as a Seq2seq of this project: forward(xs, ts) -> loss, backward(), scores, generate, with
-    the model width hidden_size, `heads` heads, `layers` layers in each stack and a feed-forward width of four
+class TransformerSeq2seq(Seq2seq):
+    """The Transformer as a Seq2seq of this project (forward, backward, scores and read are Seq2seq's), with the
+    model width hidden_size, `heads` heads, `layers` layers in each stack and a feed-forward width of four
     times the model width (the paper's ratio). ``config.wordvec_size`` is not used: the embedding is as wide
     as the model."""
 
@@ -337,29 +338,9 @@ class TransformerSeq2seq(Module):
         self.softmax = TimeSoftmaxWithLoss()
         self.flatten()
 
-    def children(self):
-        return {"encoder": self.encoder, "decoder": self.decoder}
-
-    def read(self, xs: np.ndarray) -> np.ndarray:
-        """The question as the encoder reads it (reversed when configured, as the other models)."""
-        return xs[:, ::-1] if self.reverse else xs
-
-    def scores(self, xs: np.ndarray, decoder_xs: np.ndarray) -> np.ndarray:
-        """Teacher forcing: xs (N, Te), decoder_xs (N, Td) -> scores (N, Td, V)."""
-        return self.decoder.forward(decoder_xs, self.encoder.forward(self.read(xs)))
-
-    def forward(self, xs: np.ndarray, ts: np.ndarray) -> float:
-        """xs (N, Te) question ids, ts (N, 1 + Td) answer ids starting with '_' -> mean loss."""
-        return self.softmax.forward(self.scores(xs, ts[:, :-1]), ts[:, 1:])
-
-    def backward(self, dout: float = 1.0) -> None:
-        self.encoder.backward(self.decoder.backward(self.softmax.backward(dout)))
-
     def generate(self, xs: np.ndarray, start_id: int, sample_size: int, trace: bool = False):
         """Greedy decoding one step at a time, each decoder layer keeping its keys and values so far:
         xs (N, Te) -> ids (N, sample_size), plus a Trace (s2s.models.Trace) if asked."""
-        from s2s.models import Trace
-
         xs_read = self.read(np.asarray(xs))
         memory = self.encoder.forward(xs_read)
         enc_maps = np.stack([layer.attn.weights for layer in self.encoder.layers.layers])
