@@ -146,7 +146,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "preset_book_peeky": {"ja": "本の設定: Peeky + 入力反転", "en": "Book: Peeky + reversed"},
     "preset_book_attention": {"ja": "本の設定: Attention", "en": "Book: attention"},
     "preset_gru": {"ja": "GRU で Attention (付録 C)", "en": "Attention with a GRU (appendix C)"},
-    "preset_transformer": {"ja": "Transformer (1 層、ヘッド 4、幅 64)", "en": "Transformer (1 layer, 4 heads, 64 wide)"},
+    "preset_transformer": {"ja": "Transformer (ヘッド 4、幅 64)", "en": "Transformer (4 heads, 64 wide)"},
     "model_kind": {"ja": "モデルの種類", "en": "Model kind"},
     "kind_seq2seq": {"ja": "Seq2seq", "en": "Seq2seq"},
     "kind_peeky": {"ja": "Peeky Seq2seq", "en": "Peeky Seq2seq"},
