@@ -418,6 +418,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "model_addition_book_baseline": {"ja": "同梱: 素の seq2seq (本の設定で 25 エポック)", "en": "shipped: plain seq2seq (the book's settings, 25 epochs)"},
     "model_addition_book_reversed": {"ja": "同梱: 入力反転 (本の設定で 25 エポック)", "en": "shipped: reversed input (the book's settings, 25 epochs)"},
     "model_addition_book_peeky": {"ja": "同梱: Peeky + 入力反転 (本の設定で 25 エポック)", "en": "shipped: Peeky + reversed (the book's settings, 25 epochs)"},
+    "model_addition_gru": {"ja": "同梱: GRU の Peeky + 入力反転 (10 エポック)", "en": "shipped: Peeky + reversed with a GRU (10 epochs)"},
+    "model_addition_transformer": {"ja": "同梱: Transformer (10 エポック)", "en": "shipped: Transformer (10 epochs)"},
     "model_date_gru": {"ja": "同梱: GRU の Attention (2 エポック)", "en": "shipped: attention with a GRU (2 epochs)"},
     "model_date_transformer": {"ja": "同梱: Transformer (2 エポック)", "en": "shipped: Transformer (2 epochs)"},
     "lesson_progress": {"ja": "ステップ {k} / {n}", "en": "Step {k} of {n}"},

@@ -30,7 +30,9 @@ BOOK_MODELS = {
     "addition_book_baseline": "addition",
     "addition_book_reversed": "addition",
     "addition_book_peeky": "addition",
-    "date_gru": "date",  # beyond the book: its presets gru and transformer (weights/README.md)
+    "addition_gru": "addition",  # beyond the book: the presets gru and transformer (weights/README.md)
+    "addition_transformer": "addition",
+    "date_gru": "date",
     "date_transformer": "date",
 }
 TASK_NAMES = list(TASKS)
