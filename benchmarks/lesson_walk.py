@@ -1,6 +1,6 @@
 """A whole lesson walked as a teacher walks it, in presentation mode, timed: does each step show its point?
 
-    python -m benchmarks.lesson_walk                    # chapter 7 in English, then chapter 8 in Japanese
+    python -m benchmarks.lesson_walk                    # chapter 7 in English, chapter 8 in Japanese, 8.5 too
     python -m benchmarks.lesson_walk --chapter ch8 --lang en
     python -m benchmarks.lesson_walk --quick            # the mechanics only (tests/test_lesson_walk.py)
 
@@ -9,7 +9,7 @@ projector). The walk opens /lessons?present=1&lang=.., picks the chapter, and fo
 "Set up", does what the step asks and waits until the page shows the step's point (below), goes back
 with the banner's "Back to the lesson" and checks that the same chapter and step are shown, then
 presses Next. Each step's wall-clock seconds are printed beside the minutes the lesson announces, and
-the lesson's total against its limit (chapter 7: 10 minutes, chapter 8: 8).
+the lesson's total against its limit (chapter 7: 10 minutes, chapter 8 and "8.5 and beyond": 8).
 
 The points (what the class must see; ``POINTS``):
 - Try / Inside / Errors: the answer tiles with the true answer / the heatmaps / the error charts.
@@ -183,7 +183,7 @@ def walk(url: str, browser, chapter: str, lang: str, quick: bool = False, size=(
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--chapter", choices=sorted(LESSONS), action="append")
-    p.add_argument("--lang", choices=["ja", "en"], help="default: English for chapter 7, Japanese for chapter 8")
+    p.add_argument("--lang", choices=["ja", "en"], help="default: Japanese for chapter 8, else English")
     p.add_argument("--quick", action="store_true")
     args = p.parse_args(argv)
     from playwright.sync_api import sync_playwright
@@ -194,8 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     totals = []
     with streamlit_server() as (url, _proc), sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        for chapter in args.chapter or ["ch7", "ch8"]:
-            lang = args.lang or ("en" if chapter == "ch7" else "ja")
+        for chapter in args.chapter or ["ch7", "ch8", "ch85"]:
+            lang = args.lang or ("ja" if chapter == "ch8" else "en")
             records = walk(url, browser, chapter, lang, args.quick)
             for r in records:
                 print(json.dumps(r, ensure_ascii=False), flush=True)
