@@ -261,6 +261,9 @@ def test_the_app_trains_a_transformer_and_every_page_takes_it():
     assert list(groups[0].options) == ["hidden state h"]
     assert [h.value for h in at.header if "head" in h.value] == ["Every head's attention (Transformer)"]
     assert sum(1 for m in at.markdown if m.value.startswith("**head ")) == 4  # one small map per head
+    at.selectbox(key="inside_heads_pick").set_value(3).run()  # one head, large
+    assert [m.value for m in at.markdown if m.value.startswith("**head ")] == ["**head 3**"]
+    at.selectbox(key="inside_heads_pick").set_value(0).run()
     at.selectbox(key="inside_heads_layer").set_value(2).run()
     at.get("button_group")[1].set_value("encoder").run()
     assert not at.exception

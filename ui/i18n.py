@@ -159,6 +159,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "heads_map_decoder": {"ja": "答え → 答え (デコーダの自己注意)", "en": "answer → answer (decoder self-attention)"},
     "heads_layer": {"ja": "層", "en": "Layer"},
     "head": {"ja": "ヘッド {k}", "en": "head {k}"},
+    "heads_pick": {"ja": "ヘッド", "en": "Head"},
+    "heads_all": {"ja": "すべて並べる", "en": "all, side by side"},
     "layers": {"ja": "層の数", "en": "Layers"},
     "layers_help": {"ja": "Transformer のエンコーダとデコーダ、それぞれの層の数", "en": "The Transformer's layers in "
                     "its encoder and in its decoder"},

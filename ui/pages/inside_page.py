@@ -199,16 +199,20 @@ def _heads(a: Answer, codec: Codec) -> None:
     which = st.segmented_control(t("heads_which"), HEAD_MAPS, key="inside_heads_map",
                                  format_func=labels(HEAD_MAPS, "heads_map_"), **KEEP) or "cross"
     weights = getattr(maps, which)  # (L, heads, Tq, Tk)
-    layer = st.columns(4)[0].selectbox(t("heads_layer"), list(range(1, len(weights) + 1)), key="inside_heads_layer",
-                                       **KEEP)
+    c1, c2 = st.columns(4)[:2]
+    layer = c1.selectbox(t("heads_layer"), list(range(1, len(weights) + 1)), key="inside_heads_layer", **KEEP)
+    # every head side by side (small multiples), or one of them large
+    names = {0: t("heads_all"), **{k: t("head", k=k) for k in range(1, weights.shape[1] + 1)}}  # looked up now
+    head = c2.selectbox(t("heads_pick"), list(names), key="inside_heads_pick", format_func=names.get, **KEEP)
     enc_chars, dec_chars = _chars(a, codec)
     rows, cols = {"cross": (dec_chars, enc_chars), "encoder": (enc_chars, enc_chars),
                   "decoder": (dec_chars, dec_chars)}[which]
     ys, xs = step_labels(rows), step_labels(cols)
     per_head = weights[min(layer, len(weights)) - 1]
-    for start in range(0, len(per_head), HEADS_PER_ROW):
-        for col, k in zip(st.columns(HEADS_PER_ROW), range(start, min(start + HEADS_PER_ROW, len(per_head))),
-                          strict=False):
+    shown = range(len(per_head)) if not head or head > len(per_head) else [head - 1]
+    per_row = HEADS_PER_ROW if len(shown) > 1 else 1
+    for start in range(0, len(shown), per_row):
+        for col, k in zip(st.columns(per_row), shown[start:start + per_row], strict=False):
             with col.container(key=f"head_{k}"):
                 st.markdown(f"**{t('head', k=k + 1)}**")
                 st.altair_chart(charts.heatmap(charts.matrix_frame(per_head[k], xs, ys), "", "", t("weight"),
