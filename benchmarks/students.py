@@ -399,14 +399,24 @@ class Student:
         await self.wait(lambda: self.finished_seq > sent and self.status_after(sent) == "Paused", "paused after Pause")
 
 
+async def _loop_lag(out: list[float], every: float = 0.1) -> None:
+    with contextlib.suppress(asyncio.CancelledError):
+        while True:
+            t0 = time.perf_counter()
+            await asyncio.sleep(every)
+            out.append(time.perf_counter() - t0 - every)
+
+
 async def run_class(url: str, n: int, *, first: int = 0, think: tuple[float, float] = THINK_SECONDS,
                     questions: int = QUESTIONS, watch_s: float = 0.0, opening_at_once: int = 8,
-                    log: Callable[[str], None] = lambda s: None) -> dict:
+                    pause_check: bool = True, log: Callable[[str], None] = lambda s: None) -> dict:
     """A class of `n` simulated students (numbered from `first`) through the lesson: arrive (at most
     `opening_at_once` loading at the same moment) and start training; once all train, go to Try and ask;
     back on Train, watch for `watch_s` seconds more (time to 90 %); every other student pauses, and all
-    counters are checked 11 s apart; leave. Returns the figures (JSON-ready)."""
+    counters are checked 11 s apart (`pause_check`); leave. Returns the figures (JSON-ready)."""
     students = [Student(first + i, url, think=think, questions=questions) for i in range(n)]
+    lags: list[float] = []
+    lag_task = asyncio.create_task(_loop_lag(lags))
     gate = asyncio.Semaphore(opening_at_once)
     t_begin = time.perf_counter()
     phases: dict[str, float] = {}
@@ -436,11 +446,11 @@ async def run_class(url: str, n: int, *, first: int = 0, think: tuple[float, flo
         while time.perf_counter() < end and any(s.f.to_target_s is None for s in students):
             await asyncio.sleep(1.0)
     phases["watched"] = time.perf_counter()
-    paused = students[::2]
+    paused = students[::2] if pause_check else []
     await asyncio.gather(*(s.pause() for s in paused))
-    first_read = await asyncio.gather(*(s.read_counters() for s in students))
-    await asyncio.sleep(11)
-    second_read = await asyncio.gather(*(s.read_counters() for s in students))
+    first_read = await asyncio.gather(*(s.read_counters() for s in students)) if pause_check else [None] * n
+    await asyncio.sleep(11 if pause_check else 0)  # longer than the slowest live refresh (ui.background)
+    second_read = await asyncio.gather(*(s.read_counters() for s in students)) if pause_check else [None] * n
     for s, a, b in zip(students, first_read, second_read, strict=True):
         if a is None or b is None:
             continue
@@ -450,11 +460,16 @@ async def run_class(url: str, n: int, *, first: int = 0, think: tuple[float, flo
             s.f.crosstalk.append(f"student {s.f.k} kept training but its counter stayed at {a}")
     phases["checked"] = time.perf_counter()
     await asyncio.gather(*(s.close() for s in students))
+    lag_task.cancel()
+    lags.sort()
     rates = [(b - a) / (phases["asked"] - phases["asking"]) if a is not None and b is not None else math.nan
              for a, b in zip(before, after, strict=True)]
     return {
         "students": n, "t_begin": t_begin, "phases": phases,
         "iterations_per_s": rates,
+        # how late this process's event loop ran what was due (every answer's timing waits for it too)
+        "loop_lag_p95_s": lags[min(len(lags) - 1, int(0.95 * len(lags)))] if lags else math.nan,
+        "cpu_s": time.process_time(),  # this process's CPU time so far (all its students)
         "figures": [s.f.__dict__ for s in students],
     }
 
