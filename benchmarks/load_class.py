@@ -226,7 +226,8 @@ def _student_figures(result: dict, n: int) -> dict:
     reached = [f["to_target_s"] for f in fs if f["to_target_s"] is not None]
     projected = [EXAMPLES_TO_90 / (r * BATCH) for r in rates if r > 0]
     return {
-        "latencies": lat, "answers": len(lat), "questions": sum(len(f["asked_at"]) for f in fs),
+        "latencies": lat, "answered": [a for f in fs for a in f["answers"]], "answers": len(lat),
+        "questions": sum(len(f["asked_at"]) for f in fs),
         "answer_p50_s": statistics.median(lat) if lat else math.nan, "answer_p95_s": load._percentile(lat, 0.95),
         "answer_max_s": max(lat, default=math.nan),
         "wrong_answers": sum(1 for f in fs for _, want, got in f["answers"] if want != got),
