@@ -98,8 +98,10 @@ def _chromium_seconds() -> float:
     return load.cpu_seconds([p for p in load.family(os.getpid()) if "chrom" in load._comm(p)])
 
 
-async def _browsers(n: int, url: str) -> dict:
-    """`n` Chromium pages through benchmarks/load.py's lesson (no pause check: the students do it)."""
+async def _browsers(n: int, url: str, shared: bool) -> dict:
+    """`n` Chromium pages through benchmarks/load.py's lesson (no pause check: the students do it); at autogroup
+    nice 10 when they share the server's CPUs, else at normal priority (other work on a shared machine would
+    otherwise starve them)."""
     from playwright.async_api import async_playwright
 
     out: dict = {"latencies": [], "errors": [], "stalls": [], "rates": [], "cpu_s": 0.0}
@@ -107,7 +109,8 @@ async def _browsers(n: int, url: str) -> dict:
         return out
     async with async_playwright() as pw:
         folder = Path(tempfile.mkdtemp(prefix="s2s-class-"))
-        browsers = [await pw.chromium.launch(executable_path=load._niced_browser(folder), args=load.CHROMIUM_ARGS)
+        chromium = load._niced_browser(folder) if shared else load.CHROMIUM
+        browsers = [await pw.chromium.launch(executable_path=chromium, args=load.CHROMIUM_ARGS)
                     for _ in range(math.ceil(n / load.PAGES_PER_BROWSER))]
         sessions = [load.Session(k, await browsers[k // load.PAGES_PER_BROWSER].new_page(
             viewport={"width": 1280, "height": 720}), url, load.THINK_SECONDS) for k in range(n)]
@@ -172,7 +175,7 @@ async def _class(url: str, pid: int, n: int, browsers: int, watch: float, ttl: f
     # their clocks); sharing the server's, at autogroup nice 10 like the browsers
     proc = await asyncio.create_subprocess_exec(*(_niced(cmd) if shared else cmd), cwd=ROOT,
                                                 stderr=asyncio.subprocess.PIPE)
-    (_, err), browsed = await asyncio.gather(proc.communicate(), _browsers(browsers, url))
+    (_, err), browsed = await asyncio.gather(proc.communicate(), _browsers(browsers, url, shared))
     busy1, wall1 = _machine_busy()
     cpu1 = _cpu_parts(pid)
     stop.set()

@@ -338,9 +338,12 @@ class Student:
             t0 = time.perf_counter()
             sent = await self.set_widget("query", string_value=text)
             self.f.asked_at.append(t0)
-            got = await self._answer_after(sent)
+            earlier = {question(self.f.k, i)[1] for i in range(j)}  # a late answer to one of them is not this one
+            got = await self._answer_after(sent, earlier)
             if got is None:
-                self.f.unanswered.append(f"student {self.f.k}: no answer to {text} within {ANSWER_TIMEOUT:.0f} s")
+                finished = "a run finished since" if self.finished_seq > sent else "no run finished since"
+                self.f.unanswered.append(f"student {self.f.k}: no answer to {text} within {ANSWER_TIMEOUT:.0f} s "
+                                         f"({self.seq - sent} messages received, {finished})")
                 continue
             answer, at = got
             self.f.latencies.append(at - t0)
@@ -351,15 +354,16 @@ class Student:
                 (self.f.crosstalk if answer in others else self.f.errors).append(
                     f"student {self.f.k}: {text} answered {answer!r} ({where} answer; expected {expected})")
 
-    async def _answer_after(self, sent: int) -> tuple[str, float] | None:
-        """The answer element that came after message `sent` (inside the container keyed "answer")."""
+    async def _answer_after(self, sent: int, earlier: set[str]) -> tuple[str, float] | None:
+        """The answer element that came after message `sent` (inside the container keyed "answer"), other than
+        a late one to an `earlier` question of this student's."""
         found: list[tuple[str, float]] = []
 
         def arrived() -> bool:
             for path, seen in self.html.items():
                 if seen.seq > sent and self._in_block(path, "answer"):
                     m = ANSWER_RE.search(seen.value)
-                    if m:
+                    if m and m.group(1) not in earlier:
                         found.append((m.group(1), seen.at))
                         return True
             return False
