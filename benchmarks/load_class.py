@@ -325,6 +325,11 @@ def table(f: dict) -> str:
         (f"the same, projected from each student's speed ({EXAMPLES_TO_90:,} examples)", _spread(f["to_90_projected"])),
         ("cores used during the class: " + " / ".join(f["cores"]),
          " / ".join(f"{v:.2f}" for v in f["cores"].values())),
+        ("server CPU per session while the class runs (the server's cores / sessions; training not included)",
+         f"{f['cores']['server'] / max(1, f['students'] + f['browsers']) * 1000:.1f} ms per second"),
+        ("training examples per CPU second of the training workers",
+         f"{(f['examples_per_second'] + f['browser_examples_per_s']) / f['cores']['training workers']:,.0f}"
+         if f["cores"]["training workers"] > 0 else "–"),
         ("client CPU per simulated student / per browser page (whole run)",
          f"{per_student:.2f} / {per_browser:.2f} s"),
         ("the simulated students' event loop: lag p95 (included in their answer times)",
