@@ -98,14 +98,15 @@ def _chromium_seconds() -> float:
     return load.cpu_seconds([p for p in load.family(os.getpid()) if "chrom" in load._comm(p)])
 
 
-async def _browsers(n: int, url: str, shared: bool) -> dict:
+async def _browsers(n: int, url: str, shared: bool, training: asyncio.Event, ask: asyncio.Event) -> dict:
     """`n` Chromium pages through benchmarks/load.py's lesson (no pause check: the students do it); at autogroup
     nice 10 when they share the server's CPUs, else at normal priority (other work on a shared machine would
-    otherwise starve them)."""
+    otherwise starve them). Sets `training` once every page trains (or failed), then waits for `ask`."""
     from playwright.async_api import async_playwright
 
     out: dict = {"latencies": [], "errors": [], "stalls": [], "rates": [], "cpu_s": 0.0}
     if n == 0:
+        training.set()
         return out
     async with async_playwright() as pw:
         folder = Path(tempfile.mkdtemp(prefix="s2s-class-"))
@@ -115,10 +116,18 @@ async def _browsers(n: int, url: str, shared: bool) -> dict:
         sessions = [load.Session(k, await browsers[k // load.PAGES_PER_BROWSER].new_page(
             viewport={"width": 1280, "height": 720}), url, load.THINK_SECONDS) for k in range(n)]
         gate = asyncio.Semaphore(load.OPENING_AT_ONCE)
+        arrived = 0
 
         async def lesson(s: load.Session) -> None:
+            nonlocal arrived
             try:
-                await s.start_training(gate)
+                try:
+                    await s.start_training(gate)
+                finally:
+                    arrived += 1
+                    if arrived == n:
+                        training.set()
+                await ask.wait()
                 a, t0 = await s.iteration(), time.perf_counter()
                 await s.go("try")
                 await s.ask()
@@ -173,9 +182,29 @@ async def _class(url: str, pid: int, n: int, browsers: int, watch: float, ttl: f
     cpu0 = _cpu_parts(pid)
     # on CPUs of their own the students run at normal priority (niced, other work on the machine would delay
     # their clocks); sharing the server's, at autogroup nice 10 like the browsers
-    proc = await asyncio.create_subprocess_exec(*(_niced(cmd) if shared else cmd), cwd=ROOT,
-                                                stderr=asyncio.subprocess.PIPE)
-    (_, err), browsed = await asyncio.gather(proc.communicate(), _browsers(browsers, url, shared))
+    log = out.with_suffix(".log").open("w")
+    proc = await asyncio.create_subprocess_exec(*(_niced(cmd + ["--barrier"]) if shared else cmd + ["--barrier"]),
+                                                cwd=ROOT, stdin=asyncio.subprocess.PIPE,
+                                                stdout=asyncio.subprocess.PIPE, stderr=log)
+    training, ask = asyncio.Event(), asyncio.Event()
+    browsing = asyncio.create_task(_browsers(browsers, url, shared, training, ask))
+
+    async def everyone_trains() -> None:
+        """Students and browsers all train: then all may ask (the students' process waits for a line)."""
+        while (line := await proc.stdout.readline()) and line.strip() != b"TRAINING":
+            pass
+        await training.wait()
+        proc.stdin.write(b"ask\n")
+        await proc.stdin.drain()
+        ask.set()
+
+    await asyncio.wait([asyncio.create_task(everyone_trains()), asyncio.create_task(proc.wait())],
+                       return_when=asyncio.FIRST_COMPLETED)
+    ask.set()  # also when the students' process ended early: the browsers go on
+    await proc.wait()
+    log.close()
+    err = out.with_suffix(".log").read_bytes()
+    browsed = await browsing
     busy1, wall1 = _machine_busy()
     cpu1 = _cpu_parts(pid)
     stop.set()
@@ -327,9 +356,6 @@ def table(f: dict) -> str:
          " / ".join(f"{v:.2f}" for v in f["cores"].values())),
         ("server CPU per session while the class runs (the server's cores / sessions; training not included)",
          f"{f['cores']['server'] / max(1, f['students'] + f['browsers']) * 1000:.1f} ms per second"),
-        ("training examples per CPU second of the training workers",
-         f"{(f['examples_per_second'] + f['browser_examples_per_s']) / f['cores']['training workers']:,.0f}"
-         if f["cores"]["training workers"] > 0 else "–"),
         ("client CPU per simulated student / per browser page (whole run)",
          f"{per_student:.2f} / {per_browser:.2f} s"),
         ("the simulated students' event loop: lag p95 (included in their answer times)",

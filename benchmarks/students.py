@@ -34,7 +34,7 @@ import random
 import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import websockets
@@ -413,7 +413,8 @@ async def _loop_lag(out: list[float], every: float = 0.1) -> None:
 
 async def run_class(url: str, n: int, *, first: int = 0, think: tuple[float, float] = THINK_SECONDS,
                     questions: int = QUESTIONS, watch_s: float = 0.0, opening_at_once: int = 8,
-                    pause_check: bool = True, log: Callable[[str], None] = lambda s: None) -> dict:
+                    pause_check: bool = True, log: Callable[[str], None] = lambda s: None,
+                    ready: Callable[[], Awaitable[None]] | None = None) -> dict:
     """A class of `n` simulated students (numbered from `first`) through the lesson: arrive (at most
     `opening_at_once` loading at the same moment) and start training; once all train, go to Try and ask;
     back on Train, watch for `watch_s` seconds more (time to 90 %); every other student pauses, and all
@@ -433,6 +434,8 @@ async def run_class(url: str, n: int, *, first: int = 0, think: tuple[float, flo
     await asyncio.gather(*(arrive(s) for s in students))
     phases["all_training"] = time.perf_counter()
     log(f"{n} students training after {phases['all_training'] - t_begin:.1f} s")
+    if ready is not None:
+        await ready()  # the rest of the class (a driver's browsers) is training too
     before = await asyncio.gather(*(s.read_counters() for s in students))
     phases["asking"] = time.perf_counter()
 
@@ -487,9 +490,17 @@ def main() -> int:
     ap.add_argument("--watch", type=float, default=0.0, help="seconds from the first question to keep watching "
                     "Train for 90 %% held-out before pausing")
     ap.add_argument("--out", default="-", help="where the JSON figures go (- : standard output)")
+    ap.add_argument("--barrier", action="store_true", help="once all train, print TRAINING and wait for a line on "
+                    "standard input before asking (benchmarks/load_class.py starts its browsers meanwhile)")
     args = ap.parse_args()
+
+    async def barrier() -> None:
+        print("TRAINING", flush=True)
+        await asyncio.to_thread(sys.stdin.readline)
+
     result = asyncio.run(run_class(args.url, args.students, first=args.first, questions=args.questions,
-                                   watch_s=args.watch, log=lambda s: print(s, file=sys.stderr, flush=True)))
+                                   watch_s=args.watch, log=lambda s: print(s, file=sys.stderr, flush=True),
+                                   ready=barrier if args.barrier else None))
     text = json.dumps(result)
     if args.out == "-":
         print(text)
