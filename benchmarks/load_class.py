@@ -229,7 +229,8 @@ async def _class(url: str, pid: int, n: int, browsers: int, watch: float, ttl: f
         browser_examples_per_s=sum(browsed["rates"]) * BATCH,
     )
     figures.update(
-        health_checks=len(samples["health"]), health_p95_s=load._percentile(samples["health"], 0.95),
+        health=samples["health"], health_checks=len(samples["health"]),
+        health_p95_s=load._percentile(samples["health"], 0.95),
         health_max_s=max(samples["health"]), mem_peak_mb=max(samples["mem_kb"]) / 1024,
         threads_peak=max(samples["threads"]), training_threads_peak=max(samples["training"]),
     )
@@ -319,6 +320,10 @@ def check(f: dict) -> list[str]:
     return problems
 
 
+def _ms(seconds: float) -> str:
+    return "inf" if seconds == math.inf else f"{seconds * 1000:.0f} ms"
+
+
 def _spread(xs: list[float]) -> str:
     if not xs:
         return "–"
@@ -339,8 +344,9 @@ def table(f: dict) -> str:
         ("answers, browsers (p50 / p95 / max; in the page, Enter → answer shown)",
          f"{f['browser_p50_s']:.2f} / {f['browser_p95_s']:.2f} / {f['browser_max_s']:.2f} s "
          f"({f['browser_answers']} answers)"),
-        ("/_stcore/health (p95 / max)", f"{f['health_p95_s'] * 1000:.0f} / {f['health_max_s'] * 1000:.0f} ms "
-                                        f"({f['health_checks']} checks)"),
+        ("/_stcore/health (p95 / max; a check unanswered in 10 s counts as inf)",
+         f"{_ms(f['health_p95_s'])} / {_ms(f['health_max_s'])} ({f['health_checks']} checks, "
+         f"{sum(1 for h in f.get('health', []) if h == math.inf)} unanswered)"),
         ("errors / cross-talk / unanswered / wrong answers (students); browser errors",
          f"{len(f['errors'])} / {len(f['crosstalk'])} / {len(f['unanswered'])} / {f['wrong_answers']}; "
          f"{len(f['browser_errors'])}"),

@@ -15,7 +15,8 @@ and press Start; once the whole class trains, go to Try through the navigation (
 ask questions 3-8 s apart into the question box, timing each from the widget update sent until the
 delta with the answer's element arrived; back to Train, watch the held-out accuracy (the time Start took
 to 90 % is what a teacher plans a lesson around); then every other student presses Pause and all
-counters are read twice, 11 s apart: a paused counter must not move, a training one must. Errors: any
+counters are read twice, 11 s apart (longer when the class trains so slowly that a student's steps come
+further apart): a paused counter must not move (else cross-talk), a training one must (else an error). Errors: any
 exception element, a wrong or missing answer, an answer or counter that is not the student's own.
 
 Widget states: a student sends only the widget it changes. The server merges a rerun's widget states
@@ -403,6 +404,16 @@ class Student:
         await self.wait(lambda: self.finished_seq > sent and self.status_after(sent) == "Paused", "paused after Pause")
 
 
+def _rates(students: list[Student]) -> list[float]:
+    """Each student's iterations per second between its first two counter readings."""
+    out = []
+    for s in students:
+        it = s.f.iterations
+        if len(it) >= 2 and it[1][0] > it[0][0]:
+            out.append((it[1][1] - it[0][1]) / (it[1][0] - it[0][0]))
+    return out
+
+
 async def _loop_lag(out: list[float], every: float = 0.1) -> None:
     with contextlib.suppress(asyncio.CancelledError):
         while True:
@@ -456,7 +467,10 @@ async def run_class(url: str, n: int, *, first: int = 0, think: tuple[float, flo
     paused = students[::2] if pause_check else []
     await asyncio.gather(*(s.pause() for s in paused))
     first_read = await asyncio.gather(*(s.read_counters() for s in students)) if pause_check else [None] * n
-    await asyncio.sleep(11 if pause_check else 0)  # longer than the slowest live refresh (ui.background)
+    # longer than the slowest live refresh (ui.background, 10 s), and than three of the slowest student's
+    # steps: a class sharing one step slot gives each student a step every n / (class steps per second)
+    slowest = min((r for r in _rates(students) if r > 0), default=1.0)
+    await asyncio.sleep(max(11.0, min(120.0, 3 / slowest)) if pause_check else 0)
     second_read = await asyncio.gather(*(s.read_counters() for s in students)) if pause_check else [None] * n
     for s, a, b in zip(students, first_read, second_read, strict=True):
         if a is None or b is None:
@@ -464,7 +478,7 @@ async def run_class(url: str, n: int, *, first: int = 0, think: tuple[float, flo
         if s.f.paused and b != a:
             s.f.crosstalk.append(f"student {s.f.k} was paused at {a} but shows {b}")
         if not s.f.paused and b <= a:
-            s.f.crosstalk.append(f"student {s.f.k} kept training but its counter stayed at {a}")
+            s.f.errors.append(f"student {s.f.k} kept training but its counter stayed at {a}")
     phases["checked"] = time.perf_counter()
     await asyncio.gather(*(s.close() for s in students))
     lag_task.cancel()
