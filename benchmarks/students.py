@@ -122,6 +122,7 @@ class Student:
         self._reruns: dict[str, asyncio.Task] = {}  # fragment id -> its auto-rerun task
         self._reader: asyncio.Task | None = None
         self._closing = False
+        self.failed = False  # a step could not happen: the rest of the lesson is skipped
 
     # -- the connection ---------------------------------------------------------------------------------------
     async def open(self, page: str = "train") -> None:
@@ -132,7 +133,7 @@ class Student:
         self._reader = asyncio.create_task(self._read())
         self.page = page
         await self._send(self._rerun(page_name=page))
-        await self.wait(lambda: self.finished_seq > 0 and self.page_is(page), f"/{page} loaded")
+        self.failed = not await self.wait(lambda: self.finished_seq > 0 and self.page_is(page), f"/{page} loaded")
 
     async def close(self) -> None:
         self._closing = True
@@ -272,7 +273,8 @@ class Student:
         self.page = page
         sent = self.seq
         await self._send(self._rerun(page_name=page))
-        await self.wait(lambda: self.finished_seq > sent and self.page_is(page), f"/{page} after navigation")
+        self.failed = not await self.wait(lambda: self.finished_seq > sent and self.page_is(page),
+                                          f"/{page} after navigation")
 
     async def set_widget(self, key: str, *, int_value: int | None = None, string_value: str | None = None,
                          trigger: bool = False) -> int:
@@ -301,6 +303,8 @@ class Student:
         if await self.wait(lambda: self.finished_seq > sent and self.status_after(sent) == "Training"
                            and self.metric_after(LABEL_ITERATION, sent) is not None, "training after Start"):
             self.f.training_at = time.perf_counter()
+        else:
+            self.failed = True
 
     def status_after(self, seq: int) -> str | None:
         """The Train page's live status word (Training, Paused, ...) drawn after message `seq`."""
@@ -404,6 +408,18 @@ class Student:
         await self.wait(lambda: self.finished_seq > sent and self.status_after(sent) == "Paused", "paused after Pause")
 
 
+async def _guarded(s: Student, step):
+    """`step(s)` unless the student already failed; an exception is the student's error, not the class's end."""
+    if s.failed:
+        return None
+    try:
+        return await step(s)
+    except Exception as e:  # a step that could not happen (a widget never drawn, the connection gone)
+        s.failed = True
+        s.f.errors.append(f"student {s.f.k}: {type(e).__name__}: {e} on /{s.page}")
+        return None
+
+
 def _rates(students: list[Student]) -> list[float]:
     """Each student's iterations per second between its first two counter readings."""
     out = []
@@ -440,23 +456,25 @@ async def run_class(url: str, n: int, *, first: int = 0, think: tuple[float, flo
     async def arrive(s: Student) -> None:
         async with gate:
             await s.open("train")
-            await s.start_training()
+            if not s.failed:
+                await s.start_training()
 
-    await asyncio.gather(*(arrive(s) for s in students))
+    await asyncio.gather(*(_guarded(s, arrive) for s in students))
     phases["all_training"] = time.perf_counter()
     log(f"{n} students training after {phases['all_training'] - t_begin:.1f} s")
     if ready is not None:
         await ready()  # the rest of the class (a driver's browsers) is training too
-    before = await asyncio.gather(*(s.read_counters() for s in students))
+    before = await asyncio.gather(*(_guarded(s, Student.read_counters) for s in students))
     phases["asking"] = time.perf_counter()
 
     async def visit_try(s: Student) -> None:
         await s.go("try")
-        await s.ask()
-        await s.go("train")
+        if not s.failed:
+            await s.ask()
+            await s.go("train")
 
-    await asyncio.gather(*(visit_try(s) for s in students))
-    after = await asyncio.gather(*(s.read_counters() for s in students))
+    await asyncio.gather(*(_guarded(s, visit_try) for s in students))
+    after = await asyncio.gather(*(_guarded(s, Student.read_counters) for s in students))
     phases["asked"] = time.perf_counter()
     log(f"asked in {phases['asked'] - phases['asking']:.1f} s")
     if watch_s > 0:
@@ -465,13 +483,15 @@ async def run_class(url: str, n: int, *, first: int = 0, think: tuple[float, flo
             await asyncio.sleep(1.0)
     phases["watched"] = time.perf_counter()
     paused = students[::2] if pause_check else []
-    await asyncio.gather(*(s.pause() for s in paused))
-    first_read = await asyncio.gather(*(s.read_counters() for s in students)) if pause_check else [None] * n
+    await asyncio.gather(*(_guarded(s, Student.pause) for s in paused))
+    first_read = (await asyncio.gather(*(_guarded(s, Student.read_counters) for s in students)) if pause_check
+                  else [None] * n)
     # longer than the slowest live refresh (ui.background, 10 s), and than three of the slowest student's
     # steps: a class sharing one step slot gives each student a step every n / (class steps per second)
     slowest = min((r for r in _rates(students) if r > 0), default=1.0)
     await asyncio.sleep(max(11.0, min(120.0, 3 / slowest)) if pause_check else 0)
-    second_read = await asyncio.gather(*(s.read_counters() for s in students)) if pause_check else [None] * n
+    second_read = (await asyncio.gather(*(_guarded(s, Student.read_counters) for s in students)) if pause_check
+                   else [None] * n)
     for s, a, b in zip(students, first_read, second_read, strict=True):
         if a is None or b is None:
             continue
