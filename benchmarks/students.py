@@ -19,9 +19,12 @@ counters are read twice, 11 s apart (longer when the class trains so slowly that
 further apart): a paused counter must not move (else cross-talk), a training one must (else an error). Errors: any
 exception element, a wrong or missing answer, an answer or counter that is not the student's own.
 
-Widget states: a student sends only the widget it changes. The server merges a rerun's widget states
-into the ones it keeps (`SessionState.set_widgets_from_proto`), so this is what the frontend's full
-list amounts to, without the bytes.
+Widget states: every rerun a student sends (auto-reruns and reloads too) carries the values it set for the
+widgets on the page, as the frontend's do; the other widgets keep the values the server holds
+(`SessionState.set_widgets_from_proto` merges). Sending only the widget just changed is not the same: the
+server coalesces a pending rerun with the next request by taking the newer request's widget list (keeping
+only triggers), so a sidebar auto-rerun sent with no states just after a question dropped the question
+(the unanswered questions of the runs before 2026-12-01 17:45, benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -123,6 +126,7 @@ class Student:
         self._reader: asyncio.Task | None = None
         self._closing = False
         self.failed = False  # a step could not happen: the rest of the lesson is skipped
+        self.values: dict[str, object] = {}  # widget id -> the WidgetState this student set (triggers aside)
 
     # -- the connection ---------------------------------------------------------------------------------------
     async def open(self, page: str = "train") -> None:
@@ -157,7 +161,12 @@ class Student:
             cs.page_script_hash = self.pages[page_name]
         cs.fragment_id = fragment_id
         cs.is_auto_rerun = auto
-        for w in widgets or []:
+        # Every rerun carries the values of the widgets on the page, as the frontend's do: the server merges a
+        # pending rerun's widget states into the next request's by taking the newer request's list (keeping only
+        # triggers), so an auto-rerun sent with no states right after a question would drop the question.
+        shown = {wid for wid, _ in self.widgets.values()}
+        sent = {w.id for w in widgets or []}
+        for w in [*(widgets or []), *(v for wid, v in self.values.items() if wid in shown and wid not in sent)]:
             cs.widget_states.widgets.append(w)
         return msg
 
@@ -290,6 +299,8 @@ class Student:
             w.string_value = string_value
         elif trigger:
             w.trigger_value = True
+        if not trigger:
+            self.values[wid] = w
         sent = self.seq
         await self._send(self._rerun(widgets=[w], fragment_id=fragment))
         return sent
