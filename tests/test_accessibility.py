@@ -346,11 +346,12 @@ def test_example_questions_look_like_buttons_and_work_from_the_keyboard(server, 
 
 @pytest.mark.browser
 def test_model_radio_keeps_its_choice_across_a_language_switch(server, browser):  # noqa: F811
-    """The Model radio (a task with few models: dates) still shows its choice, in the new language, right after the
-    language switch (Streamlit drops a radio's choice whose label changed unless ui.i18n stores the value again)."""
+    """The Model radio (a task with few models: Japanese dates) still shows its choice, in the new language, right
+    after the language switch (Streamlit drops a radio's choice whose label changed unless ui.i18n stores the value
+    again)."""
     from playwright.sync_api import expect
 
-    page = _open(browser, server + "/try?lang=ja&task=date", "projector")
+    page = _open(browser, server + "/try?lang=ja&task=date_ja", "projector")
     try:
         checked = page.locator(".st-key-model_source input[type='radio']:checked")
         expect(checked).to_have_count(1, timeout=30000)
