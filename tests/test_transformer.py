@@ -236,8 +236,12 @@ def test_the_app_trains_a_transformer_and_every_page_takes_it():
     at.selectbox(key=keys.TRAIN_SETTINGS["model"]).set_value("transformer").run()
     assert at.selectbox(key=keys.TRAIN_SETTINGS["cell"]).disabled and not at.number_input(
         key=keys.TRAIN_SETTINGS["heads"]).disabled
-    at.number_input(key=keys.TRAIN_SETTINGS["hidden"]).set_value(32).run()
+    at.number_input(key=keys.TRAIN_SETTINGS["hidden"]).set_value(30).run()
     at.number_input(key=keys.TRAIN_SETTINGS["heads"]).set_value(4).run()
+    assert [e.value for e in at.error] == ["The number of heads (4) must divide the hidden size (30): each of the "
+                                           "Transformer's heads takes an equal share of its width."]
+    at.number_input(key=keys.TRAIN_SETTINGS["hidden"]).set_value(32).run()
+    assert not at.error
     at.number_input(key=keys.TRAIN_SETTINGS["layers"]).set_value(2).run()
     for _ in range(2):
         at.button(key="train_step").click().run()

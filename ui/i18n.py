@@ -160,6 +160,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "heads_layer": {"ja": "層", "en": "Layer"},
     "head": {"ja": "ヘッド {k}", "en": "head {k}"},
     "heads_pick": {"ja": "ヘッド", "en": "Head"},
+    "heads_divide": {"ja": "ヘッドの数 ({heads}) は隠れ状態の大きさ ({hidden}) を割り切る数にしてください "
+                           "(Transformer では各ヘッドが幅 {hidden} を等分します)。",
+                     "en": "The number of heads ({heads}) must divide the hidden size ({hidden}): each of the "
+                           "Transformer's heads takes an equal share of its width."},
     "heads_all": {"ja": "すべて並べる", "en": "all, side by side"},
     "layers": {"ja": "層の数", "en": "Layers"},
     "layers_help": {"ja": "Transformer のエンコーダとデコーダ、それぞれの層の数", "en": "The Transformer's layers in "

@@ -92,6 +92,10 @@ def _settings() -> TrainSetup | None:
     with st.expander(t("settings"), expanded=get_runner() is None and not presenting()):
         _setting_widgets(tasks)
     task = ss[keys.TRAIN_TASK]
+    heads, hidden = int(ss.get(K["heads"], 1)), int(ss[K["hidden"]])
+    if ss[K["model"]] == "transformer" and hidden % heads:
+        st.error(t("heads_divide", heads=heads, hidden=hidden))
+        return None
     vocab = len(upload.data.codec.vocab) if task == "upload" else None
     try:
         vocab = vocab or len(task_codec(task).vocab)
