@@ -1,6 +1,7 @@
-"""Nothing lost: the Train page's run saved as it trains, and brought back from the page's address.
+"""Nothing lost: the Train page's run and the Compare page's race saved as they train, and brought back from
+the page's address.
 
-Each run gets a token (s2s.store) that the address carries (``?run=``). A run is saved every
+Each run gets a token (s2s.store) that the address carries (``?run=``, ``?race=`` for a race). A run is saved every
 SAVE_EVERY seconds while it trains, at every pause, step by hand and when its session ends (ui.state
 closes it), by the session's own training thread or the page's script thread, never under the step
 slots. A session that opens an address with a token and has no run of it resumes the run from its
