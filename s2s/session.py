@@ -230,8 +230,7 @@ class ModelRun:
         losses, evals = np.asarray(arrays["losses"], float), np.asarray(arrays["evals"], float)
         if losses.ndim != 2 or losses.shape[1] != 3 or evals.ndim != 2 or evals.shape[1] != 4:
             raise ValueError("the saved loss or evaluation table has the wrong columns")
-        self.trainer.load_state(meta["trainer"], {k[len("trainer/"):]: v for k, v in arrays.items()
-                                                  if k.startswith("trainer/")})
+        self.trainer.load_state(meta["trainer"], _part(arrays, "trainer/"))
         set_weights(self.model, weights)
         self.losses, self.evals = AppendOnlyTable.of(losses), AppendOnlyTable.of(evals)
         self._smooth_sum, self._smooth_weight = (float(x) for x in meta["smooth"])
@@ -328,7 +327,7 @@ class TrainingRun:
         if len(probes) != len(run._probe_qa):
             raise ValueError("the saved probe answers do not match the held-out questions")
         run._probe_answers = probes
-        run.status, run.message = str(meta["status"]), str(meta["message"])
+        run.status, run.message = _status(meta["status"]), str(meta["message"])
         run.weights_version = int(meta["weights_version"])
         run.publish(force=True)
         return run
@@ -445,7 +444,7 @@ class CompareRun:
         for lane in run.lanes:
             lane.load_state(meta["lanes"][lane.name], _part(arrays, f"lanes/{lane.name}/"))
         run.failed = {str(k): str(v) for k, v in meta["failed"].items()}
-        run.status, run.message = str(meta["status"]), str(meta["message"])
+        run.status, run.message = _status(meta["status"]), str(meta["message"])
         run.weights_version = int(meta["weights_version"])
         return run
 
@@ -515,6 +514,16 @@ class CompareRun:
     def model_copy(self, name: str) -> Seq2seq:
         """An independent copy of one variant's model (for decoding on other pages)."""
         return clone_model(next(lane.model for lane in self.lanes if lane.name == name))
+
+
+STATUSES = ("idle", "running", "paused", *ENDED)
+
+
+def _status(value: object) -> str:
+    """A saved status, or ValueError if it is none of STATUSES."""
+    if value not in STATUSES:
+        raise ValueError(f"unknown status {value!r}")
+    return str(value)
 
 
 def _part(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:

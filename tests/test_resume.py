@@ -112,6 +112,8 @@ def test_a_state_that_does_not_fit_is_refused():
         TrainingRun.restore({**meta, "setup": other_data.to_dict()}, arrays, *setup_data(other_data))
     with pytest.raises(ValueError, match="task"):
         TrainSetup.from_dict({**setup.to_dict(), "task": "../../etc"})
+    with pytest.raises(ValueError, match="status"):
+        TrainingRun.restore({**meta, "status": "<script>"}, arrays, *setup_data(setup))
 
 
 # -- the app ----------------------------------------------------------------------------------------------------
