@@ -113,8 +113,10 @@ class _PoolWorker:
                     reply = self.sock.recv(4096).decode()
                 except OSError as e:
                     raise WorkerError(f"the training worker process is gone ({e})") from None
-        if not reply or reply.startswith("error"):
-            raise WorkerError(f"the training worker process failed: {reply or 'no answer'}")
+        if not reply:  # the socket was closed: the process ended (killed, say) before it answered
+            raise WorkerError("the training worker process is gone (it closed its socket without an answer)")
+        if reply.startswith("error"):
+            raise WorkerError(f"the training worker process failed: {reply}")
         return reply
 
     def tell(self, line: str) -> None:
