@@ -219,8 +219,11 @@ class LSTM(Module):
         self.cache = LSTMCache(x, h_prev, c_prev, gates, c_next)
         return h_next, c_next
 
-    def step(self, x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, xbias: np.ndarray | None = None):
-        """The equations, without a cache (decoding keeps none): -> h_next, c_next, gates (N, 4H) f, g, i, o."""
+    def step(self, x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, xbias: np.ndarray | None = None,
+             edit=None):
+        """The equations, without a cache (decoding keeps none): -> h_next, c_next, gates (N, 4H) f, g, i, o.
+        `edit`, optional, is one step of an intervention (s2s.intervene.StepEdit): it may change the gates,
+        then c_next, then h_next, each where it is computed."""
         Wx, Wh, b = self.params["Wx"], self.params["Wh"], self.params["b"]
         H = Wh.shape[0]
         a = x @ Wx  # (N, 4H): the pre-activations of the four gates at once
@@ -229,8 +232,14 @@ class LSTM(Module):
         if xbias is not None:
             a += xbias
         f, g, i, o = split_gates(lstm_gates(a, H), H)  # σ for f, i, o and tanh for g, in place
+        if edit is not None:
+            edit.gates(forget=f, input=i, output=o)
         c_next = f * c_prev + g * i
+        if edit is not None:
+            edit.cell(c_next)
         h_next = o * np.tanh(c_next)
+        if edit is not None:
+            edit.hidden(h_next)
         return h_next, c_next, a
 
     def backward(self, dh_next: np.ndarray, dc_next: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -306,11 +315,13 @@ class TimeLSTM(Module):
         """Forget the carried state."""
         self.h, self.c = None, None
 
-    def forward(self, xs: np.ndarray, xbias: np.ndarray | None = None) -> np.ndarray:
+    def forward(self, xs: np.ndarray, xbias: np.ndarray | None = None, edit=None) -> np.ndarray:
         """xs (N, T, D) -> hs (N, T, H).
 
         xbias (N, 4H), optional, is added to every step's pre-activation: the Peeky decoder
-        passes the encoder's context through it (see PeekyDecoder).
+        passes the encoder's context through it (see PeekyDecoder). `edit`, optional, is one side of an
+        intervention (s2s.intervene.SideEdit, for decoding only): its ``at(t)`` changes step t's gates,
+        cell and hidden state where they are computed, as LSTM.step does.
         """
         Wx, Wh, b = self.params["Wx"], self.params["Wh"], self.params["b"]
         N, T, D = xs.shape
@@ -340,13 +351,20 @@ class TimeLSTM(Module):
                 np.matmul(h, Wh_s, out=tmp)
                 a += tmp
             f, g, i, o = split_gates(_tanh_to_gates(a, mul, add), H)  # A[t] now holds the gates
+            e = None if edit is None else edit.at(t)
+            if e is not None:
+                e.gates(forget=f, input=i, output=o)
             c = cs[t]
             np.multiply(f, c_prev, out=c)
             np.multiply(g, i, out=gi)
             c += gi  # c = f * c_prev + g * i
+            if e is not None:
+                e.cell(c)
             np.tanh(c, out=tanh_cs[t])
             h = hs[t]
             np.multiply(o, tanh_cs[t], out=h)  # h = o * tanh(c)
+            if e is not None:
+                e.hidden(h)
             c_prev = c
         self.cache = TimeLSTMCache(xs_tm, h0, c0, A, hs, cs, tanh_cs, xbias is not None, zero_start)
         if self.stateful:
@@ -355,10 +373,10 @@ class TimeLSTM(Module):
             self.h, self.c = None, None
         return hs.transpose(1, 0, 2)  # (N, T, H), a view of the time-major buffer
 
-    def step(self, x: np.ndarray, h: np.ndarray, c: np.ndarray, xbias: np.ndarray | None = None):
+    def step(self, x: np.ndarray, h: np.ndarray, c: np.ndarray, xbias: np.ndarray | None = None, edit=None):
         """One step for decoding, no cache: x (N, D), h, c (N, H) -> (h, c, gates (N, 4H) f, g, i, o),
-        by the one-step LSTM's equations (LSTM.step)."""
-        return self.cell.step(x, h, c, xbias)
+        by the one-step LSTM's equations (LSTM.step), with its `edit` if any."""
+        return self.cell.step(x, h, c, xbias, edit)
 
     gates = 4  # blocks of H in the weights
 
@@ -503,9 +521,10 @@ class GRU(Module):
         self.cache = (x, h_prev, gates)
         return h_next
 
-    def step(self, x: np.ndarray, h_prev: np.ndarray, c_prev=None, xbias: np.ndarray | None = None):
+    def step(self, x: np.ndarray, h_prev: np.ndarray, c_prev=None, xbias: np.ndarray | None = None, edit=None):
         """The equations, without a cache: -> h_next, None (no cell state), gates (N, 3H) z, r, h~. `c_prev`
-        is ignored: the argument is there so that decoding steps a GRU as it steps an LSTM."""
+        is ignored: the argument is there so that decoding steps a GRU as it steps an LSTM. `edit`, optional,
+        as LSTM.step's: it may change z and r, then h_next."""
         Wx, Wh, b = self.params["Wx"], self.params["Wh"], self.params["b"]
         H = Wh.shape[0]
         a = x @ Wx + b  # (N, 3H): the input's share of all three blocks
@@ -514,8 +533,12 @@ class GRU(Module):
         az, ar, ah = split_gru_gates(a, H)
         z = _sigmoid(az + h_prev @ Wh[:, :H])
         r = _sigmoid(ar + h_prev @ Wh[:, H:2 * H])
+        if edit is not None:
+            edit.gates(update=z, reset=r)
         h_hat = np.tanh(ah + (r * h_prev) @ Wh[:, 2 * H:])
         h_next = (1 - z) * h_prev + z * h_hat
+        if edit is not None:
+            edit.hidden(h_next)
         return h_next, None, np.concatenate([z, r, h_hat], axis=-1)
 
     def backward(self, dh_next: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -565,8 +588,9 @@ class TimeGRU(Module):
     def reset_state(self) -> None:
         self.h = None
 
-    def forward(self, xs: np.ndarray, xbias: np.ndarray | None = None) -> np.ndarray:
-        """xs (N, T, D) -> hs (N, T, H); xbias (N, 3H), optional, is added at every step (the Peeky peek)."""
+    def forward(self, xs: np.ndarray, xbias: np.ndarray | None = None, edit=None) -> np.ndarray:
+        """xs (N, T, D) -> hs (N, T, H); xbias (N, 3H), optional, is added at every step (the Peeky peek);
+        `edit`, optional, as TimeLSTM.forward's (z and r, then h)."""
         Wx, Wh, b = self.params["Wx"], self.params["Wh"], self.params["b"]
         N, T, D = xs.shape
         H = Wh.shape[0]
@@ -582,18 +606,23 @@ class TimeGRU(Module):
             az += zr[:, :H]
             ar += zr[:, H:]
             z, r = _sigmoid(az), _sigmoid(ar)
+            e = None if edit is None else edit.at(t)
+            if e is not None:
+                e.gates(update=z, reset=r)
             np.multiply(r, h, out=rh[t])
             h_hat = np.tanh(ah + rh[t] @ Wh[:, 2 * H:])
             hs[t] = (1 - z) * h + z * h_hat
+            if e is not None:
+                e.hidden(hs[t])
             az[...], ar[...], ah[...] = z, r, h_hat
             h = hs[t]
         self.cache = (xs_tm, h0, A, hs, rh, xbias is not None)
         self.h = hs[-1].copy() if self.stateful else None
         return hs.transpose(1, 0, 2)
 
-    def step(self, x: np.ndarray, h: np.ndarray, c=None, xbias: np.ndarray | None = None):
-        """One step for decoding, no cache (GRU.step): -> (h, None, gates (N, 3H) z, r, h~)."""
-        return self.cell.step(x, h, c, xbias)
+    def step(self, x: np.ndarray, h: np.ndarray, c=None, xbias: np.ndarray | None = None, edit=None):
+        """One step for decoding, no cache (GRU.step, with its `edit` if any): -> (h, None, gates (N, 3H) z, r, h~)."""
+        return self.cell.step(x, h, c, xbias, edit)
 
     @staticmethod
     def stack_record(hs: list, cs: list, gates: list) -> GRURecord:
@@ -771,7 +800,10 @@ class TimeAttention(Module):
         dhs_enc2, dhs_dec = self.weight.backward(da)
         return dhs_enc1 + dhs_enc2, dhs_dec
 
-    def step(self, hs_enc: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """One decoder step for decoding, no cache: hs_enc (N, Te, H), h (N, H) -> (c (N, H), a (N, Te))."""
+    def step(self, hs_enc: np.ndarray, h: np.ndarray, look=None) -> tuple[np.ndarray, np.ndarray]:
+        """One decoder step for decoding, no cache: hs_enc (N, Te, H), h (N, H) -> (c (N, H), a (N, Te)).
+        `look`, optional, maps the weights (N, Te) to the ones to use (an intervention's, s2s.intervene)."""
         a = attention_weights(hs_enc, h[:, None, :])  # (N, 1, Te)
+        if look is not None:
+            a = look(a[:, 0])[:, None, :]
         return weighted_sum(hs_enc, a)[:, 0], a[:, 0]

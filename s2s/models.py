@@ -142,9 +142,9 @@ class Encoder(_Recurrent):
     def children(self):
         return self._children()
 
-    def forward(self, xs: np.ndarray) -> np.ndarray:
-        """xs (N, Te) ids -> h (N, H), the last hidden state."""
-        return self.rnn.forward(self.embed.forward(xs))[:, -1, :]
+    def forward(self, xs: np.ndarray, edit=None) -> np.ndarray:
+        """xs (N, Te) ids -> h (N, H), the last hidden state; `edit` as TimeLSTM.forward's (decoding only)."""
+        return self.rnn.forward(self.embed.forward(xs), edit=edit)[:, -1, :]
 
     def backward(self, dh: np.ndarray) -> None:
         """dh (N, H): gradient of the last hidden state only."""
@@ -176,8 +176,9 @@ class Decoder(_Recurrent):
         self.embed.backward(dxs)
         return dh
 
-    def _score(self, h: np.ndarray, enc) -> tuple[np.ndarray, np.ndarray | None]:
-        """Scores (N, V) of one step from its hidden state; second value: attention (N, Te) or None."""
+    def _score(self, h: np.ndarray, enc, look=None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Scores (N, V) of one step from its hidden state; second value: attention (N, Te) or None.
+        `look`, for attention: a function that may change the step's weights (an intervention's)."""
         return h @ self.affine.params["W"] + self.affine.params["b"], None
 
     def _xbias(self, enc) -> np.ndarray | None:
@@ -186,24 +187,34 @@ class Decoder(_Recurrent):
     def _init_h(self, enc) -> np.ndarray:
         return enc
 
-    def generate(self, enc, start_id: int, sample_size: int, record: bool = False):
+    def _peek_at(self, enc, intervention):
+        """What the steps read of the encoder besides their start (the Peeky decoder's peek): `enc` here."""
+        return enc
+
+    def generate(self, enc, start_id: int, sample_size: int, record: bool = False, intervention=None):
         """Greedy decoding for a batch, one step at a time: the one-step LSTM (TimeLSTM.step), then the
         step's scores (and, with attention, TimeAttention.step); the argmax is the next input.
 
         enc is what the encoder returned. Returns ids (N, sample_size) and, when ``record``,
         (LSTMRecord, probs (N, Td, V), attention (N, Td, Te) or None); otherwise None.
+        `intervention` (s2s.intervene.Intervention), optional, changes the decoder's steps as it names.
         """
         h = self._init_h(enc)
         N, H = h.shape
         c = np.zeros_like(h)
         W = self.embed.params["W"]
+        edit = look = None
+        if intervention is not None:
+            enc = self._peek_at(enc, intervention)
+            edit = intervention.side("decoder")
+            look = intervention.look
         xbias = self._xbias(enc)
         x = np.full(N, start_id, dtype=np.int64)
         ids = np.empty((N, sample_size), dtype=np.int64)
         hs, cs, gates, probs, atts = [], [], [], [], []
         for t in range(sample_size):
-            h, c, g = self.rnn.step(W[x], h, c, xbias)
-            score, att = self._score(h, enc)
+            h, c, g = self.rnn.step(W[x], h, c, xbias, None if edit is None else edit.at(t))
+            score, att = self._score(h, enc, None if look is None else (lambda a, t=t: look(t, a)))
             x = score.argmax(axis=1)
             ids[:, t] = x
             if record:
@@ -263,7 +274,10 @@ class PeekyDecoder(Decoder):
     def _xbias(self, enc):
         return enc @ self.params["Wpeek"]
 
-    def _score(self, h, enc):
+    def _peek_at(self, enc, intervention):
+        return intervention.peek_at(enc)
+
+    def _score(self, h, enc, look=None):
         score = h @ self.affine.params["W"] + self.affine.params["b"]
         score += enc @ self.params["Wpeek_out"]
         return score, None
@@ -272,9 +286,9 @@ class PeekyDecoder(Decoder):
 class AttentionEncoder(Encoder):
     """The encoder of chapter 8: returns every hidden state, not just the last."""
 
-    def forward(self, xs: np.ndarray) -> np.ndarray:
+    def forward(self, xs: np.ndarray, edit=None) -> np.ndarray:
         """xs (N, Te) ids -> hs (N, Te, H)."""
-        return self.rnn.forward(self.embed.forward(xs))
+        return self.rnn.forward(self.embed.forward(xs), edit=edit)
 
     def backward(self, dhs: np.ndarray) -> None:
         """dhs (N, Te, H)."""
@@ -317,8 +331,8 @@ class AttentionDecoder(Decoder):
     def _init_h(self, enc_hs):
         return enc_hs[:, -1]
 
-    def _score(self, h, enc_hs):
-        c, a = self.attention.step(enc_hs, h)  # (N, H), (N, Te): teacher forcing's maths, one step
+    def _score(self, h, enc_hs, look=None):
+        c, a = self.attention.step(enc_hs, h, look)  # (N, H), (N, Te): teacher forcing's maths, one step
         W, b = self.affine.params["W"], self.affine.params["b"]
         H = h.shape[1]
         return c @ W[:H] + h @ W[H:] + b, a
@@ -364,15 +378,26 @@ class Seq2seq(Module):
         """Fill every parameter's gradient."""
         self.encoder.backward(self.decoder.backward(self.softmax.backward(dout)))
 
-    def generate(self, xs: np.ndarray, start_id: int, sample_size: int, trace: bool = False):
-        """Greedy decoding of a batch: xs (N, Te) -> ids (N, sample_size), plus a Trace if asked."""
+    def generate(self, xs: np.ndarray, start_id: int, sample_size: int, trace: bool = False, intervention=None):
+        """Greedy decoding of a batch: xs (N, Te) -> ids (N, sample_size), plus a Trace if asked.
+        With an `intervention` (s2s.intervene.Intervention) the encoder and decoder are changed as it names;
+        an empty one changes nothing."""
         xs_read = self.read(np.asarray(xs))
-        enc = self.encoder.forward(xs_read)
-        ids, rec = self.decoder.generate(enc, start_id, sample_size, record=trace)
+        if intervention is not None and intervention.empty:
+            intervention = None
+        if intervention is not None:
+            intervention.check(self, {"encoder": xs_read.shape[1], "decoder": sample_size})
+            enc = intervention.hand_over(self.encoder.forward(xs_read, edit=intervention.side("encoder")))
+        else:
+            enc = self.encoder.forward(xs_read)
+        ids, rec = self.decoder.generate(enc, start_id, sample_size, record=trace, intervention=intervention)
         if not trace:
             return ids
         lstm_rec, probs, attention = rec
-        context = enc if self.kind == "peeky" else None
+        if self.kind != "peeky":
+            context = None
+        else:  # what the decoder peeked at: zeros when an intervention cut the peek
+            context = enc if intervention is None else intervention.peek_at(enc)
         return ids, Trace(
             input_ids=np.ascontiguousarray(xs_read), output_ids=ids, encoder=self.encoder.rnn.record(),
             decoder=lstm_rec, probs=probs, attention=attention, context=context,

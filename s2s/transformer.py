@@ -338,9 +338,12 @@ class TransformerSeq2seq(Seq2seq):
         self.softmax = TimeSoftmaxWithLoss()
         self.flatten()
 
-    def generate(self, xs: np.ndarray, start_id: int, sample_size: int, trace: bool = False):
+    def generate(self, xs: np.ndarray, start_id: int, sample_size: int, trace: bool = False, intervention=None):
         """Greedy decoding one step at a time, each decoder layer keeping its keys and values so far:
-        xs (N, Te) -> ids (N, sample_size), plus a Trace (s2s.models.Trace) if asked."""
+        xs (N, Te) -> ids (N, sample_size), plus a Trace (s2s.models.Trace) if asked. Interventions
+        (s2s.intervene) are for the recurrent models: a non-empty one is refused."""
+        if intervention is not None:
+            intervention.check(self)
         xs_read = self.read(np.asarray(xs))
         memory = self.encoder.forward(xs_read)
         enc_maps = np.stack([layer.attn.weights for layer in self.encoder.layers.layers])
