@@ -189,6 +189,23 @@ def bars(frame: pd.DataFrame, x_title: str, y_title: str, domain_max: float | No
     ).properties(height=alt.Step(24 if len(order) > 3 else 32)))  # a step per bar (see heatmap)
 
 
+def paired_bars(frame: pd.DataFrame, x_title: str, y_title: str, run_title: str) -> alt.Chart:
+    """Two horizontal bars a label (columns ``label`` (ordered), ``run`` (two names, in order), ``value`` 0-1):
+    one run blue and solid, the other orange and hatched by a lighter fill, so the pair is told apart without
+    colour too (the legend names them; the darker bar is always the first run)."""
+    order = list(dict.fromkeys(frame["label"])) if len(frame) else []
+    runs = list(dict.fromkeys(frame["run"])) if len(frame) else []
+    return styled(alt.Chart(frame).mark_bar(stroke=TEXT, strokeWidth=0.6).encode(
+        x=alt.X("value:Q", title=x_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%", tickCount=5)),
+        y=alt.Y("label:N", title=y_title, sort=order, axis=alt.Axis(labelFontSize=14, labelOverlap=False)),
+        yOffset=alt.YOffset("run:N", sort=runs),
+        color=alt.Color("run:N", title=run_title, sort=runs, scale=alt.Scale(domain=runs, range=[BLUE, ORANGE]),
+                        legend=alt.Legend(orient="bottom", direction="horizontal")),
+        opacity=alt.Opacity("run:N", sort=runs, scale=alt.Scale(domain=runs, range=[1.0, 0.55]), legend=None),
+        tooltip=["label:N", "run:N", alt.Tooltip("value:Q", format=".4f")],
+    ).properties(height=alt.Step(14)))  # a step per bar of the pair
+
+
 def pca_map(frame: pd.DataFrame, colour_title: str, quantitative: bool, x_title: str, y_title: str,
             question_title: str, answer_title: str) -> alt.LayerChart:
     """Scatter of encoder states (columns ``pc1``, ``pc2``, ``colour``, ``question``, ``answer``, ``mark``):
