@@ -75,7 +75,7 @@ def check_shown(at: AppTest, question_answer: str, expected: str, width: int) ->
     said = "\n".join(m.value for m in at.markdown)
     if steps:
         for n in steps:
-            assert f"step {n} " in said, said  # the changed positions in words, not colour alone
+            assert f"step {n}: " in said, said  # the changed positions in words, not colour alone
     else:
         assert TEXTS["iv_same"]["en"] in said
 

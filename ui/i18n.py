@@ -468,7 +468,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "iv_run": {"ja": "実行", "en": "Run"},
     "iv_diff": {"ja": "変わった文字 ({mark}、太字と下線): {where}。", "en": "Changed characters ({mark}, bold and "
                                                                          "underlined): {where}."},
-    "iv_diff_one": {"ja": "ステップ {n} で {a} → {b}", "en": "step {n} {a} → {b}"},
+    "iv_diff_one": {"ja": "ステップ {n}: {a} → {b}", "en": "step {n}: {a} → {b}"},
     "iv_same": {"ja": "答えは変わりませんでした (確率は変わったかもしれません: 下の表)。",
                 "en": "The answer did not change (its probabilities may have: see the table)."},
     "iv_probs": {"ja": "各ステップの文字と確率", "en": "Each step's character and its probability"},

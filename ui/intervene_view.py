@@ -94,6 +94,11 @@ def _mend(key: str, allowed, default) -> None:
 
 def render(picked: PickedModel, a: Answer, question: str) -> None:
     """The section: the controls, then (once something is chosen) both answers side by side."""
+    with st.container(key="intervene"):
+        _section(picked, a, question)
+
+
+def _section(picked: PickedModel, a: Answer, question: str) -> None:
     st.header(t("iv_header"))
     config = picked.model.config
     kinds = kinds_for(config)
@@ -214,7 +219,9 @@ def _answer_html(steps, changed: set[int], title: str, key: str) -> str:
     spans = []
     for i, s in enumerate(steps):
         c = html.escape(visible_char(s.char))
-        if i in changed:
+        if s.char == PAD and i not in changed:  # padding: there, but quieter than the answer
+            spans.append(f'<span style="color:#767676;font-weight:400">{c}</span>')
+        elif i in changed:
             spans.append(f'<span class="iv-changed" style="font-weight:800;text-decoration:underline 3px;'
                          f'text-underline-offset:4px;background:#FFD9B8;border-radius:3px">{c}'
                          f'<span aria-hidden="true" style="font-size:0.55em;vertical-align:super">{MARK}</span></span>')
