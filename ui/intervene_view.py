@@ -125,8 +125,6 @@ def _section(picked: PickedModel, a: Answer, question: str) -> None:
         except QueryError as e:
             st.warning(t("iv_other_bad", why=query_error_text(e, picked.codec)))
             return
-    if iv is None:
-        return
     try:
         iv.check(picked.model, widths)  # also done by generate; here so that its words reach the page
         b = answer(picked.model, picked.codec, [question], intervention=iv)[0]
@@ -136,65 +134,80 @@ def _section(picked: PickedModel, a: Answer, question: str) -> None:
     _result(a, b, iv, enc_chars, dec_chars)
 
 
-def _build(kind: str, picked: PickedModel, config, chars: dict[str, list[str]]) -> Intervention | None:
+def _build(kind: str, picked: PickedModel, config, chars: dict[str, list[str]]) -> Intervention:
     """The Intervention the widgets of `kind` describe (drawn here, in rows of columns)."""
-    cell, H = config.cell, config.hidden_size
     if kind in ("units", "gate"):
-        c1, c2, c3 = st.columns(3)
-        _mend(keys.IV_SIDE, SIDES, "encoder")
-        side = c1.segmented_control(t("iv_side"), SIDES, key=keys.IV_SIDE, format_func=labels(SIDES, ""),
-                                    required=True, **KEEP)
-        if kind == "units":
-            states = ("h", "c") if cell == "lstm" else ("h",)
-            _mend(keys.IV_STATE, states, "h")
-            state = c2.segmented_control(t("iv_state"), states, key=keys.IV_STATE, required=True,
-                                         format_func=labels(states, "state_"), **KEEP)
-            modes = ("zero", "clamp")
-            _mend(keys.IV_VALUE_MODE, modes, "zero")
-            mode = c3.segmented_control(t("iv_value_mode"), modes, key=keys.IV_VALUE_MODE, required=True,
-                                        format_func=labels(modes, "iv_value_"), **KEEP)
-        else:
-            gates = GATES[cell]
-            _mend(keys.IV_GATE, gates, gates[0])
-            gate = c2.selectbox(t("iv_gate"), gates, key=keys.IV_GATE, **KEEP,
-                                format_func=labels(gates, "state_gru_" if cell == "gru" else "state_"))
-            holds = ("open", "shut")
-            _mend(keys.IV_GATE_VALUE, holds, "shut")
-            hold = c3.segmented_control(t("iv_gate_value"), holds, key=keys.IV_GATE_VALUE, required=True,
-                                        format_func=labels(holds, "iv_gate_"), **KEEP)
-        c4, c5 = st.columns([2, 3])
-        st.session_state.setdefault(keys.IV_UNITS, "")
-        text = c4.text_input(t("iv_units"), key=keys.IV_UNITS, placeholder=t("iv_units_placeholder"),
-                             help=t("iv_units_help", last=H - 1), **KEEP)
-        step_key, labels_ = keys.iv_steps(side), step_labels(chars[side])
-        kept = st.session_state.get(step_key)
-        st.session_state[step_key] = [s for s in kept if s < len(labels_)] if isinstance(kept, list) else []
-        steps = c5.multiselect(t("iv_steps"), list(range(len(labels_))), key=step_key,
-                               format_func=lambda i: labels_[i] if i < len(labels_) else str(i + 1),
-                               placeholder=t("iv_steps_all"), **KEEP)
-        units = parse_units(text, H)
-        chosen = tuple(steps) or None
-        if kind == "gate":
-            return Intervention(gates=(GateEdit(side, gate, units, 1.0 if hold == "open" else 0.0, chosen),))
-        value = 0.0
-        if mode == "clamp":
-            st.session_state.setdefault(keys.IV_VALUE, 1.0)
-            value = c4.number_input(t("iv_value"), -10.0, 10.0, step=0.1, key=keys.IV_VALUE,
-                                    help=t("iv_value_help"), **KEEP)
-        return Intervention(units=(UnitEdit(side, units, state, chosen, value),))
+        return _units_or_gate(kind, config, chars)
     if kind == "peek":
         st.markdown(t("iv_peek_note"))
         return Intervention(peek="zero")
     if kind == "handover":
-        key = keys.iv_other(picked.task)
-        examples = TASKS[picked.task].examples if picked.task in TASKS else ()
-        st.session_state.setdefault(key, examples[1] if len(examples) > 1 else "")
-        other = st.text_input(t("iv_other"), key=key, help=t("iv_other_help"), **KEEP)
-        st.caption(t("iv_handover_note_att" if config.kind == "attention" else "iv_handover_note"))
-        q = read_question(picked.codec, other)
-        final = answer(picked.model, picked.codec, [q])[0].trace.encoder.h[-1]  # (H,): what its encoder hands over
-        return Intervention(handover=final)
-    # attention: one decoder step looks where it is told
+        return _handover(picked, config)
+    return _attention_edit(chars)
+
+
+def _units_or_gate(kind: str, config, chars: dict[str, list[str]]) -> Intervention:
+    """Side, then the state and value (units) or the gate and how it is held; the units and the time steps."""
+    cell, H = config.cell, config.hidden_size
+    c1, c2, c3 = st.columns(3)
+    _mend(keys.IV_SIDE, SIDES, "encoder")
+    side = c1.segmented_control(t("iv_side"), SIDES, key=keys.IV_SIDE, format_func=labels(SIDES, ""),
+                                required=True, **KEEP)
+    if kind == "units":
+        states = ("h", "c") if cell == "lstm" else ("h",)  # a GRU has no cell state
+        _mend(keys.IV_STATE, states, "h")
+        state = c2.segmented_control(t("iv_state"), states, key=keys.IV_STATE, required=True,
+                                     format_func=labels(states, "state_"), **KEEP)
+        modes = ("zero", "clamp")
+        _mend(keys.IV_VALUE_MODE, modes, "zero")
+        mode = c3.segmented_control(t("iv_value_mode"), modes, key=keys.IV_VALUE_MODE, required=True,
+                                    format_func=labels(modes, "iv_value_"), **KEEP)
+    else:
+        gates = GATES[cell]
+        _mend(keys.IV_GATE, gates, gates[0])
+        gate = c2.selectbox(t("iv_gate"), gates, key=keys.IV_GATE, **KEEP,
+                            format_func=labels(gates, "state_gru_" if cell == "gru" else "state_"))
+        holds = ("open", "shut")
+        _mend(keys.IV_GATE_VALUE, holds, "shut")
+        hold = c3.segmented_control(t("iv_gate_value"), holds, key=keys.IV_GATE_VALUE, required=True,
+                                    format_func=labels(holds, "iv_gate_"), **KEEP)
+    c4, c5 = st.columns([2, 3])
+    st.session_state.setdefault(keys.IV_UNITS, "")
+    text = c4.text_input(t("iv_units"), key=keys.IV_UNITS, placeholder=t("iv_units_placeholder"),
+                         help=t("iv_units_help", last=H - 1), **KEEP)
+    # the steps labelled with their characters, as the heatmaps label them; one choice per side (their widths differ)
+    step_key, names = keys.iv_steps(side), step_labels(chars[side])
+    kept = st.session_state.get(step_key)
+    st.session_state[step_key] = [s for s in kept if s < len(names)] if isinstance(kept, list) else []
+    steps = c5.multiselect(t("iv_steps"), list(range(len(names))), key=step_key,
+                           format_func=lambda i: names[i] if i < len(names) else str(i + 1),
+                           placeholder=t("iv_steps_all"), **KEEP)
+    units, chosen = parse_units(text, H), tuple(steps) or None
+    if kind == "gate":
+        return Intervention(gates=(GateEdit(side, gate, units, 1.0 if hold == "open" else 0.0, chosen),))
+    value = 0.0
+    if mode == "clamp":
+        st.session_state.setdefault(keys.IV_VALUE, 1.0)
+        value = c4.number_input(t("iv_value"), -10.0, 10.0, step=0.1, key=keys.IV_VALUE, help=t("iv_value_help"),
+                                **KEEP)
+    return Intervention(units=(UnitEdit(side, units, state, chosen, value),))
+
+
+def _handover(picked: PickedModel, config) -> Intervention:
+    """Another question (one box per task), read as the question box reads it (QueryError when it cannot be); its
+    encoder's final state is what the decoder gets."""
+    key = keys.iv_other(picked.task)
+    examples = TASKS[picked.task].examples if picked.task in TASKS else ()
+    st.session_state.setdefault(key, examples[1] if len(examples) > 1 else "")
+    other = st.text_input(t("iv_other"), key=key, help=t("iv_other_help"), **KEEP)
+    st.caption(t("iv_handover_note_att" if config.kind == "attention" else "iv_handover_note"))
+    q = read_question(picked.codec, other)
+    final = answer(picked.model, picked.codec, [q])[0].trace.encoder.h[-1]  # (H,): what its encoder hands over
+    return Intervention(handover=final)
+
+
+def _attention_edit(chars: dict[str, list[str]]) -> Intervention:
+    """One decoder step looks where it is told: one input position (as the encoder read it), or everywhere."""
     dec_labels, enc_labels = step_labels(chars["decoder"]), step_labels(chars["encoder"])
     c1, c2 = st.columns(2)
     _mend(keys.IV_ATT_STEP, range(len(dec_labels)), 0)
