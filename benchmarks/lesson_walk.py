@@ -12,7 +12,8 @@ presses Next. Each step's wall-clock seconds are printed beside the minutes the 
 the lesson's total against its limit (chapter 7: 10 minutes, chapter 8 and "8.5 and beyond": 8).
 
 The points (what the class must see; ``POINTS``):
-- Try / Inside / Errors: the answer tiles with the true answer / the heatmaps / the error charts.
+- Try / Inside / Errors: the answer tiles with the true answer / the heatmaps / the error charts; an Inside
+  step with an intervention: the changed answer beside the unchanged one (scrolled into view).
 - Train, plain Seq2seq: after 10 epochs the held-out accuracy is still below 20 % (the loss has fallen).
 - Train, reversed input: held-out accuracy passes 20 % (plain stays near 5 % that long).
 - Train, Peeky: 95 % held-out.  Train, attention on dates: 99 % held-out.
@@ -117,7 +118,17 @@ def do_step(page, step: Step, lang: str, quick: bool) -> str:
             expect(page.locator(".st-key-answer")).to_contain_text(truth, timeout=60000)
             return f"answer tiles with {truth}"
         _wait(page, lambda: page.locator("[data-testid='stVegaLiteChart']").count() >= 3, 60, "Inside's charts")
-        return "heatmaps drawn"
+        if not step.intervention:
+            return "heatmaps drawn"
+        # the point: the answer with the intervention, beside the unchanged one, scrolled into view for the class
+        shown = page.locator(".st-key-iv_result [data-iv='intervened']")
+        expect(shown).to_be_attached(timeout=60000)
+        shown.scroll_into_view_if_needed()
+        before = page.locator(".st-key-iv_result [data-iv='unchanged']").get_attribute("data-answer")
+        after = shown.get_attribute("data-answer")
+        if before == after:
+            raise RuntimeError(f"the intervention {step.intervention} left the answer {before} unchanged")
+        return f"intervened answer {after} beside {before}"
     if step.page == "errors":
         _wait(page, lambda: page.locator("[data-testid='stVegaLiteChart']").count() >= 2, 90, "the error charts")
         return "error charts drawn"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from s2s.data import PAD, Codec
+from s2s.intervene import Intervention
 from s2s.layers import GRURecord, LSTMRecord, log_softmax
 from s2s.models import Seq2seq, Trace
 
@@ -48,12 +49,15 @@ def _pick(rec: LSTMRecord | GRURecord, i: int) -> LSTMRecord | GRURecord:
     return type(rec)(**{k: v[i] for k, v in vars(rec).items()})
 
 
-def answer(model: Seq2seq, codec: Codec, questions: list[str], top_k: int = 5) -> list[Answer]:
-    """Decode already validated questions in one batch; each Answer holds its own (T, ...) trace."""
+def answer(model: Seq2seq, codec: Codec, questions: list[str], top_k: int = 5,
+           intervention: Intervention | None = None) -> list[Answer]:
+    """Decode already validated questions in one batch; each Answer holds its own (T, ...) trace.
+    `intervention` (s2s.intervene) changes the decoding as it names (None or an empty one: nothing); one that
+    does not fit the model raises its ValueError."""
     if not questions:
         return []
     xs = codec.encode_questions(questions)
-    ids, tr = model.generate(xs, codec.vocab.start_id, codec.answer_width - 1, trace=True)
+    ids, tr = model.generate(xs, codec.vocab.start_id, codec.answer_width - 1, trace=True, intervention=intervention)
     chars = codec.vocab.chars
     out = []
     for i, q in enumerate(questions):

@@ -119,8 +119,8 @@ def _pause(page, key: str) -> None:
     expect(page.locator(f".st-key-{key}_live [role='status']")).not_to_contain_text(RUNNING, timeout=30000)
 
 
-STATES = ["try_answer", "train_before", "train_running", "inside", "compare_racing", "errors", "lessons",
-          "lessons_present"]
+STATES = ["try_answer", "train_before", "train_running", "inside", "inside_intervene", "compare_racing", "errors",
+          "lessons", "lessons_present"]
 
 
 @pytest.mark.browser
@@ -130,9 +130,9 @@ def test_axe_finds_no_serious_violation(server, browser, axe_source, state, lang
     from playwright.sync_api import expect
 
     path = {"try_answer": "/try", "train_before": "/train", "train_running": "/train", "inside": "/inside",
-            "compare_racing": "/compare", "errors": "/errors", "lessons": "/lessons",
+            "inside_intervene": "/lessons", "compare_racing": "/compare", "errors": "/errors", "lessons": "/lessons",
             "lessons_present": "/lessons"}[state]
-    extra = "&present=1" if state == "lessons_present" else ""
+    extra = {"lessons_present": "&present=1", "inside_intervene": "&lesson=ch8&step=4"}.get(state, "")
     page = _open(browser, f"{server}{path}?lang={lang}{extra}", "projector")
     racing = None
     try:
@@ -157,6 +157,10 @@ def test_axe_finds_no_serious_violation(server, browser, axe_source, state, lang
             page.wait_for_timeout(2000)
         elif state in ("inside", "errors"):
             page.wait_for_selector("[data-testid='stVegaLiteChart']", timeout=60000)
+            page.wait_for_timeout(2500)
+        elif state == "inside_intervene":  # the lesson's Set up: Inside with one step's attention edited
+            page.locator(".st-key-lesson_go button").first.click()
+            expect(page.locator(".st-key-iv_result [data-iv='intervened']")).to_be_attached(timeout=60000)
             page.wait_for_timeout(2500)
         else:
             expect(page.locator(".st-key-lesson_go button")).to_be_visible(timeout=30000)

@@ -168,7 +168,7 @@ def test_train_accuracy_chart_is_above_the_fold(server, browser, mode, lang):  #
 @pytest.mark.browser
 @pytest.mark.parametrize(("mode", "lang"), MODES)
 def test_errors_first_charts_are_above_the_fold(server, browser, mode, lang):  # noqa: F811
-    page = _page(browser, server, mode, lang, "errors", "/errors", 6)
+    page = _page(browser, server, mode, lang, "errors", "/errors", 7)
     first = _box(page, "[data-testid='stVegaLiteChart']")
     second = _box(page, "[data-testid='stVegaLiteChart'] >> nth=1")
     _no_errors(page)
@@ -285,7 +285,8 @@ def test_lessons_set_up_compare_and_inside_without_widget_warnings(server_proces
 
     url, _ = server_process
     log = OUT / f"load-server-{url.rsplit(':', 1)[1]}.log"
-    for lesson, step, page_name in (("ch7", 5, "compare"), ("ch8", 4, "compare"), ("ch8", 3, "inside")):
+    for lesson, step, page_name in (("ch7", 6, "compare"), ("ch8", 5, "compare"), ("ch8", 3, "inside"),
+                                    ("ch8", 4, "inside")):
         page = _open(browser, f"{url}/lessons?lesson={lesson}&step={step}&lang=en", "projector")
         try:
             page.locator(".st-key-lesson_go button").first.click()

@@ -20,3 +20,5 @@ def test_every_step_opens_its_page_and_the_way_back_keeps_the_chapter_and_step(s
         assert r["page"] == step.page
         if step.page == "try":
             assert r["seen"].startswith("answer tiles with")
+        if step.intervention:  # the changed answer shown beside the unchanged one
+            assert r["seen"].startswith("intervened answer"), r

@@ -189,6 +189,22 @@ def bars(frame: pd.DataFrame, x_title: str, y_title: str, domain_max: float | No
     ).properties(height=alt.Step(24 if len(order) > 3 else 32)))  # a step per bar (see heatmap)
 
 
+def paired_bars(frame: pd.DataFrame, x_title: str, y_title: str, run_title: str) -> alt.Chart:
+    """Two horizontal bars a label (columns ``label`` (ordered), ``run`` (two names, in order), ``value`` 0-1): the
+    first run blue and above, the second orange and below in every pair, so the pair is told apart by its place
+    too, not by colour alone (the legend names them in that order)."""
+    order = list(dict.fromkeys(frame["label"])) if len(frame) else []
+    runs = list(dict.fromkeys(frame["run"])) if len(frame) else []
+    return styled(alt.Chart(frame).mark_bar().encode(
+        x=alt.X("value:Q", title=x_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%", tickCount=5)),
+        y=alt.Y("label:N", title=y_title, sort=order, axis=alt.Axis(labelFontSize=14, labelOverlap=False)),
+        yOffset=alt.YOffset("run:N", sort=runs),
+        color=alt.Color("run:N", title=run_title, sort=runs, scale=alt.Scale(domain=runs, range=[BLUE, ORANGE]),
+                        legend=alt.Legend(orient="bottom", direction="horizontal")),
+        tooltip=["label:N", "run:N", alt.Tooltip("value:Q", format=".4f")],
+    ).properties(height=alt.Step(14)))  # a step per bar of the pair
+
+
 def pca_map(frame: pd.DataFrame, colour_title: str, quantitative: bool, x_title: str, y_title: str,
             question_title: str, answer_title: str) -> alt.LayerChart:
     """Scatter of encoder states (columns ``pc1``, ``pc2``, ``colour``, ``question``, ``answer``, ``mark``):

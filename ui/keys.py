@@ -71,6 +71,29 @@ INSIDE_STEP = "inside_step"  # the decoder step of the step-through; inside_page
 INSIDE_COLOUR = "inside_colour"  # property the PCA map is coloured by; inside_page mends and reads
 INSIDE_UNIT = "inside_unit"  # the unit followed across questions; inside_page mends and reads
 
+# -- Inside's interventions (ui.intervene_view): its widgets; intervene_view mends and reads them, and its set_up
+# (a lesson's preset) writes them before the Inside page is drawn
+IV_KIND = "iv_kind"  # what to change: units, gate, peek, handover, attention (None: nothing)
+IV_SIDE = "iv_side"  # encoder or decoder (unit and gate edits)
+IV_STATE = "iv_state"  # h or c (unit edits; c only for an LSTM)
+IV_UNITS = "iv_units"  # text box of units, "3, 17, 40-45" (empty: all)
+IV_VALUE_MODE = "iv_value_mode"  # zero or clamp (unit edits)
+IV_VALUE = "iv_value"  # the number a clamp sets
+IV_GATE = "iv_gate"  # forget / input / output (LSTM), update / reset (GRU)
+IV_GATE_VALUE = "iv_gate_value"  # open or shut
+IV_ATT_STEP = "iv_att_step"  # the decoder step (0-based) whose attention is edited
+IV_ATT_TO = "iv_att_to"  # the input position it looks at (in the encoder's reading order), or -1: uniform
+
+
+def iv_steps(side: str) -> str:
+    """The key of the time steps (0-based) a unit or gate edit applies to, one per side (their labels differ)."""
+    return f"iv_steps_{side}"
+
+
+def iv_other(task: str) -> str:
+    """The key of the other question whose final state is handed over, one per task (a sum is no date)."""
+    return f"iv_other_{task}"
+
 # -- the Lessons page (ui.pages.lessons_page) --------------------------------------------------------------------
 LESSON = "lesson"  # the chapter control; lessons_page writes the kept choice into it and reads it
 LESSON_CHOSEN = "_lesson"  # the chapter kept outside the widget (page changes drop a widget's state)
@@ -153,4 +176,4 @@ def pressed(prefix: str) -> str:
 TRANSLATED_CHOICES = (TASK, MODEL_SOURCE, TRAIN_TASK, TRAIN_PRESET, TRAIN_SETTINGS["model"], TRAIN_SETTINGS["cell"],
                       TRAIN_SETTINGS["schedule"],
                       COMPARE_TASK, COMPARE_RACE, INSIDE_PROP, INSIDE_COLOUR, LESSON, "inside_sort", "inside_state",
-                      "inside_heads_map")
+                      "inside_heads_map", IV_KIND, IV_SIDE, IV_STATE, IV_VALUE_MODE, IV_GATE, IV_GATE_VALUE, IV_ATT_TO)

@@ -32,6 +32,8 @@ class Step:
     # Train steps: the shipped model (ui.state.SHIPPED) to go on with when training runs late, trained the
     # step's way: the class sees what the step would have shown
     fallback: str = ""
+    # Inside steps: the intervention (a preset of ui.intervene_view.PRESETS) the page opens with ("": none)
+    intervention: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,21 @@ CHAPTER_7 = Lesson("ch7", {"ja": "第 7 章: 足し算を文字として学ぶ",
          "en": "If h reaches only the first step, what happens at the later steps?"},
         "train", "addition", preset="book_peeky", minutes=1.0, fallback="addition_book_peeky"),
     Step(
-        {"ja": "5. 3 つを同時に比べる", "en": "5. All three side by side"},
+        {"ja": "5. のぞき見を断つ", "en": "5. Cut the peek"},
+        {"ja": "同梱の Peeky モデルの中で、デコーダが毎ステップのぞき見る h を 0 に置き換えます (最初の状態は h の"
+               "まま)。「介入」の欄で、`16+75` の答えが `91` から `99` に変わります: 最初の状態から書く 1 文字目は"
+               "正しいままで、のぞき見が必要だった 2 文字目が間違います。",
+         "en": "Inside the shipped Peeky model, the h the decoder peeks at every step is replaced by zeros (it still "
+               "starts from h). Under 'Intervene', `16+75` is answered `99` instead of `91`: the first character, "
+               "written from the starting state, stays right; the second, for which the decoder needed its peek, "
+               "goes wrong."},
+        {"ja": "1 文字目は正しいままで 2 文字目が間違うのはなぜでしょう？素朴な Seq2seq が苦手だった理由と"
+               "関係がありますか？",
+         "en": "Why does the first character survive and the second fail? Is it related to why the plain Seq2seq "
+               "struggled?"},
+        "inside", "addition", query="16+75", intervention="peek_cut", minutes=0.5),
+    Step(
+        {"ja": "6. 3 つを同時に比べる", "en": "6. All three side by side"},
         {"ja": "同じデータ・同じシードで 3 つのモデルを交互に学習させ、本と同じ比較をします (授業用のレース: "
                "本の設定で 15 エポック、約 3 分半。2 分ほどで順位がはっきりします)。終わるころには"
                "素朴なモデルが約 5%、反転が約 30%、"
@@ -103,7 +119,7 @@ CHAPTER_7 = Lesson("ch7", {"ja": "第 7 章: 足し算を文字として学ぶ",
          "en": "Which model passes 50 % first? Guess, then press Start."},
         "compare", "addition", minutes=2.5),
     Step(
-        {"ja": "6. どこで間違えるか", "en": "6. Where it goes wrong"},
+        {"ja": "7. どこで間違えるか", "en": "7. Where it goes wrong"},
         {"ja": "繰り上がりの回数や桁数ごとの正解率を見ると、モデルが苦手な問題がわかります。"
                "学習中のモデルを選ぶと、途中のモデルの弱点が見えます。",
          "en": "Accuracy by the number of carries and by digits shows which questions are hard for the model. "
@@ -144,7 +160,20 @@ CHAPTER_8 = Lesson("ch8", {"ja": "第 8 章: Attention で日付をそろえる"
          "en": "When writing the month, which characters does the model look at?"},
         "inside", "date", query="TUESDAY, SEPTEMBER 27, 1994", minutes=0.5),
     Step(
-        {"ja": "4. 本と比べる", "en": "4. Compare as the book does"},
+        {"ja": "4. Attention を間違った文字に向ける", "en": "4. Point attention at the wrong character"},
+        {"ja": "`2/10/04` の答えは `2004-02-10` です。年の最後の文字 `4` を書くステップ 4 の Attention を、問題の"
+               "月の `2` にすべて向けます。「介入」の欄で、答えは `2002-02-10` に変わります: モデルは見た文字を"
+               "写しています。ほかのステップはいつもの場所を見るので、月と日は正しいままです。",
+         "en": "`2/10/04` is answered `2004-02-10`. At step 4, which writes the year's last character `4`, all of "
+               "the attention goes to the month's `2` in the question. Under 'Intervene' the answer becomes "
+               "`2002-02-10`: the model copies the character it looks at. The other steps look where they always "
+               "do, so the month and the day stay right."},
+        {"ja": "モデルは見た文字を写しました。では、答えの各文字の情報はどこから来ていると言えるでしょう？",
+         "en": "The model wrote what it was made to look at. So where does each character of the answer get its "
+               "information from?"},
+        "inside", "date", query="2/10/04", intervention="attention_wrong", minutes=0.5),
+    Step(
+        {"ja": "5. 本と比べる", "en": "5. Compare as the book does"},
         {"ja": "同じデータで Attention なしと Attention ありを比べます (授業用のレース: 学習率 0.005 で 2 エポック、"
                "約 1 分)。30 秒ほどで Attention は 90% を超え、Attention なしはまだ 0% のままです。",
          "en": "Train without and with attention on the same data (the lesson race: learning rate 0.005 for 2 "
@@ -154,7 +183,7 @@ CHAPTER_8 = Lesson("ch8", {"ja": "第 8 章: Attention で日付をそろえる"
          "en": "Why is the model without attention slower to learn?"},
         "compare", "date", minutes=0.5),
     Step(
-        {"ja": "5. 和暦も読む", "en": "5. Japanese dates, with eras"},
+        {"ja": "6. 和暦も読む", "en": "6. Japanese dates, with eras"},
         {"ja": "西暦 `2013年6月17日` と和暦 `平成25年6月17日`・`令和元年5月1日` も読むモデルです。"
                "和暦では元号と年を組み合わせて西暦の年を作らなければなりません。",
          "en": "This model also reads `2013年6月17日` and era dates such as `平成25年6月17日` and `令和元年5月1日`. "

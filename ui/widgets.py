@@ -225,6 +225,11 @@ def visible_char(c: str) -> str:
     return "␣" if c == PAD else c
 
 
+def step_labels(chars: list[str]) -> list[str]:
+    """Unique axis labels '1 a', '2 b', ... for time steps (Inside's heatmaps and its interventions)."""
+    return [f"{i + 1} {visible_char(c)}" for i, c in enumerate(chars)]
+
+
 def shown_char(c: str) -> str:
     """A character for HTML: padding as a visible ␣, the rest escaped."""
     return '<span style="font-family:sans-serif">␣</span>' if c == PAD else html.escape(c)

@@ -15,10 +15,10 @@ from s2s.data import PAD, Codec, QueryError, make_split
 from s2s.inference import Answer, answer, read_question
 from s2s.layers import GRURecord, LSTMRecord
 from s2s.tasks import TASKS
-from ui import charts, keys
+from ui import charts, intervene_view, keys
 from ui.i18n import labels, t
 from ui.state import for_model_version, get_runner
-from ui.widgets import PickedModel, pick_model, query_error_text, question_box
+from ui.widgets import PickedModel, pick_model, query_error_text, question_box, step_labels
 
 
 def state_kinds(record: LSTMRecord | GRURecord) -> tuple[tuple[str, ...], str]:
@@ -32,11 +32,6 @@ KEEP = {"persist_state": "session"}
 
 def _shown(c: str) -> str:
     return "␣" if c == PAD else c
-
-
-def step_labels(chars: list[str]) -> list[str]:
-    """Unique axis labels '1 a', '2 b', ... for time steps."""
-    return [f"{i + 1} {_shown(c)}" for i, c in enumerate(chars)]
 
 
 def state_frame(record: LSTMRecord | GRURecord, kind: str, chars: list[str], units: np.ndarray) -> pd.DataFrame:
@@ -104,6 +99,7 @@ def render() -> None:
         _heads(a, picked.codec)
     if a.trace.context is not None:
         _peeky_context(a)
+    intervene_view.render(picked, a, q)  # change something inside and answer again, beside the unchanged run
     _stepper(a, picked.codec)
     _map(picked, a, data)
     _neurons(picked, data)

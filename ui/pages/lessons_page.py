@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import keys, widgets
+from ui import intervene_view, keys, widgets
 from ui.i18n import lang, language_switch, t
 from ui.lessons import LESSONS, Step
 from ui.pages import compare_page, train_page
@@ -35,6 +35,8 @@ def set_up(step: Step, shipped: bool = False) -> None:
         compare_page.set_up(step.task, step.race, seed=0)  # a race that fits a lesson
     else:  # the picker chooses the shipped model first, unless the step looks at the model just trained
         widgets.set_up(step.task, source=step.source or None, query=step.query or None)
+        if step.page == "inside":  # the step's intervention on, or none left from an earlier step
+            intervene_view.set_up(step.intervention)
     st.switch_page(PAGES[step.page], query_params=url_state())  # (without query_params it clears the address)
 
 
