@@ -183,14 +183,16 @@ def _alts(at) -> list[str]:
 def test_errors_charts_have_text_alternatives_and_tables():
     at = open_page("errors", lang="en")
     alts = _alts(at)
-    assert len(alts) == 5 and all(a and "Vega" not in a for a in alts), alts
+    # carries, digits of a, digits of b, answer length, the first-digit grid, beyond the training range
+    assert len(alts) == 6 and all(a and "Vega" not in a for a in alts), alts
     assert alts[0].startswith("Accuracy by number of carries: 0 ") and "%" in alts[0]
-    assert alts[-1].startswith("Accuracy by the first digit") and "lowest" in alts[-1]
-    spec = json.loads(at.get("vega_lite_chart")[-1].proto.spec)
+    assert alts[4].startswith("Accuracy by the first digit") and "lowest" in alts[4]
+    assert alts[5].startswith("Beyond the training range by digits of the longer number") and "5 0% (n 200)" in alts[5]
+    spec = json.loads(at.get("vega_lite_chart")[4].proto.spec)
     assert spec["layer" if "layer" in spec else "encoding"]["x"]["sort"][0] == "0"
     assert spec["encoding"]["y"]["sort"][0] == "0"
     expanders = [e.label for e in at.expander]
-    assert expanders.count("Show the numbers as a table") >= 5, expanders
+    assert expanders.count("Show the numbers as a table") >= 6, expanders
 
 
 def test_inside_charts_have_text_alternatives():

@@ -301,3 +301,47 @@ def group_accuracy_chart(frame: pd.DataFrame, x_title: str, y_title: str, exact:
         tooltip=[alt.Tooltip("group:N", title=x_title), "series:N",
                  alt.Tooltip("accuracy:Q", format=".1%"), alt.Tooltip("n:Q", title=count_title)],
     ).properties(height=90 + 36 * len(order) if horizontal else 240))  # axes included
+
+
+PURPLE = "#882E72"  # a fifth series colour: 8.4:1 on white
+RANGE_COLOURS = [BLUE, ORANGE, GREEN, PURPLE, GREY]
+RANGE_SHAPES = ["circle", "square", "triangle-up", "diamond", "cross"]
+RANGE_BAND = "#D9D9D9"  # the training range's shading, behind the lines (a background, not a series)
+
+
+def range_chart(frame: pd.DataFrame, x_title: str, y_title: str, band_title: str, count_title: str,
+                model_title: str) -> alt.LayerChart:
+    """Accuracy beyond the training range (s2s.generalise): columns ``group`` (ordered labels, e.g. digits),
+    ``label`` (the axis label: the group and its number of questions, lines split at '|'), ``model``,
+    ``accuracy`` (0..1), ``n``, ``inside`` (bool). One line with marked points per model, the groups inside
+    the training range shaded and named; every point's n in its axis label and its tooltip."""
+    order = list(dict.fromkeys(frame["label"])) if len(frame) else []
+    models = list(dict.fromkeys(frame["model"])) if len(frame) else []
+    # band scale without padding: neighbouring inside groups make one shaded block; the lines and points sit
+    # at the middle of each group's band (bandPosition 0.5)
+    x_scale = alt.Scale(paddingInner=0, paddingOuter=0)
+    axis = alt.Axis(labelAngle=0, labelExpr="split(datum.label, '|')", labelLimit=0, labelOverlap=False,
+                    labelPadding=6)
+    inside = frame[frame["inside"]].drop_duplicates("label") if len(frame) else frame
+    band = alt.Chart(inside).mark_rect(color=RANGE_BAND, opacity=0.6).encode(
+        x=alt.X("label:N", sort=order, scale=x_scale, axis=axis, title=x_title),
+        y=alt.datum(0), y2=alt.datum(1))
+    band_name = alt.Chart(inside.head(1)).mark_text(align="left", baseline="top", dx=4, dy=4, fontSize=LABEL_SIZE,
+                                                    color=TEXT).encode(
+        x=alt.X("label:N", sort=order, scale=x_scale, bandPosition=0), y=alt.datum(1), text=alt.value(band_title))
+    colour = alt.Color("model:N", title=model_title, sort=models,
+                       scale=alt.Scale(domain=models, range=RANGE_COLOURS[:len(models)]),
+                       legend=alt.Legend(orient="bottom", direction="vertical"))
+    # the same field, title and legend for colour and shape: Vega-Lite draws one legend of both
+    shape = alt.Shape("model:N", title=model_title, sort=models,
+                      scale=alt.Scale(domain=models, range=RANGE_SHAPES[:len(models)]),
+                      legend=alt.Legend(orient="bottom", direction="vertical"))
+    base = alt.Chart(frame).encode(
+        x=alt.X("label:N", sort=order, scale=x_scale, bandPosition=0.5, title=x_title, axis=axis),
+        y=alt.Y("accuracy:Q", title=y_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        color=colour,
+        tooltip=[alt.Tooltip("model:N", title=model_title), alt.Tooltip("group:N", title=x_title),
+                 alt.Tooltip("accuracy:Q", title=y_title, format=".1%"), alt.Tooltip("n:Q", title=count_title)])
+    lines = base.mark_line(strokeWidth=2.5)
+    points = base.mark_point(size=90, filled=True, opacity=1).encode(shape=shape)
+    return styled(alt.layer(band, band_name, lines, points).properties(height=300))
