@@ -37,8 +37,8 @@ def test_the_section_shows_lengths_one_to_five_with_their_counts(lang):
     spec = json.dumps(json.loads(chart.proto.spec), ensure_ascii=False)
     assert _text("beyond_band", lang) in spec  # the training range is named on the chart
     assert chart.proto.alt.startswith(_text("beyond_title", lang))
-    # each point's n is in its axis label, in the order of the x axis (split into two lines at '|')
-    order = [f"{d}|n = {100 if d == 1 else N_PER_POINT}" for d in range(1, MAX_DIGITS + 1)]
+    # each point's n is in its axis label, in the order of the x axis (split into two lines at '|': "5", "n=200")
+    order = [f"{d}|n={100 if d == 1 else N_PER_POINT}" for d in range(1, MAX_DIGITS + 1)]
     assert json.dumps(order) in spec
 
 
@@ -49,7 +49,7 @@ def test_side_by_side_adds_the_shipped_addition_models():
     frame = _beyond_table(at, "en")
     models = list(dict.fromkeys(frame["Model"]))
     assert models[0] == "Shipped pretrained model"
-    assert {"plain seq2seq", "reversed input", "Peeky + reversed"} <= set(models)
+    assert models[1:] == ["plain seq2seq", "reversed input", "Peeky + reversed", "attention"]
     assert all((frame["Model"] == m).sum() == MAX_DIGITS for m in models)
     plain = frame[frame["Model"] == "plain seq2seq"]
     assert plain["questions"].tolist() == [100] + [N_PER_POINT] * (MAX_DIGITS - 1)

@@ -488,8 +488,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "beyond_no": {"ja": "いいえ", "en": "no"},
     "beyond_month_day": {"ja": "月と日が正しい", "en": "month and day right"},
     "beyond_alt": {"ja": "{what} ({by}ごと、完全一致): {items}", "en": "{what} by {by} (whole answers): {items}"},
-    "model_addition_attention": {"ja": "同梱: Attention + 入力反転 (10 エポック)",
-                                 "en": "shipped: attention + reversed (10 epochs)"},
+    "model_addition_attention": {"ja": "同梱: Attention + 入力反転 (25 エポック)",
+                                 "en": "shipped: attention + reversed (25 epochs)"},
     "compare_title": {"ja": "本の改良を並べて学習させる", "en": "Race the book's variants"},
     "compare_intro": {
         "ja": "同じデータ・同じシードで各モデルを 1 バッチずつ交互に学習させ、正解率の伸び方を比べます。点線は本の最終正解率 (図から読んだ概数) です。",

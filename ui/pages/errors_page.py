@@ -183,11 +183,12 @@ def _beyond_chart(reports: list[tuple[str, RangeReport]]) -> None:
     by = reports[0][1].by
     x_title = t("beyond_digits") if by == "digits" else t("beyond_years")
     exact, per_char, n_title, model_title = t("exact_match"), t("per_char"), t("errors_n"), t("beyond_model")
-    frame = pd.DataFrame([{"group": p.label, "label": f"{p.label}|n = {p.n:,}", "model": label, "accuracy": p.accuracy,
+    frame = pd.DataFrame([{"group": p.label, "label": f"{p.label}|n={p.n:,}", "model": label, "accuracy": p.accuracy,
                            "n": p.n, "inside": p.inside_training} for label, r in reports for p in r.points])
     items = "; ".join(f"{label}: " + ", ".join(f"{p.label} {p.accuracy:.0%} (n {p.n})" for p in r.points)
                       for label, r in reports)
     chart = charts.range_chart(frame, x_title, f"{t('accuracy')} ({exact})", t("beyond_band"), n_title, model_title)
+    st.html(charts.range_key([label for label, _ in reports]))
     st.altair_chart(chart, width="stretch", alt=t("beyond_alt", what=t("beyond_title"), by=x_title, items=items))
     with st.expander(t("numbers")):  # the chart's numbers, as a table (its text alternative)
         rows = []
