@@ -330,7 +330,7 @@ def range_chart(frame: pd.DataFrame, x_title: str, y_title: str, band_title: str
         x=alt.X("label:N", sort=order, scale=x_scale, axis=axis, title=x_title),
         y=alt.value(0), y2=alt.value({"expr": "height"}))  # the whole height, in pixels (no y scale of its own)
     # the band's name just above the plot, where no point can hide it
-    band_name = alt.Chart(inside.head(1)).mark_text(align="left", baseline="bottom", dx=2, dy=-4,
+    band_name = alt.Chart(inside.head(1)).mark_text(align="left", baseline="bottom", dx=2, dy=-8,
                                                     fontSize=LABEL_SIZE, color=TEXT).encode(
         x=alt.X("label:N", sort=order, scale=x_scale, bandPosition=0), y=alt.value(0), text=alt.value(band_title))
     colour = alt.Color("model:N", title=model_title, sort=models,

@@ -167,8 +167,10 @@ def _beyond(picked: PickedModel) -> None:
     side = bool(others) and box.checkbox(t(f"beyond_compare_{task}"), key="errors_beyond_side")
     done = picked.version in st.session_state.get(keys.RANGE_REPORTS, {})
     if task in ON_DEMAND and not done and not side:
-        if not box.button(t("beyond_compute"), help=t("beyond_compute_help"), key="errors_beyond_go"):
+        slot = box.empty()  # the button goes once pressed: the report is then kept for this model version
+        if not slot.button(t("beyond_compute"), help=t("beyond_compute_help"), key="errors_beyond_go"):
             return
+        slot.empty()
     with box:
         with st.spinner(t("beyond_title")):
             reports = [(source_label(picked.source), range_report_for(picked))]
@@ -183,8 +185,11 @@ def _beyond_chart(reports: list[tuple[str, RangeReport]]) -> None:
     by = reports[0][1].by
     x_title = t("beyond_digits") if by == "digits" else t("beyond_years")
     exact, per_char, n_title, model_title = t("exact_match"), t("per_char"), t("errors_n"), t("beyond_model")
-    frame = pd.DataFrame([{"group": p.label, "label": f"{p.label}|n={p.n:,}", "model": label, "accuracy": p.accuracy,
-                           "n": p.n, "inside": p.inside_training} for label, r in reports for p in r.points])
+    # the axis label of a point: its group and its n on lines of their own; a range of years on two lines
+    # ("1700", "-1799"), so that five of them fit side by side on a phone
+    frame = pd.DataFrame([{"group": p.label, "label": f"{p.label.replace('-', '|-')}|n={p.n:,}", "model": label,
+                           "accuracy": p.accuracy, "n": p.n, "inside": p.inside_training}
+                          for label, r in reports for p in r.points])
     items = "; ".join(f"{label}: " + ", ".join(f"{p.label} {p.accuracy:.0%} (n {p.n})" for p in r.points)
                       for label, r in reports)
     chart = charts.range_chart(frame, x_title, f"{t('accuracy')} ({exact})", t("beyond_band"), n_title, model_title)
