@@ -34,7 +34,7 @@ BEYOND_MODELS: dict[str, tuple[tuple[str, str], ...]] = {
              ("date_transformer", "variant_transformer")),
 }
 # Measured on one core (python -m benchmarks.generalise, benchmarks/README.md): a report of an addition model
-# takes 0.14-0.38 s, of a date model 0.23-1.31 s. Addition is computed as the page draws; dates, past the ~1 s
+# takes 0.04-0.38 s, of a date model 0.23-1.40 s. Addition is computed as the page draws; dates, past the ~1 s
 # a page may take, when asked (a button, or the side-by-side box).
 ON_DEMAND = ("date", "date_ja")
 
