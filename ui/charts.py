@@ -308,7 +308,10 @@ PURPLE = "#882E72"  # a fifth series colour: 8.4:1 on white
 RANGE_COLOURS = [BLUE, ORANGE, GREEN, PURPLE, GREY]
 RANGE_SHAPES = ["circle", "square", "triangle-up", "diamond", "cross"]
 RANGE_SYMBOLS = ["●", "■", "▲", "◆", "✚"]  # the shapes as characters, for range_key
-RANGE_BAND = "#D9D9D9"  # the training range's shading, behind the lines (a background, not a series)
+# the training range's shading, behind the lines: a background (1.2:1 on white, like a table's striped row), not
+# a mark to be seen; its edges are dashed rules in GREY (4.5:1), its name is written above it, and the table says
+# which points are inside training
+RANGE_BAND = "#E8E8E8"
 
 
 def range_chart(frame: pd.DataFrame, x_title: str, y_title: str, band_title: str, count_title: str,
@@ -326,9 +329,12 @@ def range_chart(frame: pd.DataFrame, x_title: str, y_title: str, band_title: str
     axis = alt.Axis(labelAngle=0, labelExpr="split(datum.label, '|')", labelLimit=0, labelOverlap=False,
                     labelPadding=6)
     inside = frame[frame["inside"]].drop_duplicates("label") if len(frame) else frame
-    band = alt.Chart(inside).mark_rect(color=RANGE_BAND, opacity=0.6).encode(
+    band = alt.Chart(inside).mark_rect(color=RANGE_BAND).encode(
         x=alt.X("label:N", sort=order, scale=x_scale, axis=axis, title=x_title),
         y=alt.value(0), y2=alt.value({"expr": "height"}))  # the whole height, in pixels (no y scale of its own)
+    edges = [alt.Chart(part).mark_rule(color=GREY, strokeDash=[5, 3], strokeWidth=1.5).encode(
+        x=alt.X("label:N", sort=order, scale=x_scale, bandPosition=at), y=alt.value(0),
+        y2=alt.value({"expr": "height"})) for part, at in ((inside.head(1), 0), (inside.tail(1), 1))]
     # the band's name just above the plot, where no point can hide it
     band_name = alt.Chart(inside.head(1)).mark_text(align="left", baseline="bottom", dx=2, dy=-8,
                                                     fontSize=LABEL_SIZE, color=TEXT).encode(
@@ -345,7 +351,9 @@ def range_chart(frame: pd.DataFrame, x_title: str, y_title: str, band_title: str
                  alt.Tooltip("accuracy:Q", title=y_title, format=".1%"), alt.Tooltip("n:Q", title=count_title)])
     lines = base.mark_line(strokeWidth=2.5)
     points = base.mark_point(size=90, filled=True, opacity=1).encode(shape=shape)
-    return styled(alt.layer(band, band_name, lines, points).properties(height=320))  # axes included (autosize fit)
+    # axes included in the height (autosize fit); room above the plot for the band's name
+    return styled(alt.layer(band, *edges, band_name, lines, points).properties(
+        height=320, padding={"left": 5, "top": 16, "right": 5, "bottom": 5}))
 
 
 def range_key(models: list[str]) -> str:
