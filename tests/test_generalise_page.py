@@ -17,10 +17,10 @@ def _text(key: str, lang: str) -> str:
 
 
 def _beyond_table(at, lang: str):
-    """The last table of the page: the section's numbers (its text alternative)."""
-    frame = at.dataframe[-1].value
-    assert _text("beyond_inside", lang) in frame.columns
-    return frame
+    """The section's numbers (the chart's text alternative): the table with an "inside training" column."""
+    frames = [d.value for d in at.dataframe if _text("beyond_inside", lang) in d.value.columns]
+    assert len(frames) == 1, len(frames)
+    return frames[0]
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
@@ -33,6 +33,11 @@ def test_the_section_shows_lengths_one_to_five_with_their_counts(lang):
     assert frame[n].tolist() == [100] + [N_PER_POINT] * (MAX_DIGITS - 1)  # one-digit pairs: all 100 there are
     inside = [_text("beyond_yes", lang)] * 3 + [_text("beyond_no", lang)] * 2
     assert frame[_text("beyond_inside", lang)].tolist() == inside
+    grid = at.dataframe[-1].value  # the (digits of a, digits of b) grid of the same questions
+    assert grid.index.tolist() == grid.columns.tolist() == [str(d) for d in range(1, MAX_DIGITS + 1)]
+    counts = [int(v.rsplit("(", 1)[1].rstrip(")")) for v in grid.to_numpy().ravel() if v]
+    assert sum(counts) == 100 + N_PER_POINT * (MAX_DIGITS - 1)
+    assert grid.loc["1", "1"] == "100.0% (100)"  # the shipped model on all one-digit pairs
     chart = at.get("vega_lite_chart")[-1]
     spec = json.dumps(json.loads(chart.proto.spec), ensure_ascii=False)
     assert _text("beyond_band", lang) in spec  # the training range is named on the chart
@@ -69,4 +74,5 @@ def test_dates_are_computed_when_asked_by_year_bucket():
     assert frame["inside training"].tolist() == ["no", "no", "yes", "no", "no"]
     assert frame["exact match"].iloc[2] > 0.9  # the shipped model on the years it learned
     at.run()  # computed once per model version: shown again without the button
-    assert _text("beyond_inside", "en") in at.dataframe[-1].value.columns
+    assert _beyond_table(at, "en")["questions"].tolist() == [N_PER_POINT] * len(YEAR_BUCKETS)
+    assert not [b for b in at.button if b.key == "errors_beyond_go"]

@@ -487,6 +487,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "beyond_yes": {"ja": "はい", "en": "yes"},
     "beyond_no": {"ja": "いいえ", "en": "no"},
     "beyond_month_day": {"ja": "月と日が正しい", "en": "month and day right"},
+    "beyond_grid": {"ja": "{model}: a の桁数 (行) と b の桁数 (列) ごとの完全一致 (問題数)",
+                    "en": "{model}: whole answers right by the digits of a (rows) and of b (columns) (questions)"},
     "beyond_alt": {"ja": "{what} ({by}ごと、完全一致): {items}", "en": "{what} by {by} (whole answers): {items}"},
     "model_addition_attention": {"ja": "同梱: Attention + 入力反転 (25 エポック)",
                                  "en": "shipped: attention + reversed (25 epochs)"},

@@ -206,3 +206,11 @@ def _beyond_chart(reports: list[tuple[str, RangeReport]]) -> None:
                     row[t("beyond_month_day")] = round(p.month_day_accuracy, 4)
                 rows.append(row)
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        label, first = reports[0]
+        if first.grid:  # addition: the same questions by the digits of each operand (the picked model)
+            st.markdown(t("beyond_grid", model=label))
+            digits = [str(d) for d in range(1, MAX_DIGITS + 1)]
+            grid = pd.DataFrame("", index=pd.Index(digits, name="a \\ b"), columns=digits)
+            for c in first.grid:
+                grid.loc[str(c.digits_a), str(c.digits_b)] = f"{c.accuracy:.1%} ({c.n})"
+            st.dataframe(grid, width="stretch")
