@@ -26,7 +26,9 @@ from typing import Literal
 import numpy as np
 
 __all__ = [
+    "ADDITION_DIGITS",
     "BOOK_ADDITION_MIX",
+    "DATE_YEARS",
     "TASKS",
     "TaskSpec",
     "Oddity",
@@ -38,9 +40,11 @@ __all__ = [
     "date_ja_formats",
     "era_of",
     "format_date",
+    "four_digit_year_forms",
     "sample_addition",
     "sample_date",
     "sample_date_ja",
+    "sample_date_years",
     "sample_reverse",
     "sample_sort",
     "solve",
@@ -322,6 +326,34 @@ def sample_date(rng: np.random.Generator, n: int) -> list[tuple[str, str]]:
     return list(zip(questions, answers, strict=True))
 
 
+def four_digit_year_forms() -> list[str]:
+    """The written date forms that give the year with four digits (all but M/D/YY)."""
+    return [form for form in _DATE_FORMS if form != _FORM_SLASH]
+
+
+def sample_date_years(rng: np.random.Generator, n: int, first: int, last: int) -> list[tuple[str, str]]:
+    """Sample ``n`` pairs like ``sample_date``, but the day drawn uniformly from the years ``first..last``
+    (any years 1..9999, also outside ``DATE_YEARS``) and written only in ``four_digit_year_forms()``, in
+    the generator's mix of those forms, cases and abbreviations. M/D/YY is left out: a two-digit year
+    names a year only inside its window (1969-2068), so outside it the question has no one answer."""
+    n = _check_n(n)
+    if not 1 <= first <= last <= 9999:
+        raise ValueError(f"years must satisfy 1 <= first <= last <= 9999, got {first}..{last}")
+    forms = four_digit_year_forms()
+    p = np.array([_DATE_FORM_PROBS[_DATE_FORMS.index(f)] for f in forms])
+    form_idx = rng.choice(len(forms), size=n, p=p / p.sum())
+    case_idx = rng.choice(len(_CASES), size=n, p=_CASE_PROBS)
+    abbr_prob = np.where(np.array(forms)[form_idx] == _FORM_WMDY, _ABBR_PROB_WEEKDAY, _ABBR_PROB)
+    abbr = rng.random(n) < abbr_prob
+    lo, hi = _ordinal_range((first, last))
+    ordinals = rng.integers(lo, hi + 1, size=n)
+    pairs = []
+    for k, c, a, o in zip(form_idx.tolist(), case_idx.tolist(), abbr.tolist(), ordinals.tolist(), strict=True):
+        d = datetime.date.fromordinal(o)
+        pairs.append((format_date(d, forms[k], _CASES[c], a), d.isoformat()))
+    return pairs
+
+
 def _render_ja(d: datetime.date, wareki: bool, padded: bool, gannen_digit: bool) -> str:
     md = f"{d.month:02d}月{d.day:02d}日" if padded else f"{d.month}月{d.day}日"
     if not wareki:
@@ -537,6 +569,8 @@ class QuestionCheck:
 
 
 _ADD_DIGITS = len(str(_DIGIT_HIGH[-1] - 1))  # the generator's operands have up to 3 digits
+ADDITION_DIGITS = _ADD_DIGITS  # public: the most digits an operand of the addition generator has
+DATE_YEARS = _YEARS_4  # public: the years the date generator writes with four digits (first, last)
 
 
 def _addition_check(q: str) -> tuple[list[Oddity], str | None]:

@@ -128,7 +128,8 @@ def test_session_model_appears_on_try_after_training_steps():
     assert not at.exception
     # the shipped model, this session's, then the shipped models trained the book's way (a select box: > 2)
     assert at.selectbox(key="model_source").options[:2] == ["同梱の学習済みモデル", "このセッションで学習中のモデル"]
-    assert len(at.selectbox(key="model_source").options) == 7  # + the book's three, the GRU's and the Transformer's
+    # + the book's three, the GRU's, the Transformer's and attention's
+    assert len(at.selectbox(key="model_source").options) == 8
 
 
 def test_bad_weights_upload_is_refused_and_model_kept():

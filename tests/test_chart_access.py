@@ -69,6 +69,8 @@ def _specs() -> dict[str, dict]:
     loss = pd.DataFrame([{"iteration": i, "smoothed": 2.0 / i, "variant": n} for n in names for i in (1, 2, 3)])
     groups = pd.DataFrame([{"group": g, "series": s, "accuracy": 0.5, "n": 10}
                            for g in ("0", "1", "2") for s in ("exact", "per char")])
+    ranges = pd.DataFrame([{"group": str(d), "label": f"{d}|n=200", "model": m, "accuracy": 0.5, "n": 200,
+                            "inside": d <= 3} for m in names for d in range(1, 6)])
     forms = groups.assign(group=groups["group"].map({"0": "September 27, 1994", "1": "9/27/94", "2": "平成6年"}))
     return {
         "loss": charts.loss_spec("iteration", "loss", "smoothed"),
@@ -84,6 +86,7 @@ def _specs() -> dict[str, dict]:
         "compare_loss": charts.compare_loss_chart(loss, names, "iteration", "loss", "variant").to_dict(),
         "groups": charts.group_accuracy_chart(groups, "carries", "accuracy", "exact", "per char", "n").to_dict(),
         "forms": charts.group_accuracy_chart(forms, "form", "accuracy", "exact", "per char", "n").to_dict(),
+        "range": charts.range_chart(ranges, "digits", "accuracy", "training range", "n", "model").to_dict(),
         "_losses": losses.tolist(), "_evals": evals.tolist(),
     }
 
@@ -112,6 +115,8 @@ def test_every_series_colour_has_3_to_1_on_white(name):
     found = []
     for path, key, value in _walk({k: v for k, v in SPECS[name].items() if k != "config"}):
         if isinstance(value, str) and HEX.match(value):
+            if value == charts.RANGE_BAND:
+                continue  # a background shading, its edges drawn as GREY rules (ui.charts.RANGE_BAND)
             found.append(value)
             assert contrast(value) >= 3, (name, path, key, value)
         if key == "opacity" and "mark" in path:
@@ -183,14 +188,16 @@ def _alts(at) -> list[str]:
 def test_errors_charts_have_text_alternatives_and_tables():
     at = open_page("errors", lang="en")
     alts = _alts(at)
-    assert len(alts) == 5 and all(a and "Vega" not in a for a in alts), alts
+    # carries, digits of a, digits of b, answer length, the first-digit grid, beyond the training range
+    assert len(alts) == 6 and all(a and "Vega" not in a for a in alts), alts
     assert alts[0].startswith("Accuracy by number of carries: 0 ") and "%" in alts[0]
-    assert alts[-1].startswith("Accuracy by the first digit") and "lowest" in alts[-1]
-    spec = json.loads(at.get("vega_lite_chart")[-1].proto.spec)
+    assert alts[4].startswith("Accuracy by the first digit") and "lowest" in alts[4]
+    assert alts[5].startswith("Beyond the training range by digits of the longer number") and "5 0% (n 200)" in alts[5]
+    spec = json.loads(at.get("vega_lite_chart")[4].proto.spec)
     assert spec["layer" if "layer" in spec else "encoding"]["x"]["sort"][0] == "0"
     assert spec["encoding"]["y"]["sort"][0] == "0"
     expanders = [e.label for e in at.expander]
-    assert expanders.count("Show the numbers as a table") >= 5, expanders
+    assert expanders.count("Show the numbers as a table") >= 6, expanders
 
 
 def test_inside_charts_have_text_alternatives():
@@ -325,7 +332,7 @@ def test_charts_have_contrast_names_and_fit_at_three_widths(server, browser):  #
 
     for route, name, least in (("/inside?task=addition&q=16%2B75&lang=en", "inside", 6),
                                ("/inside?task=date&q=September+27%2C+1994&lang=en", "inside_date", 7),
-                               ("/errors?task=addition&lang=en", "errors", 5)):
+                               ("/errors?task=addition&lang=en", "errors", 6)):
         page = _open(browser, server + route, "projector")
         expect(page.locator("[data-testid='stVegaLiteChart'] svg")).to_have_count(least, timeout=60000)
         for width in WIDTHS:

@@ -58,13 +58,13 @@ def test_errors_page_breaks_accuracy_down_and_lists_the_worst():
     at = open_page("errors", lang="en")
     assert [m.label for m in at.metric] == ["Exact match", "Per character", "Wrong answers"]
     charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
-    assert len(charts) == 5  # carries, digits of a, digits of b, answer length, first-digit grid
+    assert len(charts) == 6  # carries, digits of a, digits of b, answer length, first-digit grid, beyond the range
     worst = next(h.proto.body for h in at.get("html") if "<table" in h.proto.body)
     assert worst.count("<tr>") == 21
     at.selectbox(key="task").set_value("date").run()
     assert not at.exception, at.exception
     charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
-    assert len(charts) == 2  # written form, month
+    assert len(charts) == 2  # written form, month (beyond the trained years: when asked)
 
 
 def test_japanese_dates_have_a_shipped_model_that_reads_them():

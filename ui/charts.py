@@ -4,6 +4,7 @@ Streamlit swaps the data in place while training instead of re-embedding the cha
 from __future__ import annotations
 
 import functools
+import html
 
 import altair as alt
 import numpy as np
@@ -317,3 +318,63 @@ def group_accuracy_chart(frame: pd.DataFrame, x_title: str, y_title: str, exact:
         tooltip=[alt.Tooltip("group:N", title=x_title), "series:N",
                  alt.Tooltip("accuracy:Q", format=".1%"), alt.Tooltip("n:Q", title=count_title)],
     ).properties(height=90 + 36 * len(order) if horizontal else 240))  # axes included
+
+
+PURPLE = "#882E72"  # a fifth series colour: 8.4:1 on white
+RANGE_COLOURS = [BLUE, ORANGE, GREEN, PURPLE, GREY]
+RANGE_SHAPES = ["circle", "square", "triangle-up", "diamond", "cross"]
+RANGE_SYMBOLS = ["●", "■", "▲", "◆", "✚"]  # the shapes as characters, for range_key
+# the training range's shading, behind the lines: a background (1.2:1 on white, like a table's striped row), not
+# a mark to be seen; its edges are dashed rules in GREY (4.5:1), its name is written above it, and the table says
+# which points are inside training
+RANGE_BAND = "#E8E8E8"
+
+
+def range_chart(frame: pd.DataFrame, x_title: str, y_title: str, band_title: str, count_title: str,
+                model_title: str) -> alt.LayerChart:
+    """Accuracy beyond the training range (s2s.generalise): columns ``group`` (ordered labels, e.g. digits),
+    ``label`` (the axis label: the group and its number of questions, lines split at '|'), ``model``,
+    ``accuracy`` (0..1), ``n``, ``inside`` (bool). One line with marked points per model, the groups inside
+    the training range shaded and named; every point's n in its axis label and its tooltip. No Vega legend:
+    the page shows range_key above the chart (a legend under it took a third of the height)."""
+    order = list(dict.fromkeys(frame["label"])) if len(frame) else []
+    models = list(dict.fromkeys(frame["model"])) if len(frame) else []
+    # band scale without padding: neighbouring inside groups make one shaded block; the lines and points sit
+    # at the middle of each group's band (bandPosition 0.5)
+    x_scale = alt.Scale(paddingInner=0, paddingOuter=0)
+    axis = alt.Axis(labelAngle=0, labelExpr="split(datum.label, '|')", labelLimit=0, labelOverlap=False,
+                    labelPadding=6)
+    inside = frame[frame["inside"]].drop_duplicates("label") if len(frame) else frame
+    band = alt.Chart(inside).mark_rect(color=RANGE_BAND).encode(
+        x=alt.X("label:N", sort=order, scale=x_scale, axis=axis, title=x_title),
+        y=alt.value(0), y2=alt.value({"expr": "height"}))  # the whole height, in pixels (no y scale of its own)
+    edges = [alt.Chart(part).mark_rule(color=GREY, strokeDash=[5, 3], strokeWidth=1.5).encode(
+        x=alt.X("label:N", sort=order, scale=x_scale, bandPosition=at), y=alt.value(0),
+        y2=alt.value({"expr": "height"})) for part, at in ((inside.head(1), 0), (inside.tail(1), 1))]
+    # the band's name just above the plot, where no point can hide it
+    band_name = alt.Chart(inside.head(1)).mark_text(align="left", baseline="bottom", dx=2, dy=-8,
+                                                    fontSize=LABEL_SIZE, color=TEXT).encode(
+        x=alt.X("label:N", sort=order, scale=x_scale, bandPosition=0), y=alt.value(0), text=alt.value(band_title))
+    colour = alt.Color("model:N", title=model_title, sort=models,
+                       scale=alt.Scale(domain=models, range=RANGE_COLOURS[:len(models)]), legend=None)
+    shape = alt.Shape("model:N", title=model_title, sort=models,
+                      scale=alt.Scale(domain=models, range=RANGE_SHAPES[:len(models)]), legend=None)
+    base = alt.Chart(frame).encode(
+        x=alt.X("label:N", sort=order, scale=x_scale, bandPosition=0.5, title=x_title, axis=axis),
+        y=alt.Y("accuracy:Q", title=y_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        color=colour,
+        tooltip=[alt.Tooltip("model:N", title=model_title), alt.Tooltip("group:N", title=x_title),
+                 alt.Tooltip("accuracy:Q", title=y_title, format=".1%"), alt.Tooltip("n:Q", title=count_title)])
+    lines = base.mark_line(strokeWidth=2.5)
+    points = base.mark_point(size=90, filled=True, opacity=1).encode(shape=shape)
+    # axes included in the height (autosize fit); room above the plot for the band's name
+    return styled(alt.layer(band, *edges, band_name, lines, points).properties(
+        height=320, padding={"left": 5, "top": 16, "right": 5, "bottom": 5}))
+
+
+def range_key(models: list[str]) -> str:
+    """HTML naming range_chart's models in their colours and point shapes (its legend); wraps on a phone."""
+    return '<span style="font-size:0.85em">' + " &nbsp; ".join(
+        f'<span style="white-space:nowrap"><span style="color:{colour}" aria-hidden="true">{symbol}</span> '
+        f'{html.escape(model)}</span>'
+        for model, colour, symbol in zip(models, RANGE_COLOURS, RANGE_SYMBOLS, strict=False)) + "</span>"

@@ -539,6 +539,39 @@ TEXTS: dict[str, dict[str, str]] = {
     "errors_loss_help": {"ja": "間違えた問題が先、それぞれ損失 (正解の 1 文字あたりの負の対数尤度) の大きい順。",
                          "en": "Wrong answers first, each part by loss (the true answer's negative "
                                "log-likelihood per character), largest first."},
+    # Errors: beyond the training range (issue 20)
+    "beyond_title": {"ja": "学習した範囲の外", "en": "Beyond the training range"},
+    "beyond_intro_addition": {
+        "ja": "長い方の数が 1〜{top} 桁の新しい問題を、桁数ごとに {n} 問 (1 桁どうしは全 100 問) 解かせます。モデルが学習したのは "
+              "{max} 桁まで (網掛け)。入力幅に収まらない長い問題はその長さのまま読ませ、答えは和全体が合ったときだけ正解です。",
+        "en": "New questions whose longer number has 1 to {top} digits, {n} per length (one-digit pairs: all 100). The "
+              "model learned up to {max} digits (shaded). Questions too long for its input width are read at their "
+              "own length; an answer counts only if it is the whole sum."},
+    "beyond_intro_date": {
+        "ja": "学習した年 ({lo}〜{hi}、網掛け) の前後の世紀の日付を、範囲ごとに {n} 問解かせます。年を 4 桁で書く形だけを使います "
+              "(M/D/YY の 2 桁の年は 1969〜2068 の外では年が決まらないため除外)。「月と日が正しい」は年を問いません。",
+        "en": "Dates in the centuries around the years the model learned ({lo}-{hi}, shaded), {n} per range, in the "
+              "forms that write the year with four digits (M/D/YY is left out: outside 1969-2068 its two-digit year "
+              "names no one year). 'Month and day right' ignores the year."},
+    "beyond_compare_addition": {"ja": "同梱の素の seq2seq・入力反転・Peeky + 入力反転・Attention を並べる",
+                                "en": "Side by side: the shipped plain, reversed, Peeky + reversed and attention models"},
+    "beyond_compare_date": {"ja": "同梱の日付モデルを並べる", "en": "Side by side: the shipped date models"},
+    "beyond_compute": {"ja": "範囲外の問題を解かせる", "en": "Ask the questions beyond the training range"},
+    "beyond_compute_help": {"ja": "1 モデルあたり約 1 秒 (1 コア) かかるので、押したときに計算します。",
+                            "en": "About a second per model on one core, so it is computed when asked."},
+    "beyond_digits": {"ja": "長い方の数の桁数", "en": "digits of the longer number"},
+    "beyond_years": {"ja": "年", "en": "years"},
+    "beyond_band": {"ja": "学習した範囲", "en": "training range"},
+    "beyond_model": {"ja": "モデル", "en": "Model"},
+    "beyond_inside": {"ja": "学習範囲内", "en": "inside training"},
+    "beyond_yes": {"ja": "はい", "en": "yes"},
+    "beyond_no": {"ja": "いいえ", "en": "no"},
+    "beyond_month_day": {"ja": "月と日が正しい", "en": "month and day right"},
+    "beyond_grid": {"ja": "{model}: a の桁数 (行) と b の桁数 (列) ごとの完全一致 (問題数)",
+                    "en": "{model}: whole answers right by the digits of a (rows) and of b (columns) (questions)"},
+    "beyond_alt": {"ja": "{what} ({by}ごと、完全一致): {items}", "en": "{what} by {by} (whole answers): {items}"},
+    "model_addition_attention": {"ja": "同梱: Attention + 入力反転 (25 エポック)",
+                                 "en": "shipped: attention + reversed (25 epochs)"},
     "compare_title": {"ja": "本の改良を並べて学習させる", "en": "Race the book's variants"},
     "compare_intro": {
         "ja": "同じデータ・同じシードで各モデルを 1 バッチずつ交互に学習させ、正解率の伸び方を比べます。点線は本の最終正解率 (図から読んだ概数) です。",

@@ -27,6 +27,7 @@ RESUMED = "_resumed"  # (ui.persist.Resumed, said on a page yet): the last ?run=
 SHIPPED_MODELS = "_shipped_models"  # {(task, name): model}: ui.state.session_shipped_model's own copies
 INSIDE_MAPS = "_inside_maps"  # {model version: map data}: inside_page.map_data, via ui.state.for_model_version
 ERROR_REPORTS = "_error_reports"  # {model version: ErrorReport}: errors_page.report_for, the same way
+RANGE_REPORTS = "_range_reports"  # {model version: RangeReport}: errors_page.range_report_for, the same way
 
 # -- the model picker and question box of Try, Inside and Errors (ui.widgets) -----------------------------------
 TASK = "task"  # select box; widgets writes (the address, set_up), pick_model reads

@@ -32,6 +32,7 @@ BOOK_MODELS = {
     "addition_book_peeky": "addition",
     "addition_gru": "addition",  # beyond the book: the presets gru and transformer (weights/README.md)
     "addition_transformer": "addition",
+    "addition_attention": "addition",  # attention (chapter 8) on addition, for "Beyond the training range"
     "date_gru": "date",
     "date_transformer": "date",
 }

@@ -1,6 +1,8 @@
 """Errors: where the current model goes wrong. Accuracy on held-out questions broken down by what
 makes the task hard (carries, digits, answer length, a grid of first digits; date form and month),
-exact match and per character side by side, and the worst examples next to the truth."""
+exact match and per character side by side, and the worst examples next to the truth. Then beyond the
+training range (s2s.generalise): accuracy by operand length past 3 digits, or by century outside the
+trained years, for the picked model and the shipped ones side by side."""
 
 from __future__ import annotations
 
@@ -12,13 +14,29 @@ import streamlit as st
 
 from s2s.analysis import ErrorReport, error_report
 from s2s.data import make_split
+from s2s.generalise import MAX_DIGITS, N_PER_POINT, RangeReport, range_report
+from s2s.models import clone_model
 from s2s.presets import ERRORS_SEED, ERRORS_SIZE
-from s2s.tasks import TASKS
+from s2s.tasks import ADDITION_DIGITS, DATE_YEARS, TASKS
 from ui import charts, keys
 from ui.i18n import t
-from ui.state import for_model_version, get_runner
+from ui.state import for_model_version, get_runner, shipped_checkpoint
 from ui.style import presenting
-from ui.widgets import PickedModel, answers_table, compact_metrics, pick_model
+from ui.widgets import PickedModel, answers_table, compact_metrics, pick_model, source_label
+
+# The shipped models "Beyond the training range" sets side by side, per task: (name in ui.state.BOOK_MODELS,
+# "" for the task's shipped model; the label's key). Addition: the book's chapter 7 steps and attention, so the
+# class sees what reversal, Peeky and attention change past the trained lengths.
+BEYOND_MODELS: dict[str, tuple[tuple[str, str], ...]] = {
+    "addition": (("addition_book_baseline", "variant_baseline"), ("addition_book_reversed", "variant_reversed"),
+                 ("addition_book_peeky", "variant_peeky_reversed"), ("addition_attention", "variant_attention")),
+    "date": (("", "variant_attention"), ("date_gru", "variant_attention_gru"),
+             ("date_transformer", "variant_transformer")),
+}
+# Measured on one core (python -m benchmarks.generalise, benchmarks/README.md): a report of an addition model
+# takes 0.04-0.38 s, of a date model 0.23-1.40 s. Addition is computed as the page draws; dates, past the ~1 s
+# a page may take, when asked (a button, or the side-by-side box).
+ON_DEMAND = ("date", "date_ja")
 
 
 def report_for(picked: PickedModel) -> ErrorReport | None:
@@ -35,6 +53,27 @@ def report_for(picked: PickedModel) -> ErrorReport | None:
         return error_report(picked.model, data, picked.task)
 
     return for_model_version(keys.ERROR_REPORTS, picked.version, build)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def shipped_range_report(task: str, name: str = "") -> RangeReport | None:
+    """The beyond-the-range report of a shipped model (``name`` as ui.state.shipped_checkpoint's), computed once
+    per server: the questions are seeded, so every session would compute the same. Decodes a copy of the model
+    (decoding writes layer caches; the checkpoint's model is shared)."""
+    ck = shipped_checkpoint(task, name)
+    return None if ck is None else range_report(clone_model(ck.model), ck.codec, task)
+
+
+def range_report_for(picked: PickedModel) -> RangeReport | None:
+    """The beyond-the-range report of the picked model, once per model version (per session); a shipped model's
+    comes from the server's (shipped_range_report)."""
+    if picked.source.startswith("shipped"):
+        def build():
+            return shipped_range_report(picked.task, picked.source.partition(":")[2])
+    else:
+        def build():
+            return range_report(picked.model, picked.codec, picked.task)
+    return for_model_version(keys.RANGE_REPORTS, picked.version, build)
 
 
 def render() -> None:
@@ -85,6 +124,7 @@ def render() -> None:
     if report.first_digits is not None:
         _first_digits(report)
     _worst(report)
+    _beyond(picked)
 
 
 def _first_digits(report: ErrorReport) -> None:
@@ -109,3 +149,68 @@ def _worst(report: ErrorReport) -> None:
     st.container(key="worst").html(answers_table([(e.question, e.truth, e.guess) for e in report.worst],
                                                  (t("errors_loss"), [f"{e.loss:.3f}" for e in report.worst])))
     st.caption(t("errors_loss_help"))
+
+
+def _beyond(picked: PickedModel) -> None:
+    """Beyond the training range: accuracy by the longer operand's digits (addition) or by century (dates)."""
+    task = picked.task
+    if task not in ("addition", *ON_DEMAND):
+        return
+    box = st.container(key="errors_beyond")
+    box.subheader(t("beyond_title"))
+    if task == "addition":
+        box.caption(t("beyond_intro_addition", top=MAX_DIGITS, n=N_PER_POINT, max=ADDITION_DIGITS))
+    else:
+        box.caption(t("beyond_intro_date", lo=DATE_YEARS[0], hi=DATE_YEARS[1], n=N_PER_POINT))
+    others = [(name, label) for name, label in BEYOND_MODELS.get(task, ())
+              if shipped_checkpoint(task, name) is not None and picked.source != ("shipped:" + name).rstrip(":")]
+    side = bool(others) and box.checkbox(t(f"beyond_compare_{task}"), key="errors_beyond_side")
+    done = picked.version in st.session_state.get(keys.RANGE_REPORTS, {})
+    if task in ON_DEMAND and not done and not side:
+        slot = box.empty()  # the button goes once pressed: the report is then kept for this model version
+        if not slot.button(t("beyond_compute"), help=t("beyond_compute_help"), key="errors_beyond_go"):
+            return
+        slot.empty()
+    with box:
+        with st.spinner(t("beyond_title")):
+            reports = [(source_label(picked.source), range_report_for(picked))]
+            if side:
+                reports += [(t(label), shipped_range_report(task, name)) for name, label in others]
+        reports = [(label, r) for label, r in reports if r is not None]
+        if reports:
+            _beyond_chart(reports)
+
+
+def _beyond_chart(reports: list[tuple[str, RangeReport]]) -> None:
+    by = reports[0][1].by
+    x_title = t("beyond_digits") if by == "digits" else t("beyond_years")
+    exact, per_char, n_title, model_title = t("exact_match"), t("per_char"), t("errors_n"), t("beyond_model")
+    # the axis label of a point: its group and its n on lines of their own; a range of years on two lines
+    # ("1700", "-1799"), so that five of them fit side by side on a phone
+    frame = pd.DataFrame([{"group": p.label, "label": f"{p.label.replace('-', '|-')}|n={p.n:,}", "model": label,
+                           "accuracy": p.accuracy, "n": p.n, "inside": p.inside_training}
+                          for label, r in reports for p in r.points])
+    items = "; ".join(f"{label}: " + ", ".join(f"{p.label} {p.accuracy:.0%} (n {p.n})" for p in r.points)
+                      for label, r in reports)
+    chart = charts.range_chart(frame, x_title, f"{t('accuracy')} ({exact})", t("beyond_band"), n_title, model_title)
+    st.html(charts.range_key([label for label, _ in reports]))
+    st.altair_chart(chart, width="stretch", alt=t("beyond_alt", what=t("beyond_title"), by=x_title, items=items))
+    with st.expander(t("numbers")):  # the chart's numbers, as a table (its text alternative)
+        rows = []
+        for label, r in reports:
+            for p in r.points:
+                row = {model_title: label, x_title: p.label,
+                       t("beyond_inside"): t("beyond_yes") if p.inside_training else t("beyond_no"),
+                       n_title: p.n, exact: round(p.accuracy, 4), per_char: round(p.char_accuracy, 4)}
+                if p.month_day_accuracy is not None:
+                    row[t("beyond_month_day")] = round(p.month_day_accuracy, 4)
+                rows.append(row)
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        label, first = reports[0]
+        if first.grid:  # addition: the same questions by the digits of each operand (the picked model)
+            st.markdown(t("beyond_grid", model=label))
+            digits = [str(d) for d in range(1, MAX_DIGITS + 1)]
+            grid = pd.DataFrame("", index=pd.Index(digits, name="a \\ b"), columns=digits)
+            for c in first.grid:
+                grid.loc[str(c.digits_a), str(c.digits_b)] = f"{c.accuracy:.1%} ({c.n})"
+            st.dataframe(grid, width="stretch")
