@@ -301,3 +301,19 @@ def group_accuracy_chart(frame: pd.DataFrame, x_title: str, y_title: str, exact:
         tooltip=[alt.Tooltip("group:N", title=x_title), "series:N",
                  alt.Tooltip("accuracy:Q", format=".1%"), alt.Tooltip("n:Q", title=count_title)],
     ).properties(height=90 + 36 * len(order) if horizontal else 240))  # axes included
+
+
+def cost_bars(frame: pd.DataFrame, title: str, x_title: str, y_title: str) -> alt.Chart:
+    """The ablation scan's units (columns ``label`` (ordered, the most costly first), ``cost`` (accuracy
+    lost, negative when zeroing the unit helps), ``accuracy``): horizontal bars, blue for a loss and orange for
+    a gain (both >= 4.5:1 on white), the cost written at each bar's end, so the chart reads without colour."""
+    order = list(dict.fromkeys(frame["label"])) if len(frame) else []
+    base = alt.Chart(frame).encode(
+        y=alt.Y("label:N", title=y_title, sort=order, axis=alt.Axis(labelFontSize=14, labelOverlap=False)),
+        x=alt.X("cost:Q", title=x_title, axis=alt.Axis(format="%", tickCount=5)),
+        tooltip=[alt.Tooltip("label:N", title=y_title), alt.Tooltip("cost:Q", title=x_title, format=".1%"),
+                 alt.Tooltip("accuracy:Q", format=".1%")])
+    bars = base.mark_bar().encode(color=alt.condition(alt.datum.cost >= 0, alt.value(BLUE), alt.value(ORANGE)))
+    text = base.mark_text(align="left", dx=4, fontSize=LABEL_SIZE, color=TEXT).encode(
+        text=alt.Text("cost:Q", format=".1%"))
+    return styled((bars + text).properties(title=title, height=alt.Step(22)))

@@ -70,6 +70,12 @@ INSIDE_K = "inside_k"  # how many units the heatmaps show; inside_page mends and
 INSIDE_STEP = "inside_step"  # the decoder step of the step-through; inside_page mends and reads
 INSIDE_COLOUR = "inside_colour"  # property the PCA map is coloured by; inside_page mends and reads
 INSIDE_UNIT = "inside_unit"  # the unit followed across questions; inside_page mends and reads
+# the ablation scan of the Inside page (ui.ablation_view, issue 20)
+ABLATION_SCANS = "_ablation_scans"  # {model version: {side: s2s.ablation.Scan}}: ablation_view, via for_model_version
+ABLATION_SIDE = "inside_ablation_side"  # the side scanned (encoder, decoder); ablation_view mends and reads
+ABLATION_PROP = "inside_ablation_prop"  # "all" or the property the ranking is for; ablation_view mends and reads
+ABLATION_VALUE = "inside_ablation_value"  # the value of that property; ablation_view mends and reads
+ABLATION_OPENED = "_ablation_opened"  # the unit its last link opened in the neuron view; ablation_view only
 
 # -- the Lessons page (ui.pages.lessons_page) --------------------------------------------------------------------
 LESSON = "lesson"  # the chapter control; lessons_page writes the kept choice into it and reads it
@@ -154,3 +160,4 @@ TRANSLATED_CHOICES = (TASK, MODEL_SOURCE, TRAIN_TASK, TRAIN_PRESET, TRAIN_SETTIN
                       TRAIN_SETTINGS["schedule"],
                       COMPARE_TASK, COMPARE_RACE, INSIDE_PROP, INSIDE_COLOUR, LESSON, "inside_sort", "inside_state",
                       "inside_heads_map")
+TRANSLATED_CHOICES += (ABLATION_SIDE, ABLATION_PROP)  # the ablation scan's (ui.ablation_view)
