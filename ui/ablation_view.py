@@ -28,9 +28,9 @@ ALL = "all"
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _generated(task: str) -> Dataset:
+def _generated(task: str, n: int) -> Dataset:
     """The held-out questions a generated task's scan decodes (in no training set of the app)."""
-    _, data = make_split(task, 0, ABLATION_SIZE, ABLATION_SEED)
+    _, data = make_split(task, 0, n, ABLATION_SEED)
     return data
 
 
@@ -38,7 +38,7 @@ def questions(picked: PickedModel) -> Dataset | None:
     """What the scan decodes: generated held-out questions, or the first of the session's own held-out set
     for uploaded data (None without one)."""
     if picked.task in TASKS:
-        return _generated(picked.task)
+        return _generated(picked.task, ABLATION_SIZE)
     runner = get_runner()
     if runner is None or len(runner.val) == 0:
         return None
