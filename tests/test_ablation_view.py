@@ -55,7 +55,7 @@ def cost_chart(at: AppTest):
 
 
 @pytest.mark.parametrize("lang,scan_label,title_word", [
-    ("en", "Scan units (Encoder)", "Top 20 Encoder units"),
+    ("en", "Scan units (Encoder)", "Top 20 encoder units"),
     ("ja", "ユニットを調べる (エンコーダ)", "エンコーダのユニット上位 20")])
 def test_scan_shows_the_units_s2s_ablation_ranks_and_links_the_top_one(expected, lang, scan_label, title_word):
     at = inside(lang)
@@ -91,7 +91,7 @@ def test_the_ranking_by_a_property_is_the_groups(expected):
     at.selectbox(key=keys.ABLATION_VALUE).set_value(g.value).run()
     _, frame, _ = cost_chart(at)
     assert list(frame["label"]) == [f"#{j}" for j in g.ranking()[:20]]
-    assert any(f"carries = {g.value}" in m.value and f"{g.n} questions" in m.value for m in at.markdown)
+    assert any(f"carries = {g.value}" in m.value and f"of {g.n} questions" in m.value for m in at.markdown)
 
 
 def test_the_decoder_side_is_scanned_on_its_own(expected):

@@ -95,7 +95,7 @@ def _ranking(result: Scan, side: str) -> None:
     names = {ALL: t("abl_all"), **{p: t(f"prop_{p}") for p in result.groups}}  # looked up now
     prop = c1.selectbox(t("abl_for"), props, key=keys.ABLATION_PROP, format_func=names.get, **KEEP)
     if prop == ALL:
-        n, base, cost, accuracy, which = result.n, result.base, result.cost, result.accuracy, t("abl_all")
+        n, base, cost, accuracy, which = result.n, result.base, result.cost, result.accuracy, ""
     else:
         groups = {g.value: g for g in result.groups[prop]}
         values = list(groups)
@@ -103,17 +103,18 @@ def _ranking(result: Scan, side: str) -> None:
         shown = {v: t("abl_value_n", value=v, n=groups[v].n) for v in values}
         value = c2.selectbox(t("abl_value"), values, key=keys.ABLATION_VALUE, format_func=shown.get, **KEEP)
         g = groups[value]
-        n, base, cost, accuracy, which = g.n, g.base, g.cost, g.accuracy, f"{names[prop]} = {value}"
+        n, base, cost, accuracy, which = g.n, g.base, g.cost, g.accuracy, f" ({names[prop]} = {value})"
     order = np.argsort(-cost, kind="stable")  # s2s.ablation.rank: the most costly first, ties by unit
     st.markdown(t("abl_base", base=f"{base:.1%}", which=which, n=f"{n:,}"))
     frame = pd.DataFrame({"label": [f"#{j}" for j in order], "unit": order, "cost": cost[order],
                           "accuracy": accuracy[order]})
     top = frame.head(TOP)
-    title = t("abl_chart_title", side=t(f"abl_side_{side}"), k=len(top))
+    title = t("abl_chart_title", side=t(f"abl_side_name_{side}"), k=len(top))
+    subtitle = t("abl_chart_subtitle")
     items = ", ".join(f"{label} {c:+.1%}" for label, c in zip(top["label"], top["cost"], strict=True))
     with st.container(key="ablation_chart"):
-        st.altair_chart(charts.cost_bars(top, title, t("abl_cost"), t("abl_unit")), width="stretch",
-                        alt=t("abl_alt", what=title, items=items))
+        st.altair_chart(charts.cost_bars(top, title, subtitle, t("abl_cost"), t("abl_unit")), width="stretch",
+                        alt=t("abl_alt", what=f"{title}: {subtitle}", items=items))
         with st.expander(t("numbers")):
             st.dataframe(frame[["unit", "cost", "accuracy"]].rename(columns={
                 "unit": t("abl_unit"), "cost": t("abl_cost"), "accuracy": t("abl_without")}),

@@ -303,10 +303,11 @@ def group_accuracy_chart(frame: pd.DataFrame, x_title: str, y_title: str, exact:
     ).properties(height=90 + 36 * len(order) if horizontal else 240))  # axes included
 
 
-def cost_bars(frame: pd.DataFrame, title: str, x_title: str, y_title: str) -> alt.Chart:
+def cost_bars(frame: pd.DataFrame, title: str, subtitle: str, x_title: str, y_title: str) -> alt.Chart:
     """The ablation scan's units (columns ``label`` (ordered, the most costly first), ``cost`` (accuracy
     lost, negative when zeroing the unit helps), ``accuracy``): horizontal bars, blue for a loss and orange for
-    a gain (both >= 4.5:1 on white), the cost written at each bar's end, so the chart reads without colour."""
+    a gain (both >= 4.5:1 on white), the cost written at each bar's end, so the chart reads without colour. The
+    title is two short lines (title, subtitle): one long line was cut off on a 390 px phone."""
     order = list(dict.fromkeys(frame["label"])) if len(frame) else []
     base = alt.Chart(frame).encode(
         y=alt.Y("label:N", title=y_title, sort=order, axis=alt.Axis(labelFontSize=14, labelOverlap=False)),
@@ -316,4 +317,6 @@ def cost_bars(frame: pd.DataFrame, title: str, x_title: str, y_title: str) -> al
     bars = base.mark_bar().encode(color=alt.condition(alt.datum.cost >= 0, alt.value(BLUE), alt.value(ORANGE)))
     text = base.mark_text(align="left", dx=4, fontSize=LABEL_SIZE, color=TEXT).encode(
         text=alt.Text("cost:Q", format=".1%"))
-    return styled((bars + text).properties(title=title, height=alt.Step(22)))
+    return styled((bars + text).properties(title=alt.TitleParams(text=title, subtitle=subtitle, anchor="start",
+                                                                 subtitleColor=TEXT, subtitleFontSize=LABEL_SIZE),
+                                           height=alt.Step(22)))
