@@ -522,8 +522,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "abl_side_encoder": {"ja": "エンコーダ", "en": "Encoder"},
     "abl_side_decoder": {"ja": "デコーダ", "en": "Decoder"},
     "abl_scan": {"ja": "ユニットを調べる ({what})", "en": "Scan units ({what})"},
-    "abl_wait": {"ja": "{units} 回解き直します。数秒かかります。", "en": "{units} re-decodings of every question: "
-                 "this takes a few seconds."},
+    "abl_wait": {"ja": "すべての問題を {units} 回解き直すので、数秒から 1 分ほどかかります (長い問題ほど長く)。",
+                 "en": "Every question is decoded {units} more times: seconds to a minute (longer questions take "
+                       "longer)."},
     "abl_progress": {"ja": "ユニット {done} / {total} を 0 にしました", "en": "Silenced unit {done} of {total}"},
     "abl_transformer": {"ja": "Transformer には LSTM や GRU のユニットがないので、この調べ方は使えません。",
                         "en": "A Transformer has no LSTM or GRU units, so this scan does not apply to it."},
