@@ -92,6 +92,15 @@ def test_the_ranking_by_a_property_is_the_groups(expected):
     _, frame, _ = cost_chart(at)
     assert list(frame["label"]) == [f"#{j}" for j in g.ranking()[:20]]
     assert any(f"carries = {g.value}" in m.value and f"of {g.n} questions" in m.value for m in at.markdown)
+    # every value of the property, for the chart's units: each cell the group's cost
+    heat = [c for c in at.get("vega_lite_chart") if "Heatmap of each unit's cost" in c.proto.alt]
+    assert len(heat) == 1
+    ds = heat[0].proto.datasets
+    cells = pa.ipc.open_stream(ds[0].data.data).read_all().to_pandas()
+    assert len(cells) == 20 * len(groups)
+    j = int(g.ranking()[0])
+    cell = cells[(cells["y"] == f"#{j}") & (cells["x"] == str(g.value))]["value"].item()
+    assert cell == pytest.approx(g.cost[j])
 
 
 def test_the_decoder_side_is_scanned_on_its_own(expected):

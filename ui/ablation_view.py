@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from s2s.ablation import Scan, scan
+from s2s.ablation import Scan, UnitGroup, rank, scan
 from s2s.data import Dataset, make_split
 from s2s.intervene import SIDES
 from s2s.presets import ABLATION_SEED, ABLATION_SIZE
@@ -104,7 +104,7 @@ def _ranking(result: Scan, side: str) -> None:
         value = c2.selectbox(t("abl_value"), values, key=keys.ABLATION_VALUE, format_func=shown.get, **KEEP)
         g = groups[value]
         n, base, cost, accuracy, which = g.n, g.base, g.cost, g.accuracy, f" ({names[prop]} = {value})"
-    order = np.argsort(-cost, kind="stable")  # s2s.ablation.rank: the most costly first, ties by unit
+    order = rank(cost)  # the most costly first, ties in unit order
     st.markdown(t("abl_base", base=f"{base:.1%}", which=which, n=f"{n:,}"))
     frame = pd.DataFrame({"label": [f"#{j}" for j in order], "unit": order, "cost": cost[order],
                           "accuracy": accuracy[order]})
@@ -119,6 +119,8 @@ def _ranking(result: Scan, side: str) -> None:
             st.dataframe(frame[["unit", "cost", "accuracy"]].rename(columns={
                 "unit": t("abl_unit"), "cost": t("abl_cost"), "accuracy": t("abl_without")}),
                 hide_index=True, width="stretch")
+    if prop != ALL:
+        _by_value(result.groups[prop], [int(j) for j in top["unit"]], names[prop])
     if side != "encoder":
         st.caption(t("abl_decoder_note"))
         return
@@ -130,3 +132,13 @@ def _ranking(result: Scan, side: str) -> None:
     unit = st.session_state.get(keys.INSIDE_UNIT)
     if unit is not None and unit == st.session_state.get(keys.ABLATION_OPENED):
         st.caption(t("abl_opened", unit=unit))
+
+
+def _by_value(groups: list[UnitGroup], units: list[int], prop_name: str) -> None:
+    """The chart's units against every value of the property: what each costs on those questions alone."""
+    frame = pd.DataFrame([(str(g.value), f"#{j}", float(g.cost[j])) for j in units for g in groups],
+                         columns=["x", "y", "value"])
+    worst = ", ".join(f"#{j} {max(groups, key=lambda g: g.cost[j]).value}" for j in units[:LINKS])
+    with st.expander(t("abl_by_value", prop=prop_name)), st.container(key="ablation_by_value"):
+        st.altair_chart(charts.heatmap(frame, prop_name, t("abl_unit"), t("abl_cost"), diverging=True),
+                        width="stretch", alt=t("abl_by_value_alt", prop=prop_name, items=worst))

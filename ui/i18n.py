@@ -549,6 +549,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "abl_open_unit": {"ja": "#{unit} を見る", "en": "Show #{unit}"},
     "abl_opened": {"ja": "上の「ユニットを 1 つ選んで見る」にユニット #{unit} を表示しています。",
                    "en": "Unit #{unit} is now shown in the one-unit view above."},
+    "abl_by_value": {"ja": "これらのユニットのコストを{prop}の値ごとに見る", "en": "These units' cost for each "
+                     "value of {prop}"},
+    "abl_by_value_alt": {"ja": "ユニット × {prop}の値ごとのコストのヒートマップ。各ユニットが最も効く値: {items}",
+                         "en": "Heatmap of each unit's cost for each value of {prop}. Where each matters most: "
+                               "{items}"},
     "abl_decoder_note": {"ja": "ユニットを 1 つ選んで見る表示はエンコーダのユニットだけを扱います。",
                          "en": "The one-unit view above follows encoder units only."},
 }
