@@ -84,6 +84,9 @@ def _specs() -> dict[str, dict]:
         "compare_loss": charts.compare_loss_chart(loss, names, "iteration", "loss", "variant").to_dict(),
         "groups": charts.group_accuracy_chart(groups, "carries", "accuracy", "exact", "per char", "n").to_dict(),
         "forms": charts.group_accuracy_chart(forms, "form", "accuracy", "exact", "per char", "n").to_dict(),
+        "cost_bars": charts.cost_bars(pd.DataFrame({"label": ["#3", "#1", "#0"], "unit": [3, 1, 0],
+                                                    "cost": [0.6, 0.1, -0.02], "accuracy": [0.4, 0.9, 1.0]}),
+                                      "Top 3 encoder units", "accuracy lost", "accuracy lost", "unit").to_dict(),
         "_losses": losses.tolist(), "_evals": evals.tolist(),
     }
 
