@@ -21,9 +21,14 @@ that first step: it is the encoder's unit's influence, which the encoder scan me
 
 Speed: ablations are batched. The questions are repeated K times in one batch and block k of N rows gets
 its own edit (``UnitEdit(..., rows=(k * N, (k + 1) * N))``), so one ``generate`` decodes K ablations at
-once; the decoder scan computes the encoder once and repeats its output. Each row of a batch is computed
+once; the decoder scan computes the encoder once and repeats its output. A model that reverses its input
+reads a question's padding first (dates: 29 characters wide, 14 of them real on average): every question
+with at least p pads has the same first p encoder states within one ablation, so the encoder scan computes
+those once per ablation and starts each question's encoder after its pads (``_encode_after_padding``),
+about half of the date encoder's work. Each row of a batch is computed
 by the same equations whatever the other rows hold, so an ablation decoded in a block gives the answers
-it gives decoded alone (tests/test_ablation.py checks it).
+it gives decoded alone (tests/test_ablation.py checks it): a matrix product of another size may round
+differently in the last bit, which could change an answer only where two scores tie to that bit.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from s2s.analysis import BREAKDOWNS, question_properties
-from s2s.data import Dataset
+from s2s.data import PAD, Dataset
 from s2s.intervene import SIDES, Intervention, UnitEdit
 from s2s.models import Seq2seq
 
@@ -67,7 +72,9 @@ class UnitGroup:
         """(H,) accuracy lost by zeroing unit j (negative: the unit's absence helps)."""
         return self.base - self.accuracy
 
+    @property
     def ranking(self) -> np.ndarray:
+        """Units, the most costly on these questions first (ties in unit order)."""
         return rank(self.cost)
 
 
@@ -118,25 +125,78 @@ def rank(cost: np.ndarray) -> np.ndarray:
     return np.argsort(-np.asarray(cost), kind="stable")
 
 
-def _decode_rows(model: Seq2seq, side: str, xs: np.ndarray, enc, start_id: int, steps: int, k: int,
-                 iv: Intervention) -> np.ndarray:
-    """Greedy answers (k * N, steps) of the questions repeated k times, edited by `iv`. The decoder side
-    decodes from the encoder's output `enc`, computed once for all blocks (no encoder edit changes it)."""
-    if side == "encoder":
+def _edits(side: str, units, rows: int) -> Intervention:
+    """Unit units[b] of `side` zeroed at every step in block b of `rows` rows."""
+    return Intervention(units=tuple(UnitEdit(side, (j,), rows=(b * rows, (b + 1) * rows)) for b, j in enumerate(units)))
+
+
+def _leading_pads(xr: np.ndarray, pad_id: int) -> np.ndarray:
+    """(N,) how many pads each question (as the encoder reads it, xr (N, Te)) starts with."""
+    real = xr != pad_id
+    return np.where(real.any(axis=1), real.argmax(axis=1), xr.shape[1])
+
+
+def _encode_after_padding(model: Seq2seq, xr: np.ndarray, pads: np.ndarray, pad_id: int, units) -> np.ndarray:
+    """What the encoder hands the decoder, (k N, H) or the attention encoder's (k N, Te, H), with unit
+    units[b] zeroed in block b, computed as the plain encoder would: the states after p pads, the same for
+    every question with p pads or more, once per ablation (k rows), then each group of questions with p pads
+    from there, its first p states those shared ones. xr (N, Te) the questions as read."""
+    encoder, rnn = model.encoder, model.encoder.rnn
+    k, (N, Te) = len(units), xr.shape
+    most = int(pads.max())
+    rnn.forward(encoder.embed.forward(np.full((k, most), pad_id, xr.dtype)), edit=_edits("encoder", units, 1).side(
+        "encoder"))
+    record = rnn.record()  # (k, most, H) each: the states after 1, 2, ... pads, per ablation
+    h_pad, c_pad = record.h, getattr(record, "c", None)
+    attention = model.kind == "attention"
+    out = np.empty((k, N, Te, rnn.params["Wh"].shape[0]) if attention else (k, N, rnn.params["Wh"].shape[0]),
+                   h_pad.dtype)
+    for p in np.unique(pads):
+        rows = np.flatnonzero(pads == p)
+        R = len(rows)
+        if p == Te:  # nothing but pads: the shared states are the question's
+            out[:, rows] = h_pad[:, None] if attention else h_pad[:, None, -1]
+            continue
+        if p:  # start after the p pads from the state they leave, block b from ablation b's
+            rnn.set_state(np.repeat(h_pad[:, p - 1], R, axis=0),
+                          None if c_pad is None else np.repeat(c_pad[:, p - 1], R, axis=0))
+        hs = rnn.forward(encoder.embed.forward(np.tile(xr[rows, p:], (k, 1))),
+                         edit=_edits("encoder", units, R).side("encoder")).reshape(k, R, Te - p, -1)
+        if attention:
+            out[:, rows, :p] = h_pad[:, None, :p]
+            out[:, rows, p:] = hs
+        else:
+            out[:, rows] = hs[:, :, -1]
+    return out.reshape((k * N,) + out.shape[2:])
+
+
+def _decode_rows(model: Seq2seq, side: str, xs: np.ndarray, enc, start_id: int, steps: int, units,
+                 pads: np.ndarray | None, pad_id: int) -> np.ndarray:
+    """Greedy answers (k * N, steps) of the questions repeated k times, unit units[b] of `side` zeroed in
+    block b. The decoder side decodes from the encoder's output `enc`, computed once for all blocks (no
+    encoder edit changes it); the encoder side, given `pads` (leading pads per question), encodes after them."""
+    k = len(units)
+    iv = _edits(side, units, len(xs))
+    if side == "encoder" and pads is None:
         return model.generate(np.tile(xs, (k, 1)), start_id, steps, intervention=iv)
     iv.check(model, {"encoder": xs.shape[1], "decoder": steps})
-    reps = (k,) + (1,) * (enc.ndim - 1)  # (k N, H), or the attention encoder's (k N, Te, H)
-    ids, _ = model.decoder.generate(np.tile(enc, reps), start_id, steps, intervention=iv)
+    if side == "encoder":
+        enc, iv = _encode_after_padding(model, model.read(xs), pads, pad_id, units), None
+    else:
+        enc = np.tile(enc, (k,) + (1,) * (enc.ndim - 1))  # (k N, H), or the attention encoder's (k N, Te, H)
+    ids, _ = model.decoder.generate(enc, start_id, steps, intervention=iv)
     return ids
 
 
 def scan(model: Seq2seq, data: Dataset, task: str | None, side: str = "encoder", chunk: int | None = None,
-         progress: Callable[[int, int], None] | None = None) -> Scan:
+         progress: Callable[[int, int], None] | None = None, share_padding: bool = True) -> Scan:
     """Zero each unit of `side` ("encoder" or "decoder") in turn at every step and score greedy decoding
     of `data` (exact match); by each property of BREAKDOWNS[task] too (none for a task without, or None).
 
     `chunk`: ablations decoded in one batch (default: as many as fit CHUNK_ROWS rows, at least one).
     `progress(done, total)` is called after each batch with the units scanned so far and H.
+    `share_padding`: compute the encoder states of leading pads once per ablation (see the module's notes);
+    False decodes every row in full (the same answers, slower; for tests and benchmarks).
     ValueError for the Transformer (no recurrent units), an unknown side or no questions."""
     config = model.config
     if config.kind == "transformer":
@@ -154,10 +214,13 @@ def scan(model: Seq2seq, data: Dataset, task: str | None, side: str = "encoder",
     base_ids = model.generate(xs, start_id, steps)
     base_right = (base_ids == target).all(axis=1)  # (N,)
     right = np.zeros((H, N), bool)  # right[j, i]: question i answered right with unit j zeroed
+    pad_id = data.codec.vocab.char_to_id[PAD]
+    pads = _leading_pads(model.read(xs), pad_id) if side == "encoder" and share_padding else None
+    if pads is not None and not pads.any():
+        pads = None  # nothing to share (a model reading its input forwards meets the padding last)
     for first in range(0, H, k_max):
         units = range(first, min(first + k_max, H))
-        iv = Intervention(units=tuple(UnitEdit(side, (j,), rows=(b * N, (b + 1) * N)) for b, j in enumerate(units)))
-        ids = _decode_rows(model, side, xs, enc, start_id, steps, len(units), iv)
+        ids = _decode_rows(model, side, xs, enc, start_id, steps, units, pads, pad_id)
         right[first:units.stop] = (ids.reshape(len(units), N, steps) == target).all(axis=2)
         if progress is not None:
             progress(units.stop, H)

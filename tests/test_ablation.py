@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from s2s.ablation import rank, scan
+from s2s.ablation import _leading_pads, rank, scan
 from s2s.checkpoint import load_checkpoint
-from s2s.data import Dataset, make_split
+from s2s.data import PAD, Dataset, make_split
 from s2s.intervene import Intervention, UnitEdit
 from s2s.models import ModelConfig, build_model
 
@@ -103,7 +103,7 @@ def test_groups_add_up_to_the_totals(planted):
         assert sum(g.n for g in groups) == s.n
         assert sum(g.base_right for g in groups) == s.base_right
         np.testing.assert_array_equal(sum(g.right for g in groups), s.right)
-        assert all(g.ranking()[0] == P or g.cost[P] == 0 for g in groups)
+        assert all(g.ranking[0] == P or g.cost[P] == 0 for g in groups)
     g = s.group("carries", s.groups["carries"][0].value)
     assert g.accuracy.shape == (H,)
     with pytest.raises(KeyError):
@@ -169,3 +169,19 @@ def test_the_transformer_is_refused_and_bad_arguments_are_named():
 
 def test_rank_orders_by_cost_and_keeps_ties_in_unit_order():
     assert list(rank(np.array([0.0, 0.2, -0.1, 0.2, 0.0]))) == [1, 3, 0, 4, 2]
+
+
+@pytest.mark.parametrize("weights,task", [("date_attention.npz", "date"), ("addition_peeky.npz", "addition"),
+                                          ("date_gru.npz", "date")])
+def test_sharing_the_padding_changes_no_answer_on_shipped_models(weights, task):
+    """The encoder scan computes the states of a reversed question's leading pads once per ablation: the
+    counts equal those of decoding every row in full, and of the top unit decoded alone."""
+    ck = load_checkpoint(WEIGHTS / weights)
+    _, data = make_split(task, 0, 60, 11)
+    assert _leading_pads(ck.model.read(data.xs), data.codec.vocab.char_to_id[PAD]).any()  # the path is taken
+    shared = scan(ck.model, data, task, "encoder")
+    full = scan(ck.model, data, task, "encoder", share_padding=False)
+    np.testing.assert_array_equal(shared.right, full.right)
+    top = int(full.ranking[0])
+    alone = (_answers_alone(ck.model, data, "encoder", top) == data.ts[:, 1:]).all(axis=1).sum()
+    assert shared.right[top] == alone
