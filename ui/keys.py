@@ -69,7 +69,8 @@ INSIDE_PROP = "inside_prop"  # property the units are sorted by; inside_page men
 INSIDE_K = "inside_k"  # how many units the heatmaps show; inside_page mends and reads
 INSIDE_STEP = "inside_step"  # the decoder step of the step-through; inside_page mends and reads
 INSIDE_COLOUR = "inside_colour"  # property the PCA map is coloured by; inside_page mends and reads
-INSIDE_UNIT = "inside_unit"  # the unit followed across questions; inside_page mends and reads
+INSIDE_UNIT = "inside_unit"  # the unit followed across questions; inside_page mends and reads, the ablation
+#   scan's links (ui.ablation_view, drawn by inside_page) write it from their callbacks
 # the ablation scan of the Inside page (ui.ablation_view, issue 20)
 ABLATION_SCANS = "_ablation_scans"  # {model version: {side: s2s.ablation.Scan}}: ablation_view, via for_model_version
 ABLATION_SIDE = "inside_ablation_side"  # the side scanned (encoder, decoder); ablation_view mends and reads
