@@ -25,10 +25,10 @@ once; the decoder scan computes the encoder once and repeats its output. A model
 reads a question's padding first (dates: 29 characters wide, 14 of them real on average): every question
 with at least p pads has the same first p encoder states within one ablation, so the encoder scan computes
 those once per ablation and starts each question's encoder after its pads (``_encode_after_padding``),
-about half of the date encoder's work. Each row of a batch is computed
-by the same equations whatever the other rows hold, so an ablation decoded in a block gives the answers
-it gives decoded alone (tests/test_ablation.py checks it): a matrix product of another size may round
-differently in the last bit, which could change an answer only where two scores tie to that bit.
+about half of the date encoder's work. Each row of a batch is computed by the same equations whatever the
+other rows hold, so an ablation decoded in a block gives the answers it gives decoded alone
+(tests/test_ablation.py checks it): a matrix product of another size may round differently in the last
+bit, which could change an answer only where two scores tie to that bit.
 """
 
 from __future__ import annotations
@@ -44,8 +44,9 @@ from s2s.intervene import SIDES, Intervention, UnitEdit
 from s2s.models import Seq2seq
 
 # Rows (questions x ablations) decoded in one generate call by default: large enough that the matrix
-# products run at full speed, small enough that one call's buffers stay within ~100 MB for the date task's
-# 29 encoder steps (benchmarks/README.md, "Ablation scan", has the figures).
+# products run at full speed (8 ablations of 1,000 questions a call were slower than 1 or 2), small enough
+# that one call's buffers stay near 200 MB even when the date task's 29 encoder steps are decoded in full
+# (benchmarks/README.md, "Which units matter", has the figures).
 CHUNK_ROWS = 2048
 
 
