@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(f"# {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, numpy "
           f"{np.__version__}, OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}, "
-          f"{time.strftime('%Y-%m-%d %H:%M')}, median of {args.repeats}")
+          f"{time.strftime('%Y-%m-%d %H:%M')}, median of {args.repeats}, load average "
+          f"{os.getloadavg()[0]:.1f} (a shared machine: more than 1 slows every figure)")
     print("| model | hidden | side | questions | seconds (median) | ablated rows / s | base | top 5 units (cost) |")
     print("|---|---|---|---|---|---|---|---|")
     for task, weights in CASES.items():
@@ -56,8 +57,8 @@ def main(argv: list[str] | None = None) -> int:
                 times.append(time.perf_counter() - t0)
             seconds = statistics.median(times)
             top = ", ".join(f"#{j} {s.cost[j]:.1%}" for j in s.ranking[:5])
-            print(f"| {weights} | {H} | {side} | {len(data)} | {seconds:.2f} | {H * len(data) / seconds:,.0f} "
-                  f"| {s.base:.1%} | {top} |", flush=True)
+            print(f"| {weights} | {H} | {side} | {len(data)} | {seconds:.2f} (best {min(times):.2f}) "
+                  f"| {H * len(data) / seconds:,.0f} | {s.base:.1%} | {top} |", flush=True)
     return 0
 
 
