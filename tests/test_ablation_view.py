@@ -90,7 +90,7 @@ def test_the_ranking_by_a_property_is_the_groups(expected):
     g = groups[-1]
     at.selectbox(key=keys.ABLATION_VALUE).set_value(g.value).run()
     _, frame, _ = cost_chart(at)
-    assert list(frame["label"]) == [f"#{j}" for j in g.ranking()[:20]]
+    assert list(frame["label"]) == [f"#{j}" for j in g.ranking[:20]]
     assert any(f"carries = {g.value}" in m.value and f"of {g.n} questions" in m.value for m in at.markdown)
     # every value of the property, for the chart's units: each cell the group's cost
     heat = [c for c in at.get("vega_lite_chart") if "Heatmap of each unit's cost" in c.proto.alt]
@@ -98,7 +98,7 @@ def test_the_ranking_by_a_property_is_the_groups(expected):
     ds = heat[0].proto.datasets
     cells = pa.ipc.open_stream(ds[0].data.data).read_all().to_pandas()
     assert len(cells) == 20 * len(groups)
-    j = int(g.ranking()[0])
+    j = int(g.ranking[0])
     cell = cells[(cells["y"] == f"#{j}") & (cells["x"] == str(g.value))]["value"].item()
     assert cell == pytest.approx(g.cost[j])
 
@@ -122,3 +122,18 @@ def test_the_transformer_is_refused_in_words():
     assert not at.exception, at.exception
     assert any("Transformer has no LSTM or GRU units" in i.value for i in at.info)
     assert not any(b.key == "ablation_scan" for b in at.button)
+
+
+def test_the_date_model_ranks_by_written_form_and_month():
+    at = inside("en")
+    at.selectbox(key="task").set_value("date").run()
+    at.text_input(key="query").set_value("September 27, 1994").run()
+    at.button(key="ablation_scan").click().run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key=keys.ABLATION_PROP).options == ["all questions", "written form", "month"]
+    for prop in ("format", "month"):
+        at.selectbox(key=keys.ABLATION_PROP).set_value(prop).run()
+        assert not at.exception, at.exception
+        assert any("Heatmap of each unit's cost" in c.proto.alt for c in at.get("vega_lite_chart"))
+    _, frame, _ = cost_chart(at)
+    assert len(frame) == 20 and frame["label"].str.startswith("#").all()
