@@ -97,9 +97,9 @@ def test_the_ranking_by_a_property_is_the_groups(expected):
     assert len(heat) == 1
     ds = heat[0].proto.datasets
     cells = pa.ipc.open_stream(ds[0].data.data).read_all().to_pandas()
-    assert len(cells) == 20 * len(groups)
+    assert len(cells) == 10 * len(groups)
     j = int(g.ranking[0])
-    cell = cells[(cells["y"] == f"#{j}") & (cells["x"] == str(g.value))]["value"].item()
+    cell = cells[(cells["x"] == f"#{j}") & (cells["y"] == str(g.value))]["value"].item()
     assert cell == pytest.approx(g.cost[j])
 
 

@@ -23,6 +23,7 @@ from ui.widgets import PickedModel
 
 TOP = 20  # units in the chart: the ranking's head; the table has them all
 LINKS = 5  # top units with a button to the neuron view
+GRID = 10  # top units against a property's values: ten columns of labels fit a 390 px phone, twenty overlapped
 KEEP = {"persist_state": "session"}
 ALL = "all"
 
@@ -120,7 +121,7 @@ def _ranking(result: Scan, side: str) -> None:
                 "unit": t("abl_unit"), "cost": t("abl_cost"), "accuracy": t("abl_without")}),
                 hide_index=True, width="stretch")
     if prop != ALL:
-        _by_value(result.groups[prop], [int(j) for j in top["unit"]], names[prop])
+        _by_value(result.groups[prop], [int(j) for j in top["unit"].head(GRID)], names[prop])
     if side != "encoder":
         st.caption(t("abl_decoder_note"))
         return
@@ -135,10 +136,13 @@ def _ranking(result: Scan, side: str) -> None:
 
 
 def _by_value(groups: list[UnitGroup], units: list[int], prop_name: str) -> None:
-    """The chart's units against every value of the property: what each costs on those questions alone."""
-    frame = pd.DataFrame([(str(g.value), f"#{j}", float(g.cost[j])) for j in units for g in groups],
+    """The chart's units against every value of the property: what each costs on those questions alone. The
+    values are the rows (a written form such as "Weekday, Month D, YYYY" needs a row's width), the colour
+    scale reaches the largest cost (costs of a few points were white on a scale to 100 %)."""
+    frame = pd.DataFrame([(f"#{j}", str(g.value), float(g.cost[j])) for j in units for g in groups],
                          columns=["x", "y", "value"])
+    limit = max(float(frame["value"].abs().max()), 0.01) if len(frame) else 1.0
     worst = ", ".join(f"#{j} {max(groups, key=lambda g: g.cost[j]).value}" for j in units[:LINKS])
-    with st.expander(t("abl_by_value", prop=prop_name)), st.container(key="ablation_by_value"):
-        st.altair_chart(charts.heatmap(frame, prop_name, t("abl_unit"), t("abl_cost"), diverging=True),
+    with st.expander(t("abl_by_value", prop=prop_name, k=len(units))), st.container(key="ablation_by_value"):
+        st.altair_chart(charts.cost_grid(frame, t("abl_unit"), t("abl_cost"), limit),
                         width="stretch", alt=t("abl_by_value_alt", prop=prop_name, items=worst))

@@ -549,8 +549,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "abl_open_unit": {"ja": "#{unit} を見る", "en": "Show #{unit}"},
     "abl_opened": {"ja": "上の「ユニットを 1 つ選んで見る」にユニット #{unit} を表示しています。",
                    "en": "Unit #{unit} is now shown in the one-unit view above."},
-    "abl_by_value": {"ja": "これらのユニットのコストを{prop}の値ごとに見る", "en": "These units' cost for each "
-                     "value of {prop}"},
+    "abl_by_value": {"ja": "上位 {k} ユニットのコストを{prop}の値ごとに見る", "en": "The top {k} units' cost for "
+                     "each value of {prop}"},
     "abl_by_value_alt": {"ja": "ユニット × {prop}の値ごとのコストのヒートマップ。各ユニットが最も効く値: {items}",
                          "en": "Heatmap of each unit's cost for each value of {prop}. Where each matters most: "
                                "{items}"},
