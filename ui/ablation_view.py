@@ -28,9 +28,10 @@ KEEP = {"persist_state": "session"}
 ALL = "all"
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _generated(task: str, n: int) -> Dataset:
-    """The held-out questions a generated task's scan decodes (in no training set of the app)."""
+    """The held-out questions a generated task's scan decodes (in no training set of the app): one object for
+    every session (a resource, not pickled and copied as cached data are), which the scan only reads."""
     _, data = make_split(task, 0, n, ABLATION_SEED)
     return data
 
