@@ -34,6 +34,9 @@ VAL_SIZE = 5000  # the held-out split of python -m s2s.train (--val-size) and of
 TEST_SIZE, TEST_SEED = 5000, 12345  # python -m s2s.eval --task: the questions a checkpoint is scored on
 ERRORS_SIZE, ERRORS_SEED = 2000, 11  # the Errors page's report
 MAP_SIZE, MAP_SEED = 500, 7  # the Inside page's PCA map of the encoder's final states
+ABLATION_SIZE, ABLATION_SEED = 1000, 11  # the Inside page's ablation scan (s2s.ablation): 1,000 questions
+#   resolve a cost of one question (0.1 point) and a unit costing 5 % to about 0.7 points; each question more
+#   costs every unit one more decoding, so 2,000 (the Errors page's) would double the wait
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -87,6 +87,12 @@ def _specs() -> dict[str, dict]:
         "groups": charts.group_accuracy_chart(groups, "carries", "accuracy", "exact", "per char", "n").to_dict(),
         "forms": charts.group_accuracy_chart(forms, "form", "accuracy", "exact", "per char", "n").to_dict(),
         "range": charts.range_chart(ranges, "digits", "accuracy", "training range", "n", "model").to_dict(),
+        "cost_bars": charts.cost_bars(pd.DataFrame({"label": ["#3", "#1", "#0"], "unit": [3, 1, 0],
+                                                    "cost": [0.6, 0.1, -0.02], "accuracy": [0.4, 0.9, 1.0]}),
+                                      "Top 3 encoder units", "accuracy lost", "accuracy lost", "unit").to_dict(),
+        "cost_grid": charts.cost_grid(pd.DataFrame({"x": ["#3", "#1", "#3", "#1"], "y": ["0", "0", "1", "1"],
+                                                    "value": [0.2, 0.0, 0.05, -0.01]}), "unit", "accuracy lost",
+                                      0.2).to_dict(),
         "_losses": losses.tolist(), "_evals": evals.tolist(),
     }
 
@@ -121,7 +127,7 @@ def test_every_series_colour_has_3_to_1_on_white(name):
             assert contrast(value) >= 3, (name, path, key, value)
         if key == "opacity" and "mark" in path:
             assert value >= 0.9, (name, path, value)  # a faded mark loses its contrast
-    assert found or name in ("states", "weights", "peeky"), name  # heatmaps: a colour scheme and a table
+    assert found or name in ("states", "weights", "peeky", "cost_grid"), name  # heatmaps: a colour scheme and a table
 
 
 def test_colour_schemes_keep_their_light_end_off_the_marks():

@@ -378,3 +378,42 @@ def range_key(models: list[str]) -> str:
         f'<span style="white-space:nowrap"><span style="color:{colour}" aria-hidden="true">{symbol}</span> '
         f'{html.escape(model)}</span>'
         for model, colour, symbol in zip(models, RANGE_COLOURS, RANGE_SYMBOLS, strict=False)) + "</span>"
+
+
+def cost_bars(frame: pd.DataFrame, title: str, subtitle: str, x_title: str, y_title: str) -> alt.Chart:
+    """The ablation scan's units (columns ``label`` (ordered, the most costly first), ``cost`` (accuracy
+    lost, negative when zeroing the unit helps), ``accuracy``): horizontal bars, blue for a loss and orange for
+    a gain (both >= 4.5:1 on white), the cost written at each bar's end, so the chart reads without colour. The
+    title is two short lines (title, subtitle): one long line was cut off on a 390 px phone."""
+    order = list(dict.fromkeys(frame["label"])) if len(frame) else []
+    base = alt.Chart(frame).encode(
+        y=alt.Y("label:N", title=y_title, sort=order, axis=alt.Axis(labelFontSize=14, labelOverlap=False)),
+        x=alt.X("cost:Q", title=x_title, axis=alt.Axis(format="%", tickCount=5)),
+        tooltip=[alt.Tooltip("label:N", title=y_title), alt.Tooltip("cost:Q", title=x_title, format=".1%"),
+                 alt.Tooltip("accuracy:Q", format=".1%")])
+    bars = base.mark_bar().encode(color=alt.condition(alt.datum.cost >= 0, alt.value(BLUE), alt.value(ORANGE)))
+    text = base.mark_text(align="left", dx=4, fontSize=LABEL_SIZE, color=TEXT).encode(
+        text=alt.Text("cost:Q", format=".1%"))
+    return styled((bars + text).properties(title=alt.TitleParams(text=title, subtitle=subtitle, anchor="start",
+                                                                 subtitleColor=TEXT, subtitleFontSize=LABEL_SIZE),
+                                           height=alt.Step(22)))
+
+
+def cost_grid(frame: pd.DataFrame, x_title: str, value_title: str, limit: float) -> alt.Chart:
+    """The ablation scan's units (columns ``x``, ordered) against the values of a property (rows ``y``,
+    ordered): each cell the accuracy lost on those questions (``value``), on a diverging scale from -limit
+    to limit (the largest cost: a scale to 100 % left costs of a few points white). The rows' labels are
+    drawn whole and untitled (the section names the property), the legend sits below, so that the cells keep
+    most of a 390 px phone's width."""
+    x_order, y_order = list(dict.fromkeys(frame["x"])), list(dict.fromkeys(frame["y"]))
+    chart = alt.Chart(frame).mark_rect().encode(
+        x=alt.X("x:N", title=x_title, sort=x_order, axis=alt.Axis(labelAngle=-90, labelFontSize=14,
+                                                                   labelOverlap=False)),
+        y=alt.Y("y:N", title=None, sort=y_order, axis=alt.Axis(labelOverlap=False, labelLimit=0)),
+        color=alt.Color("value:Q", title=value_title,
+                        scale=alt.Scale(scheme="blueorange", domainMid=0, domain=[-limit, limit], clamp=True),
+                        legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=160, format="%")),
+        tooltip=[alt.Tooltip("x:N", title=x_title), alt.Tooltip("y:N"),
+                 alt.Tooltip("value:Q", title=value_title, format=".1%")],
+    )
+    return styled(chart.properties(height=alt.Step(28)))

@@ -624,6 +624,51 @@ TEXTS: dict[str, dict[str, str]] = {
     "prop_length": {"ja": "長さ", "en": "length"},
     "prop_first": {"ja": "最初の文字", "en": "first letter"},
     "prop_smallest": {"ja": "最小の数字", "en": "smallest digit"},
+    # Inside: ablation scan (issue 20)
+    "abl_header": {"ja": "どのユニットが効いているか (アブレーション)", "en": "Which units matter (ablation scan)"},
+    "abl_intro": {"ja": "ユニットを 1 つずつ、すべての時刻で 0 にして (h を消す)、{n} 問の未学習の問題を解かせ直します。"
+                        "正解率がどれだけ下がったか (コスト) でユニットを並べます。",
+                  "en": "Each unit in turn is silenced (its hidden state h set to 0 at every step) and the model "
+                        "answers {n} held-out questions again; units are ranked by the exact-match accuracy they "
+                        "cost."},
+    "abl_side": {"ja": "調べる側", "en": "Side to scan"},
+    "abl_side_encoder": {"ja": "エンコーダ", "en": "Encoder"},
+    "abl_side_decoder": {"ja": "デコーダ", "en": "Decoder"},
+    "abl_scan": {"ja": "ユニットを調べる ({what})", "en": "Scan units ({what})"},
+    "abl_wait": {"ja": "すべての問題を {units} 回解き直すので、数秒から 1 分ほどかかります (長い問題ほど長く)。",
+                 "en": "Every question is decoded {units} more times: seconds to a minute (longer questions take "
+                       "longer)."},
+    "abl_progress": {"ja": "ユニット {done} / {total} を 0 にしました", "en": "Silenced unit {done} of {total}"},
+    "abl_transformer": {"ja": "Transformer には LSTM や GRU のユニットがないので、この調べ方は使えません。",
+                        "en": "A Transformer has no LSTM or GRU units, so this scan does not apply to it."},
+    "abl_no_data": {"ja": "調べる問題がありません (アップロードしたデータで学習すると使えます)。",
+                    "en": "No held-out questions to scan (train on uploaded data first)."},
+    "abl_for": {"ja": "どの問題で", "en": "Questions"},
+    "abl_all": {"ja": "すべての問題", "en": "all questions"},
+    "abl_value": {"ja": "値", "en": "Value"},
+    "abl_value_n": {"ja": "{value} ({n} 問)", "en": "{value} ({n} questions)"},
+    "abl_chart_title": {"ja": "{side}のユニット上位 {k}", "en": "Top {k} {side} units"},
+    "abl_chart_subtitle": {"ja": "それぞれを 0 にしたときに下がる正解率", "en": "accuracy lost when each is zeroed"},
+    "abl_side_name_encoder": {"ja": "エンコーダ", "en": "encoder"},
+    "abl_side_name_decoder": {"ja": "デコーダ", "en": "decoder"},
+    "abl_cost": {"ja": "下がった正解率 (ポイント)", "en": "accuracy lost (points)"},
+    "abl_without": {"ja": "0 にしたときの正解率", "en": "accuracy without it"},
+    "abl_unit": {"ja": "ユニット", "en": "unit"},
+    "abl_base": {"ja": "全ユニットでの正解率: {n} 問中 {base}{which}", "en": "Accuracy with every unit: {base} of {n} "
+                 "questions{which}"},
+    "abl_alt": {"ja": "{what}。コストの大きい順に: {items}", "en": "{what}. Most costly first: {items}"},
+    "abl_open": {"ja": "上位のユニットを「ユニットを 1 つ選んで見る」で開く:", "en": "Open a top unit in the "
+                 "one-unit view above:"},
+    "abl_open_unit": {"ja": "#{unit} を見る", "en": "Show #{unit}"},
+    "abl_opened": {"ja": "上の「ユニットを 1 つ選んで見る」にユニット #{unit} を表示しています。",
+                   "en": "Unit #{unit} is now shown in the one-unit view above."},
+    "abl_by_value": {"ja": "上位 {k} ユニットのコストを{prop}の値ごとに見る", "en": "The top {k} units' cost for "
+                     "each value of {prop}"},
+    "abl_by_value_alt": {"ja": "ユニット × {prop}の値ごとのコストのヒートマップ。各ユニットが最も効く値: {items}",
+                         "en": "Heatmap of each unit's cost for each value of {prop}. Where each matters most: "
+                               "{items}"},
+    "abl_decoder_note": {"ja": "ユニットを 1 つ選んで見る表示はエンコーダのユニットだけを扱います。",
+                         "en": "The one-unit view above follows encoder units only."},
 }
 
 

@@ -70,7 +70,14 @@ INSIDE_PROP = "inside_prop"  # property the units are sorted by; inside_page men
 INSIDE_K = "inside_k"  # how many units the heatmaps show; inside_page mends and reads
 INSIDE_STEP = "inside_step"  # the decoder step of the step-through; inside_page mends and reads
 INSIDE_COLOUR = "inside_colour"  # property the PCA map is coloured by; inside_page mends and reads
-INSIDE_UNIT = "inside_unit"  # the unit followed across questions; inside_page mends and reads
+INSIDE_UNIT = "inside_unit"  # the unit followed across questions; inside_page mends and reads, the ablation
+#   scan's links (ui.ablation_view, drawn by inside_page) write it from their callbacks
+# the ablation scan of the Inside page (ui.ablation_view, issue 20)
+ABLATION_SCANS = "_ablation_scans"  # {model version: {side: s2s.ablation.Scan}}: ablation_view, via for_model_version
+ABLATION_SIDE = "inside_ablation_side"  # the side scanned (encoder, decoder); ablation_view mends and reads
+ABLATION_PROP = "inside_ablation_prop"  # "all" or the property the ranking is for; ablation_view mends and reads
+ABLATION_VALUE = "inside_ablation_value"  # the value of that property; ablation_view mends and reads
+ABLATION_OPENED = "_ablation_opened"  # the unit its last link opened in the neuron view; ablation_view only
 
 # -- Inside's interventions (ui.intervene_view): its widgets; intervene_view mends and reads them, and its set_up
 # (a lesson's preset) writes them before the Inside page is drawn
@@ -178,3 +185,4 @@ TRANSLATED_CHOICES = (TASK, MODEL_SOURCE, TRAIN_TASK, TRAIN_PRESET, TRAIN_SETTIN
                       TRAIN_SETTINGS["schedule"],
                       COMPARE_TASK, COMPARE_RACE, INSIDE_PROP, INSIDE_COLOUR, LESSON, "inside_sort", "inside_state",
                       "inside_heads_map", IV_KIND, IV_SIDE, IV_STATE, IV_VALUE_MODE, IV_GATE, IV_GATE_VALUE, IV_ATT_TO)
+TRANSLATED_CHOICES += (ABLATION_SIDE, ABLATION_PROP)  # the ablation scan's (ui.ablation_view)

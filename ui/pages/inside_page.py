@@ -15,7 +15,7 @@ from s2s.data import PAD, Codec, QueryError, make_split
 from s2s.inference import Answer, answer, read_question
 from s2s.layers import GRURecord, LSTMRecord
 from s2s.tasks import TASKS
-from ui import charts, intervene_view, keys
+from ui import ablation_view, charts, intervene_view, keys
 from ui.i18n import labels, t
 from ui.state import for_model_version, get_runner
 from ui.widgets import PickedModel, pick_model, query_error_text, question_box, step_labels
@@ -103,6 +103,7 @@ def render() -> None:
     _stepper(a, picked.codec)
     _map(picked, a, data)
     _neurons(picked, data)
+    ablation_view.render(picked)
 
 
 def _chars(a: Answer, codec: Codec) -> tuple[list[str], list[str]]:
