@@ -51,16 +51,16 @@ CHUNK_ROWS = 2048
 
 
 @dataclass
-class UnitGroup:
-    """The questions sharing one value of a property: how many, and how many each ablation still gets right."""
+class _Tally:
+    """Questions answered right with every unit, and with each unit j zeroed in turn."""
 
-    value: object
     n: int
-    base_right: int  # right with every unit
+    base_right: int
     right: np.ndarray  # (H,) right with unit j zeroed
 
     @property
     def base(self) -> float:
+        """Exact-match accuracy with every unit."""
         return self.base_right / self.n if self.n else 0.0
 
     @property
@@ -70,48 +70,32 @@ class UnitGroup:
 
     @property
     def cost(self) -> np.ndarray:
-        """(H,) accuracy lost by zeroing unit j (negative: the unit's absence helps)."""
-        return self.base - self.accuracy
-
-    @property
-    def ranking(self) -> np.ndarray:
-        """Units, the most costly on these questions first (ties in unit order)."""
-        return rank(self.cost)
-
-
-@dataclass
-class Scan:
-    """One side's ablation scan: accuracy with every unit and with each unit zeroed, overall and by property."""
-
-    side: str  # "encoder" or "decoder"
-    n: int  # questions
-    base_right: int
-    right: np.ndarray  # (H,) questions answered right with unit j zeroed
-    groups: dict[str, list[UnitGroup]] = field(default_factory=dict)  # property -> one group per value
-
-    @property
-    def hidden_size(self) -> int:
-        return len(self.right)
-
-    @property
-    def base(self) -> float:
-        """Exact-match accuracy with every unit."""
-        return self.base_right / self.n
-
-    @property
-    def accuracy(self) -> np.ndarray:
-        """(H,) exact-match accuracy with unit j zeroed."""
-        return self.right / self.n
-
-    @property
-    def cost(self) -> np.ndarray:
-        """(H,) accuracy lost by zeroing unit j: base - accuracy."""
+        """(H,) accuracy lost by zeroing unit j: base - accuracy (negative: the unit's absence helps)."""
         return self.base - self.accuracy
 
     @property
     def ranking(self) -> np.ndarray:
         """Units, the most costly first (ties in unit order)."""
         return rank(self.cost)
+
+
+@dataclass
+class UnitGroup(_Tally):
+    """The questions sharing one value of a property."""
+
+    value: object = None
+
+
+@dataclass
+class Scan(_Tally):
+    """One side's ablation scan: accuracy with every unit and with each unit zeroed, overall and by property."""
+
+    side: str = "encoder"  # or "decoder"
+    groups: dict[str, list[UnitGroup]] = field(default_factory=dict)  # property -> one group per value
+
+    @property
+    def hidden_size(self) -> int:
+        return len(self.right)
 
     def group(self, prop: str, value) -> UnitGroup:
         """The group of questions whose property `prop` has `value` (KeyError if there is none)."""
@@ -231,7 +215,7 @@ def scan(model: Seq2seq, data: Dataset, task: str | None, side: str = "encoder",
         props = question_properties(task, data.questions(), names)
         for name in names:
             values = props[name]
-            groups[name] = [UnitGroup(v.item() if hasattr(v, "item") else v, int(m.sum()), int(base_right[m].sum()),
-                                      right[:, m].sum(axis=1))
+            groups[name] = [UnitGroup(int(m.sum()), int(base_right[m].sum()), right[:, m].sum(axis=1),
+                                      value=v.item() if hasattr(v, "item") else v)
                             for v in np.unique(values) for m in [values == v]]
-    return Scan(side, N, int(base_right.sum()), right.sum(axis=1), groups)
+    return Scan(N, int(base_right.sum()), right.sum(axis=1), side=side, groups=groups)

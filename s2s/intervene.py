@@ -28,8 +28,11 @@ SIDES = ("encoder", "decoder")
 GATES = {"lstm": ("forget", "input", "output"), "gru": ("update", "reset")}
 
 
-def _steps(steps) -> tuple[int, ...] | None:
-    return None if steps is None else tuple(int(t) for t in steps)
+def _as_numbers(edit) -> None:
+    """A unit or gate edit's fields as plain Python numbers (the widgets and NumPy give other types)."""
+    object.__setattr__(edit, "units", tuple(int(u) for u in edit.units))
+    object.__setattr__(edit, "steps", None if edit.steps is None else tuple(int(t) for t in edit.steps))
+    object.__setattr__(edit, "value", float(edit.value))
 
 
 @dataclass(frozen=True)
@@ -46,9 +49,7 @@ class UnitEdit:
     rows: tuple[int, int] | None = None
 
     def __post_init__(self):
-        object.__setattr__(self, "units", tuple(int(u) for u in self.units))
-        object.__setattr__(self, "steps", _steps(self.steps))
-        object.__setattr__(self, "value", float(self.value))
+        _as_numbers(self)
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,7 @@ class GateEdit:
     rows: tuple[int, int] | None = None
 
     def __post_init__(self):
-        object.__setattr__(self, "units", tuple(int(u) for u in self.units))
-        object.__setattr__(self, "steps", _steps(self.steps))
-        object.__setattr__(self, "value", float(self.value))
+        _as_numbers(self)
 
 
 @dataclass(frozen=True)
