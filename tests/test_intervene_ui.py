@@ -241,3 +241,20 @@ def test_an_inside_step_without_an_intervention_clears_the_last_one():
     at.button(key="lesson_go").click().run()
     assert not at.exception, at.exception
     assert at.session_state["iv_kind"] is None and not shown(at)
+
+
+def test_an_intervention_on_the_sessions_own_model():
+    at = open_page("train", lang="en")
+    for _ in range(3):
+        at.button(key="train_step").click().run()
+    runner = at.session_state["runner"]
+    at.switch_page("app_pages/inside.py").run()
+    at.selectbox(key="model_source").set_value("session").run()
+    at.text_input(key="query").set_value("16+75").run()
+    at.segmented_control(key="iv_kind").set_value("units").run()
+    at.text_input(key="iv_units").set_value("0-63").run()
+    assert not at.exception, at.exception
+    model, codec = runner.model, runner.codec  # paused after the steps by hand: what Inside decodes
+    plain = answer(model, codec, ["16+75"])[0].text
+    cut = answer(model, codec, ["16+75"], intervention=Intervention(units=(UnitEdit("encoder", range(64)),)))[0].text
+    check_shown(at, plain, cut, 4)
