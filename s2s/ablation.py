@@ -33,7 +33,9 @@ bit, which could change an answer only where two scores tie to that bit.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,7 +43,7 @@ import numpy as np
 from s2s.analysis import BREAKDOWNS, question_properties
 from s2s.data import PAD, Dataset
 from s2s.intervene import SIDES, Intervention, UnitEdit
-from s2s.models import Seq2seq
+from s2s.models import Seq2seq, clone_model
 
 # Rows (questions x ablations) decoded in one generate call by default: large enough that the matrix
 # products run at full speed (8 ablations of 1,000 questions a call were slower than 1 or 2), small enough
@@ -174,7 +176,8 @@ def _decode_rows(model: Seq2seq, side: str, xs: np.ndarray, enc, start_id: int, 
 
 
 def scan(model: Seq2seq, data: Dataset, task: str | None, side: str = "encoder", chunk: int | None = None,
-         progress: Callable[[int, int], None] | None = None, share_padding: bool = True) -> Scan:
+         progress: Callable[[int, int], None] | None = None, share_padding: bool = True,
+         threads: int | None = None) -> Scan:
     """Zero each unit of `side` ("encoder" or "decoder") in turn at every step and score greedy decoding
     of `data` (exact match); by each property of BREAKDOWNS[task] too (none for a task without, or None).
 
@@ -182,6 +185,9 @@ def scan(model: Seq2seq, data: Dataset, task: str | None, side: str = "encoder",
     `progress(done, total)` is called after each batch with the units scanned so far and H.
     `share_padding`: compute the encoder states of leading pads once per ablation (see the module's notes);
     False decodes every row in full (the same answers, slower; for tests and benchmarks).
+    `threads`: batches decoded at once (default: one per core), each thread on its own copy of the model
+    (decoding keeps state in the layers); NumPy lets go of the interpreter's lock in its products and
+    element-wise loops, so the threads use the cores. `progress` is still called from this thread.
     ValueError for the Transformer (no recurrent units), an unknown side or no questions."""
     config = model.config
     if config.kind == "transformer":
@@ -203,12 +209,25 @@ def scan(model: Seq2seq, data: Dataset, task: str | None, side: str = "encoder",
     pads = _leading_pads(model.read(xs), pad_id) if side == "encoder" and share_padding else None
     if pads is not None and not pads.any():
         pads = None  # nothing to share (a model reading its input forwards meets the padding last)
-    for first in range(0, H, k_max):
-        units = range(first, min(first + k_max, H))
-        ids = _decode_rows(model, side, xs, enc, start_id, steps, units, pads, pad_id)
-        right[first:units.stop] = (ids.reshape(len(units), N, steps) == target).all(axis=2)
-        if progress is not None:
-            progress(units.stop, H)
+    batches = [range(first, min(first + k_max, H)) for first in range(0, H, k_max)]
+    threads = max(1, min(threads or os.cpu_count() or 1, len(batches)))
+    models = [model] + [clone_model(model) for _ in range(threads - 1)]
+    free = list(models)  # a thread takes a model for one batch and gives it back (pop and append are atomic)
+
+    def decode(units: range) -> np.ndarray:
+        m = free.pop()
+        try:
+            return _decode_rows(m, side, xs, enc, start_id, steps, units, pads, pad_id)
+        finally:
+            free.append(m)
+
+    done = 0
+    with ThreadPoolExecutor(threads) as pool:
+        for units, ids in zip(batches, pool.map(decode, batches), strict=True):  # in order, as each is ready
+            right[units.start:units.stop] = (ids.reshape(len(units), N, steps) == target).all(axis=2)
+            done += len(units)
+            if progress is not None:
+                progress(done, H)
     groups = {}
     names = BREAKDOWNS.get(task, ()) if task else ()
     if names:

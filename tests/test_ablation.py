@@ -185,3 +185,12 @@ def test_sharing_the_padding_changes_no_answer_on_shipped_models(weights, task):
     top = int(full.ranking[0])
     alone = (_answers_alone(ck.model, data, "encoder", top) == data.ts[:, 1:]).all(axis=1).sum()
     assert shared.right[top] == alone
+
+
+def test_two_threads_give_the_scan_of_one():
+    ck = load_checkpoint(WEIGHTS / "addition_peeky.npz")
+    _, data = make_split("addition", 0, 200, 5)
+    one = scan(ck.model, data, "addition", "encoder", chunk=16, threads=1)
+    two = scan(ck.model, data, "addition", "encoder", chunk=16, threads=2)
+    assert np.array_equal(one.right, two.right) and one.base_right == two.base_right
+    assert np.array_equal(one.ranking, two.ranking) and one.cost.max() > 0
