@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from s2s.store import (
+    TIDY_EVERY,
     TOKEN_BYTES,
     VERSION,
     RunStore,
@@ -144,6 +145,28 @@ def test_over_the_quota_the_oldest_runs_go_first_and_the_saving_run_stays(tmp_pa
     runs.save(tokens[2], {"k": 2}, arrays(0.3, 2))  # saving the oldest left makes it the newest
     runs.save(new_token(), {}, arrays(0.3, 9))
     assert runs.has(tokens[2], "run") and not runs.has(tokens[3], "run")
+
+
+def test_a_save_that_adds_nothing_scans_the_folder_at_most_every_tidy_every_seconds(tmp_path):
+    now = [10_000.0]
+    runs = make_store(tmp_path, ttl=100.0, clock=lambda: now[0])
+    old, ours = new_token(), new_token()
+    runs.save(old, {}, arrays(0.1, 1))
+    os.utime(runs.path(old), (now[0] - 500, now[0] - 500))  # expired long ago
+    runs.save(ours, {}, arrays(0.1, 2))  # a new file: the folder is tidied at once
+    assert not runs.has(old, "run")
+    runs.save(old, {}, arrays(0.1, 1))
+    os.utime(runs.path(old), (now[0] - 500, now[0] - 500))
+    now[0] += TIDY_EVERY / 2
+    runs.save(ours, {}, arrays(0.1, 3))  # the same size again, soon after: no scan yet
+    assert runs.has(old, "run")
+    runs.save(ours, {}, arrays(0.2, 3))  # larger: it adds to the folder, so the quota is checked now
+    assert not runs.has(old, "run")
+    runs.save(old, {}, arrays(0.1, 1))
+    os.utime(runs.path(old), (now[0] - 500, now[0] - 500))
+    now[0] += TIDY_EVERY
+    runs.save(ours, {}, arrays(0.2, 4))  # the same size, TIDY_EVERY later: scanned
+    assert not runs.has(old, "run")
 
 
 def test_a_run_over_the_size_limit_is_not_saved_and_the_previous_save_stays(tmp_path):
