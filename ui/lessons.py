@@ -117,7 +117,7 @@ CHAPTER_7 = Lesson("ch7", {"ja": "第 7 章: 足し算を文字として学ぶ",
                "reversed at about 30 % and Peeky at about 95 %. The dotted lines are the book's final accuracies."},
         {"ja": "どのモデルが最初に 50% を超えるでしょう？予想してから Start を押しましょう。",
          "en": "Which model passes 50 % first? Guess, then press Start."},
-        "compare", "addition", minutes=2.5),
+        "compare", "addition", minutes=3.0),
     Step(
         {"ja": "7. どこで間違えるか", "en": "7. Where it goes wrong"},
         {"ja": "繰り上がりの回数や桁数ごとの正解率を見ると、モデルが苦手な問題がわかります。"
@@ -149,7 +149,7 @@ CHAPTER_8 = Lesson("ch8", {"ja": "第 8 章: Attention で日付をそろえる"
                "back, while it trains, to the moment the diagonal of attention appears."},
         {"ja": "Attention の模様は、正解率が上がる前に現れるでしょうか、後でしょうか？",
          "en": "Does the attention pattern appear before accuracy rises, or after?"},
-        "train", "date", preset="default", history=True, minutes=0.5),
+        "train", "date", preset="default", history=True, minutes=1.0),
     Step(
         {"ja": "3. Attention の重みを見る (8.3 節)", "en": "3. Look at the attention weights (section 8.3)"},
         {"ja": "デコーダの各ステップが、問題のどの文字に注目したかを表示します。"
@@ -181,7 +181,7 @@ CHAPTER_8 = Lesson("ch8", {"ja": "第 8 章: Attention で日付をそろえる"
                "still at 0 %."},
         {"ja": "Attention がない方が遅いのはなぜでしょう？",
          "en": "Why is the model without attention slower to learn?"},
-        "compare", "date", minutes=0.5),
+        "compare", "date", minutes=1.0),
     Step(
         {"ja": "6. 和暦も読む", "en": "6. Japanese dates, with eras"},
         {"ja": "西暦 `2013年6月17日` と和暦 `平成25年6月17日`・`令和元年5月1日` も読むモデルです。"
