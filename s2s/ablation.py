@@ -33,9 +33,7 @@ bit, which could change an answer only where two scores tie to that bit.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,7 +41,7 @@ import numpy as np
 from s2s.analysis import BREAKDOWNS, question_properties
 from s2s.data import PAD, Dataset
 from s2s.intervene import SIDES, Intervention, UnitEdit
-from s2s.models import Seq2seq, clone_model
+from s2s.models import Seq2seq
 
 # Rows (questions x ablations) decoded in one generate call by default: large enough that the matrix
 # products run at full speed (8 ablations of 1,000 questions a call were slower than 1 or 2), small enough
@@ -175,9 +173,20 @@ def _decode_rows(model: Seq2seq, side: str, xs: np.ndarray, enc, start_id: int, 
     return ids
 
 
+# How a scan's batches are decoded: (model, decode(model, units) -> ids, batches) -> the ids of each batch, in
+# order. Decoding keeps state in the layers, so concurrent calls must each get a model of their own.
+MapBatches = Callable[[Seq2seq, Callable[[Seq2seq, range], np.ndarray], list[range]], Iterable[np.ndarray]]
+
+
+def in_turn(model: Seq2seq, decode: Callable[[Seq2seq, range], np.ndarray],
+            batches: list[range]) -> Iterator[np.ndarray]:
+    """The batches decoded one after another with `model` (scan's default)."""
+    return (decode(model, units) for units in batches)
+
+
 def scan(model: Seq2seq, data: Dataset, task: str | None, side: str = "encoder", chunk: int | None = None,
          progress: Callable[[int, int], None] | None = None, share_padding: bool = True,
-         threads: int | None = None) -> Scan:
+         map_batches: MapBatches | None = None) -> Scan:
     """Zero each unit of `side` ("encoder" or "decoder") in turn at every step and score greedy decoding
     of `data` (exact match); by each property of BREAKDOWNS[task] too (none for a task without, or None).
 
@@ -185,9 +194,9 @@ def scan(model: Seq2seq, data: Dataset, task: str | None, side: str = "encoder",
     `progress(done, total)` is called after each batch with the units scanned so far and H.
     `share_padding`: compute the encoder states of leading pads once per ablation (see the module's notes);
     False decodes every row in full (the same answers, slower; for tests and benchmarks).
-    `threads`: batches decoded at once (default: one per core), each thread on its own copy of the model
-    (decoding keeps state in the layers); NumPy lets go of the interpreter's lock in its products and
-    element-wise loops, so the threads use the cores. `progress` is still called from this thread.
+    `map_batches(model, decode, batches)`: how the batches are decoded, their results in order (default
+    one after another in this thread; s2s.fast.threads.on_every_core decodes them on every core).
+    `progress` is called from this thread.
     ValueError for the Transformer (no recurrent units), an unknown side or no questions."""
     config = model.config
     if config.kind == "transformer":
@@ -210,24 +219,16 @@ def scan(model: Seq2seq, data: Dataset, task: str | None, side: str = "encoder",
     if pads is not None and not pads.any():
         pads = None  # nothing to share (a model reading its input forwards meets the padding last)
     batches = [range(first, min(first + k_max, H)) for first in range(0, H, k_max)]
-    threads = max(1, min(threads or os.cpu_count() or 1, len(batches)))
-    models = [model] + [clone_model(model) for _ in range(threads - 1)]
-    free = list(models)  # a thread takes a model for one batch and gives it back (pop and append are atomic)
 
-    def decode(units: range) -> np.ndarray:
-        m = free.pop()
-        try:
-            return _decode_rows(m, side, xs, enc, start_id, steps, units, pads, pad_id)
-        finally:
-            free.append(m)
+    def decode(m: Seq2seq, units: range) -> np.ndarray:
+        return _decode_rows(m, side, xs, enc, start_id, steps, units, pads, pad_id)
 
     done = 0
-    with ThreadPoolExecutor(threads) as pool:
-        for units, ids in zip(batches, pool.map(decode, batches), strict=True):  # in order, as each is ready
-            right[units.start:units.stop] = (ids.reshape(len(units), N, steps) == target).all(axis=2)
-            done += len(units)
-            if progress is not None:
-                progress(done, H)
+    for units, ids in zip(batches, (map_batches or in_turn)(model, decode, batches), strict=True):
+        right[units.start:units.stop] = (ids.reshape(len(units), N, steps) == target).all(axis=2)
+        done += len(units)
+        if progress is not None:
+            progress(done, H)
     groups = {}
     names = BREAKDOWNS.get(task, ()) if task else ()
     if names:

@@ -11,6 +11,7 @@ import pytest
 from s2s.ablation import _leading_pads, rank, scan
 from s2s.checkpoint import load_checkpoint
 from s2s.data import PAD, Dataset, make_split
+from s2s.fast.threads import on_every_core
 from s2s.intervene import Intervention, UnitEdit
 from s2s.models import ModelConfig, build_model
 
@@ -187,10 +188,11 @@ def test_sharing_the_padding_changes_no_answer_on_shipped_models(weights, task):
     assert shared.right[top] == alone
 
 
-def test_two_threads_give_the_scan_of_one():
+def test_two_threads_give_the_scan_of_one_thread():
     ck = load_checkpoint(WEIGHTS / "addition_peeky.npz")
     _, data = make_split("addition", 0, 200, 5)
-    one = scan(ck.model, data, "addition", "encoder", chunk=16, threads=1)
-    two = scan(ck.model, data, "addition", "encoder", chunk=16, threads=2)
+    one = scan(ck.model, data, "addition", "encoder", chunk=16)
+    two = scan(ck.model, data, "addition", "encoder", chunk=16,
+               map_batches=lambda m, decode, batches: on_every_core(m, decode, batches, threads=2))
     assert np.array_equal(one.right, two.right) and one.base_right == two.base_right
     assert np.array_equal(one.ranking, two.ranking) and one.cost.max() > 0

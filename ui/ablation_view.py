@@ -13,6 +13,7 @@ import streamlit as st
 
 from s2s.ablation import Scan, UnitGroup, rank, scan
 from s2s.data import Dataset, make_split
+from s2s.fast.threads import on_every_core
 from s2s.intervene import SIDES
 from s2s.presets import ABLATION_SEED, ABLATION_SIZE
 from s2s.tasks import TASKS
@@ -81,7 +82,7 @@ def render(picked: PickedModel) -> None:
             pressed = st.button(t("abl_scan", what=t(f"abl_side_{side}")), key="ablation_scan", type="primary")
         if pressed:
             bar = slot.progress(0.0, text=t("abl_progress", done=0, total=H))
-            result = scan(picked.model, data, picked.task, side,
+            result = scan(picked.model, data, picked.task, side, map_batches=on_every_core,
                           progress=lambda done, total: bar.progress(done / total,
                                                                     text=t("abl_progress", done=done, total=total)))
             slot.empty()
