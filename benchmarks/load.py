@@ -42,6 +42,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 import urllib.request
@@ -154,9 +155,14 @@ def proc_status(pid: int) -> dict[str, int]:
 def streamlit_server(ttl: float | None = None, log_dir: Path | None = None, env: dict[str, str] | None = None,
                      launcher: list[str] | None = None, port: int | None = None):
     """A `streamlit run app.py` on `port` (default: a free one); yields (url, process). `env`: the server's
-    environment (default: this process's); `launcher`: what stands for `python -m streamlit` (the same command
-    line follows it)."""
+    environment (default: this process's); its runs are saved in a new temporary folder unless `env` names one
+    (S2S_STATE_DIR): a benchmark measures the same server each time, and leaves no runs behind. `launcher`:
+    what stands for `python -m streamlit` (the same command line follows it)."""
     port = port or free_port()
+    env = dict(os.environ if env is None else env)
+    state = None if env.get("S2S_STATE_DIR") else tempfile.TemporaryDirectory(prefix="s2s-bench-runs-")
+    if state is not None:
+        env["S2S_STATE_DIR"] = state.name
     cmd = [*(launcher or [sys.executable, "-m", "streamlit"]), "run", str(ROOT / "app.py"), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", "--global.developmentMode", "false"]
@@ -183,6 +189,8 @@ def streamlit_server(ttl: float | None = None, log_dir: Path | None = None, env:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+            if state is not None:
+                state.cleanup()
 
 
 def _health_seconds(url: str) -> float:

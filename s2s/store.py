@@ -38,7 +38,8 @@ TOKEN_BYTES = 24
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")  # what secrets.token_urlsafe(24) gives
 PARTS = ("run", "data", "owner")  # a run's state, the uploaded data it trains on (written once), who trains it
 TEMP_AGE = 60.0  # seconds after which a temporary file is left over from a save cut short
-TIDY_EVERY = 30.0  # seconds between folder scans while saves add nothing (RunStore.save)
+TIDY_EVERY = 30.0  # seconds between folder scans while the runs fit the quota (RunStore.save)
+LOW_WATER = 0.9  # over the quota, the oldest runs go until the rest take this share of it (RunStore.tidy)
 KINDS = ("malformed", "unknown", "expired", "corrupt", "old_format", "too_large", "unwritable")
 
 
@@ -119,6 +120,7 @@ class RunStore:
     def __init__(self, root: str | Path, quota: int, run_limit: int, ttl: float, clock=time.time):
         self.root, self.quota, self.run_limit, self.ttl, self.clock = Path(root), quota, run_limit, ttl, clock
         self._tidied_at = -math.inf
+        self._total = 0  # bytes in the folder: counted at the last tidy(), plus what this store's saves added
 
     def check_writable(self) -> None:
         """StoreError("unwritable") unless runs can be saved here (the folder is made if missing)."""
@@ -143,10 +145,11 @@ class RunStore:
     def save(self, token: str, meta: dict, arrays: dict[str, np.ndarray], part: str = "run") -> int:
         """Write a part of a run atomically; returns its size in bytes. StoreError("too_large") if the
         run would pass run_limit (nothing is written), StoreError("unwritable") if the folder cannot take
-        it (the previous save stays). Then expired runs are removed, and the oldest while over the quota:
-        after every save that adds to the folder (a new file, or a larger one), and otherwise at most every
-        TIDY_EVERY seconds. A run saved again at its size adds nothing, and scanning the folder at each of a
-        class's saves cost the server a quarter of its CPU with 100 runs (benchmarks/README.md)."""
+        it (the previous save stays). Then the folder is tidied (expired runs removed, the oldest while over
+        the quota) when this save takes it past the quota, and otherwise at most every TIDY_EVERY seconds
+        (for expiry, and for the saves of other servers sharing the folder). Scanning the folder at each of a
+        class's saves cost the server two fifths of its CPU with 100 runs and a full folder (benchmarks/README.md).
+        """
         path = self.path(token, part)
         before = self._size(path)
         payload = dict(arrays)
@@ -165,7 +168,8 @@ class RunStore:
         except OSError as e:
             raise StoreError(f"the run could not be saved in {self.root}: {e.strerror or e}", "unwritable") from None
         written = path.stat().st_size
-        if written > before or self.clock() - self._tidied_at >= TIDY_EVERY:
+        self._total += written - before
+        if self._total > self.quota or self.clock() - self._tidied_at >= TIDY_EVERY:
             self.tidy(keep=token)
         return written
 
@@ -212,11 +216,12 @@ class RunStore:
             self.path(token, part).unlink(missing_ok=True)
 
     def tidy(self, keep: str | None = None) -> list[str]:
-        """Remove left-over temporary files, expired runs, and while all runs pass the quota the one saved
-        longest ago (never the run `keep`); returns the removed runs' file stems."""
+        """Remove left-over temporary files, expired runs, and while all runs pass the quota the ones saved
+        longest ago (never the run `keep`) until the rest take LOW_WATER of it: a full folder is then scanned
+        once per tenth of the quota saved, not at every save. Returns the removed runs' file stems."""
         now, removed = self.clock(), []
         self._tidied_at = now
-        runs: dict[str, list[tuple[Path, os.stat_result]]] = {}
+        runs: dict[str, list[tuple[str, os.stat_result]]] = {}
         try:
             entries = list(os.scandir(self.root))
         except OSError:
@@ -230,17 +235,19 @@ class RunStore:
                 if now - st.st_mtime > TEMP_AGE:
                     Path(entry.path).unlink(missing_ok=True)
             elif entry.name.endswith((".npz", ".txt")):
-                runs.setdefault(entry.name.split(".")[0], []).append((Path(entry.path), st))
+                runs.setdefault(entry.name.split(".")[0], []).append((entry.path, st))
         kept = None if keep is None else self.path(keep).name.split(".")[0]
         saved = {stem: max(st.st_mtime for _, st in files) for stem, files in runs.items()}
         total = sum(st.st_size for files in runs.values() for _, st in files)
+        over = total > self.quota
         for stem in sorted(runs, key=saved.get):  # oldest first
-            if stem == kept or (now - saved[stem] <= self.ttl and total <= self.quota):
+            if stem == kept or (now - saved[stem] <= self.ttl and not (over and total > LOW_WATER * self.quota)):
                 continue
             for file, st in runs[stem]:
-                file.unlink(missing_ok=True)
+                Path(file).unlink(missing_ok=True)
                 total -= st.st_size
             removed.append(stem)
+        self._total = total
         return removed
 
     def usage(self) -> int:

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from s2s.store import (
+    LOW_WATER,
     TIDY_EVERY,
     TOKEN_BYTES,
     VERSION,
@@ -147,26 +148,36 @@ def test_over_the_quota_the_oldest_runs_go_first_and_the_saving_run_stays(tmp_pa
     assert runs.has(tokens[2], "run") and not runs.has(tokens[3], "run")
 
 
-def test_a_save_that_adds_nothing_scans_the_folder_at_most_every_tidy_every_seconds(tmp_path):
+def test_while_the_runs_fit_the_quota_the_folder_is_scanned_at_most_every_tidy_every_seconds(tmp_path):
     now = [10_000.0]
     runs = make_store(tmp_path, ttl=100.0, clock=lambda: now[0])
     old, ours = new_token(), new_token()
-    runs.save(old, {}, arrays(0.1, 1))
+    runs.save(old, {}, arrays(0.1, 1))  # the first save scans the folder
     os.utime(runs.path(old), (now[0] - 500, now[0] - 500))  # expired long ago
-    runs.save(ours, {}, arrays(0.1, 2))  # a new file: the folder is tidied at once
-    assert not runs.has(old, "run")
-    runs.save(old, {}, arrays(0.1, 1))
-    os.utime(runs.path(old), (now[0] - 500, now[0] - 500))
     now[0] += TIDY_EVERY / 2
-    runs.save(ours, {}, arrays(0.1, 3))  # the same size again, soon after: no scan yet
+    runs.save(ours, {}, arrays(0.1, 2))  # a new run, soon after: no scan yet
+    runs.save(ours, {}, arrays(0.2, 3))  # larger, still within the quota: no scan either
     assert runs.has(old, "run")
-    runs.save(ours, {}, arrays(0.2, 3))  # larger: it adds to the folder, so the quota is checked now
-    assert not runs.has(old, "run")
-    runs.save(old, {}, arrays(0.1, 1))
-    os.utime(runs.path(old), (now[0] - 500, now[0] - 500))
-    now[0] += TIDY_EVERY
-    runs.save(ours, {}, arrays(0.2, 4))  # the same size, TIDY_EVERY later: scanned
-    assert not runs.has(old, "run")
+    now[0] += TIDY_EVERY / 2
+    runs.save(ours, {}, arrays(0.2, 4))  # TIDY_EVERY after the last scan: the expired run goes
+    assert not runs.has(old, "run") and runs.has(ours, "run")
+
+
+def test_a_save_past_the_quota_tidies_at_once_down_to_the_low_water_mark(tmp_path):
+    runs = make_store(tmp_path, quota=int(1.95 * MB), run_limit=MB)
+    scans = []
+    tidy = runs.tidy
+    runs.tidy = lambda keep=None: scans.append(keep) or tidy(keep)
+    tokens = [new_token() for _ in range(10)]
+    for k, token in enumerate(tokens[:6]):
+        runs.save(token, {"k": k}, arrays(0.3, k))
+        os.utime(runs.path(token), (1000 + k, time.time() - 100 + k))  # saved in this order
+    assert len(scans) == 1  # the first save only: 6 x 0.3 MB fit in 1.95 MB
+    runs.save(tokens[6], {}, arrays(0.3, 6))  # 2.1 MB: over, so the oldest go until at most 90 % of the quota is taken
+    assert len(scans) == 2 and runs.usage() <= LOW_WATER * 1.95 * MB
+    assert [runs.has(t, "run") for t in tokens[:7]] == [False] * 2 + [True] * 5
+    runs.save(tokens[7], {}, arrays(0.3, 7))  # back under the quota without a scan
+    assert len(scans) == 2 and runs.has(tokens[2], "run")
 
 
 def test_a_run_over_the_size_limit_is_not_saved_and_the_previous_save_stays(tmp_path):
