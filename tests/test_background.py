@@ -175,11 +175,17 @@ def other_sessions_training(n: int = 1):
 def test_live_refreshes_slow_down_when_many_sessions_train():
     from ui.background import poll_interval
 
-    assert poll_interval(0.5) == 0.5
+    middle = lambda: 0.5  # noqa: E731
+    assert poll_interval(0.5) == 0.5 and poll_interval(0.5, spread=lambda: 0.0) == 0.5  # alone: not spread
     with other_sessions_training(20):
-        assert poll_interval(0.5) == 5.0  # 20 training sessions: ten times slower
-        assert poll_interval(2.0) == 10.0  # and never slower than 10 s
-        assert poll_interval(2.0, longest=30.0) == 20.0
+        assert poll_interval(0.5, spread=middle) == 5.0  # 20 training sessions: ten times slower
+        assert poll_interval(2.0, spread=middle) == 10.0  # and never slower than 10 s
+        assert poll_interval(2.0, longest=30.0, spread=middle) == 20.0
+        # spread over 7.5-12.5 s, so that a class that came back to Train together does not refresh together
+        assert poll_interval(2.0, spread=lambda: 0.0) == 7.5
+        assert poll_interval(2.0, spread=lambda: 0.999) == pytest.approx(12.5, abs=0.01)
+        intervals = [poll_interval(2.0) for _ in range(200)]
+        assert min(intervals) >= 7.5 and max(intervals) < 12.5 and max(intervals) - min(intervals) > 3.0
 
 
 def stopped_pool_worker():

@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import os
+import random
 import threading
 import time
 import weakref
@@ -32,6 +33,7 @@ from s2s.session import ENDED, CompareRun, LaneSnapshot, Snapshot, TrainingRun, 
 TRAINING_THREAD_NAME = "s2s-trainer"  # also the threads' system-level name (benchmarks/load.py counts them by it)
 IDLE_PAUSE = 60.0  # seconds without a snapshot request before training pauses itself
 CORES = os.cpu_count() or 1
+SPREAD = 0.25  # a stretched live refresh interval is spread over this share of itself either way (poll_interval)
 
 
 class FairSlots:
@@ -113,11 +115,17 @@ def pool_mode(by_hand: bool = False) -> str:
     return "in_this_thread" if by_hand else "pool"
 
 
-def poll_interval(base: float, longest: float = 10.0) -> float:
+def poll_interval(base: float, longest: float = 10.0, spread=random.random) -> float:
     """Seconds between a page's live refreshes: `base` while one or two sessions train, longer when more
     do (linear beyond 2, at most `longest`). Every refresh is a script run and costs the browser CPU; with
-    many sessions sharing the steps each one's chart changes slowly anyway (benchmarks/README.md)."""
-    return min(max(base, base * sessions_training() / 2), longest)
+    many sessions sharing the steps each one's chart changes slowly anyway (benchmarks/README.md).
+    A stretched interval is spread over ±SPREAD of itself (`spread()` in [0, 1) picks where): a class that
+    comes back to a page together would otherwise refresh together, every page in the same second, and
+    the server would answer nothing else in that second."""
+    stretched = min(max(base, base * sessions_training() / 2), longest)
+    if stretched == base:
+        return base
+    return stretched * (1 - SPREAD + 2 * SPREAD * spread())
 
 
 class Saver(Protocol):
