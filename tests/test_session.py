@@ -257,3 +257,19 @@ def test_a_race_has_the_books_variants(task, names):
     compare = CompareRun.for_race(task, Race(8, 1), seed=0, budget_seconds=60)
     assert [lane.name for lane in compare.lanes] == names
     assert all(lane.model.config.hidden_size == 8 and lane.model.config.wordvec_size == 16 for lane in compare.lanes)
+
+
+def test_runs_of_the_same_generated_setup_share_its_data_read_only():
+    def setup(kind: str, seed: int) -> TrainSetup:
+        return TrainSetup(task="addition", model=ModelConfig(kind=kind, vocab_size=13, hidden_size=8),
+                          train=TrainConfig(seed=seed), train_size=300)
+
+    (train, val), (train2, val2) = session_module.setup_data(setup("seq2seq", 5)), session_module.setup_data(
+        setup("peeky", 5))
+    assert train.xs is train2.xs and val.ts is val2.ts  # another model on the same data: generated once
+    expected = make_split("addition", 300, session_module.LIVE_EVAL_SIZE, 5)
+    np.testing.assert_array_equal(train.xs, expected[0].xs)
+    np.testing.assert_array_equal(val.ts, expected[1].ts)
+    with pytest.raises(ValueError, match="read-only"):
+        train.xs[0, 0] = 0  # no run may change what another trains on
+    assert not np.array_equal(session_module.setup_data(setup("seq2seq", 6))[0].xs, train.xs)
