@@ -2,7 +2,7 @@
 
     python -m benchmarks.load_class [--students 40] [--browsers 5] [--server-cores 1] [--watch 0]
     python -m benchmarks.load_class --sweep [10,40,100]       # one class per size, a table of each
-    python -m benchmarks.load_class --limit [--server-cores 2] # step the class size until p95 >= 1 s
+    python -m benchmarks.load_class --limit [FROM] [--server-cores 2]  # step the class size until p95 >= 1 s
 
 Starts a `streamlit run` server (as benchmarks/load.py does) pinned to its own CPU set: the server's
 process and its training workers (they inherit it) on the first `--server-cores` cores, the clients
@@ -407,14 +407,16 @@ def main() -> int:
     ap.add_argument("--ttl", type=float, default=10.0, help="the server's session time-to-live (s)")
     ap.add_argument("--sweep", nargs="?", const=",".join(map(str, SWEEP)), default=None,
                     help="class sizes, one run each (default 10,40,100)")
-    ap.add_argument("--limit", action="store_true", help="step the class size until answers p95 >= 1 s")
+    ap.add_argument("--limit", nargs="?", type=int, const=LIMIT_STEPS[0], default=None, metavar="FROM",
+                    help="step the class size (from FROM students, default 10) until answers p95 >= 1 s")
     ap.add_argument("--json", default=None, help="also write every run's figures to this file")
     args = ap.parse_args()
     print(f"# {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average "
           f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}", flush=True)
     runs: list[dict] = []
-    sizes = [int(x) for x in args.sweep.split(",")] if args.sweep else LIMIT_STEPS if args.limit else [args.students]
+    sizes = ([int(x) for x in args.sweep.split(",")] if args.sweep
+             else [n for n in LIMIT_STEPS if n >= args.limit] if args.limit is not None else [args.students])
     problems: list[str] = []
     for n in sizes:
         f = run(n, args.browsers, args.server_cores, args.watch, args.ttl)
@@ -425,14 +427,14 @@ def main() -> int:
             print(f"FAIL: {p}")
         if args.json:
             Path(args.json).write_text(json.dumps(runs, indent=1))
-        if args.limit and f["answer_p95_s"] >= LIMITS["answer_p95_s"]:
+        if args.limit is not None and f["answer_p95_s"] >= LIMITS["answer_p95_s"]:
             fit = [r["students"] for r in runs if r["answer_p95_s"] < LIMITS["answer_p95_s"]]
             print(f"\nlargest class with answers p95 < 1 s: {max(fit) if fit else 'none'} "
                   f"(server CPUs {f['server_cpus']})")
             break
     if len(runs) > 1:
         print("\n" + sweep_table(runs))
-    return 1 if problems and not args.limit else 0
+    return 1 if problems and args.limit is None else 0
 
 
 if __name__ == "__main__":
