@@ -25,7 +25,10 @@ def test_every_session_resumes_after_the_server_is_killed_and_restarted():
     for k, s in enumerate(students):
         assert s.resumed_at is not None, f"page {k + 1} did not resume"
         assert s.back_after <= 15, f"page {k + 1} took {s.back_after:.1f} s to come back"
-        assert s.resumed_at > 0 and s.resumed_at <= s.seen[-1][1]
+        # resumed where the run had got to: the page shows its last refresh (0.5 s apart), so a save made just
+        # before the kill may be up to a refresh ahead of the last iteration seen (2 s of the page's own rate)
+        (t0, first), (t1, last) = s.seen[0], s.seen[-1]
+        assert 0 < s.resumed_at <= last + 2.0 * (last - first) / (t1 - t0), (s.resumed_at, last)
         assert s.lost_seconds(killed) <= 10, f"page {k + 1} lost {s.lost_seconds(killed):.1f} s of training"
         assert s.said_lost <= 10
         assert s.trains_on, f"page {k + 1} did not train on after resuming"
